@@ -1,0 +1,253 @@
+"""Every change to members, invitations, notifications and the audit log.
+
+Views, consumers, tasks, admin and management commands call these; nothing
+else saves these models. Each docstring lists the side effects.
+"""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import permissions
+from .models import AuditLog, Cohort, CrisisResource, Invitation, Notification, User
+from .realtime import broadcast_on_commit, force_disconnect_on_commit, frame_event, notification_group
+
+
+def actor_label(user: User | None) -> str:
+    """A pseudonymous label for audit rows: survives erasure of the account."""
+    if user is None:
+        return "system"
+    return f"member#{user.pk} ({user.display_name})"
+
+
+def record_audit(*, actor: User | None, action: str, target=None, details: dict | None = None) -> AuditLog:
+    """Append one row to the audit log. Call inside the action's transaction."""
+    target_type = target_id = target_label = ""
+    if target is not None:
+        target_type = target._meta.model_name
+        target_id = str(target.pk)
+        target_label = str(target)[:200]
+    return AuditLog.objects.create(
+        actor=actor,
+        actor_label=actor_label(actor),
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=target_label,
+        details=details or {},
+    )
+
+
+# --- Notifications -------------------------------------------------------------
+
+
+def notify(*, recipient: User, kind: str, text: str, url: str = "") -> Notification:
+    """Store a notification for one member.
+
+    Side effects: after commit, pushes it to the member's notification sockets
+    and, if the member asked for this kind by email, queues an email task.
+    """
+    notification = Notification.objects.create(recipient=recipient, kind=kind, text=text[:300], url=url)
+    broadcast_on_commit(
+        notification_group(recipient.pk),
+        frame_event({"type": "notification", "notification": notification.as_event()}),
+    )
+    if kind in (recipient.email_notification_kinds or []) or kind == Notification.Kind.CRISIS_ALERT:
+        from .tasks import send_notification_email
+
+        transaction.on_commit(lambda: send_notification_email.enqueue(notification.pk))
+    return notification
+
+
+def notify_many(*, recipients: Iterable[User], kind: str, text: str, url: str = "") -> list[Notification]:
+    return [notify(recipient=r, kind=kind, text=text, url=url) for r in recipients]
+
+
+def mark_notifications_read(*, member: User, ids: list[int] | None = None) -> int:
+    """Mark the member's notifications read (all of them when ids is None)."""
+    qs = Notification.objects.filter(recipient=member, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
+
+
+# --- Invitations -----------------------------------------------------------------
+
+
+def _send_invitation_email(invitation: Invitation) -> None:
+    from .tasks import send_invitation_email
+
+    transaction.on_commit(lambda: send_invitation_email.enqueue(invitation.pk))
+
+
+@transaction.atomic
+def invite_member(*, staff: User, email: str, cohort: Cohort | None = None,
+                  role: str = User.Role.ALUMNUS) -> Invitation:
+    """Create an invitation and email its link.
+
+    Raises ValidationError if the address already belongs to a member or
+    already has an open invitation. Side effects: audit row, email task.
+    """
+    if not permissions.can_invite(staff):
+        raise PermissionDenied
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError("This address already belongs to a member.")
+    # An expired invitation would otherwise block a new one forever.
+    Invitation.objects.pending().filter(email__iexact=email, expires_at__lte=timezone.now()).update(
+        revoked_at=timezone.now()
+    )
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(email=email, cohort=cohort, role=role, invited_by=staff)
+    except IntegrityError:
+        raise ValidationError("This address already has an open invitation; resend it instead.") from None
+    invitation.last_sent_at = timezone.now()
+    invitation.send_count = 1
+    invitation.save(update_fields=["last_sent_at", "send_count"])
+    record_audit(actor=staff, action="invitation.create", target=invitation,
+                 details={"cohort": cohort.slug if cohort else None, "role": role})
+    _send_invitation_email(invitation)
+    return invitation
+
+
+@transaction.atomic
+def invite_many(*, staff: User, rows: list[tuple[str, Cohort | None]]) -> list[Invitation]:
+    """Create invitations for already-validated CSV rows, all or none."""
+    if not permissions.can_invite(staff):
+        raise PermissionDenied
+    invitations = [invite_member(staff=staff, email=email, cohort=cohort) for email, cohort in rows]
+    record_audit(actor=staff, action="invitation.bulk", details={"count": len(invitations)})
+    return invitations
+
+
+@transaction.atomic
+def resend_invitation(*, staff: User, invitation: Invitation) -> Invitation:
+    """Email the link again with a fresh 14-day window and a new token
+    (the old link stops working). Side effects: audit row, email task."""
+    if not permissions.can_invite(staff):
+        raise PermissionDenied
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError("Only an open invitation can be resent.")
+    from .models import _invitation_expiry, _invitation_token
+
+    invitation.token = _invitation_token()
+    invitation.expires_at = _invitation_expiry()
+    invitation.last_sent_at = timezone.now()
+    invitation.send_count += 1
+    invitation.save(update_fields=["token", "expires_at", "last_sent_at", "send_count"])
+    record_audit(actor=staff, action="invitation.resend", target=invitation)
+    _send_invitation_email(invitation)
+    return invitation
+
+
+@transaction.atomic
+def revoke_invitation(*, staff: User, invitation: Invitation) -> Invitation:
+    if not permissions.can_invite(staff):
+        raise PermissionDenied
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError("Only an open invitation can be revoked.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    record_audit(actor=staff, action="invitation.revoke", target=invitation)
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, invitation: Invitation, user: User, display_name: str) -> User:
+    """Turn a freshly signed-up account into a member of the invitation's cohort.
+
+    The row lock makes the link single-use even if it is submitted twice at
+    once. The email counts as verified: the link only reached its owner.
+    """
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_usable:
+        raise ValidationError("This invitation link is no longer valid.")
+    if invitation.email.lower() != user.email.lower():
+        raise ValidationError("This invitation was sent to a different address.")
+    user.display_name = display_name
+    user.cohort = invitation.cohort
+    user.graduation_date = invitation.cohort.graduation_date if invitation.cohort else None
+    user.role = invitation.role
+    user.is_staff = invitation.role == User.Role.STAFF
+    user.save(update_fields=["display_name", "cohort", "graduation_date", "role", "is_staff"])
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    from groups.actions import join_default_rooms
+
+    join_default_rooms(member=user)
+    return user
+
+
+# --- Members ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_profile(*, member: User, changes: dict, focus_areas=None) -> User:
+    """Save the member's own profile fields (already validated by the form)."""
+    allowed = {"display_name", "pronouns", "bio", "time_zone", "in_directory", "email_notification_kinds"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(f"These fields are not yours to change: {', '.join(sorted(unknown))}")
+    for field, value in changes.items():
+        setattr(member, field, value)
+    member.full_clean(exclude=["password"])
+    member.save(update_fields=list(changes))
+    if focus_areas is not None:
+        member.focus_areas.set(focus_areas)
+    return member
+
+
+@transaction.atomic
+def set_role(*, staff: User, member: User, role: str) -> User:
+    """Change a member's role. Side effects: audit row; the member's sockets
+    reconnect so that room access is recomputed."""
+    if not permissions.can_change_role(staff, member):
+        raise PermissionDenied
+    if role not in User.Role.values:
+        raise ValidationError("Unknown role.")
+    old = member.role
+    if old == role:
+        return member
+    member.role = role
+    member.is_staff = role == User.Role.STAFF
+    member.save(update_fields=["role", "is_staff"])
+    record_audit(actor=staff, action="member.role", target=member, details={"from": old, "to": role})
+    force_disconnect_on_commit(member.pk, code=4000)
+    return member
+
+
+@transaction.atomic
+def set_member_cohort(*, staff: User, member: User, cohort: Cohort | None, graduation_date=None) -> User:
+    if not permissions.can_manage_cohorts(staff):
+        raise PermissionDenied
+    old = member.cohort.slug if member.cohort else None
+    member.cohort = cohort
+    member.graduation_date = graduation_date or (cohort.graduation_date if cohort else None)
+    member.save(update_fields=["cohort", "graduation_date"])
+    record_audit(actor=staff, action="member.cohort", target=member,
+                 details={"from": old, "to": cohort.slug if cohort else None})
+    from groups.actions import join_default_rooms
+
+    join_default_rooms(member=member)
+    return member
+
+
+@transaction.atomic
+def save_crisis_resources(*, staff: User, resources: list[dict]) -> list[CrisisResource]:
+    """Replace the crisis resource list (staff). Side effect: audit row."""
+    if not permissions.can_edit_crisis_resources(staff):
+        raise PermissionDenied
+    CrisisResource.objects.all().delete()
+    saved = [
+        CrisisResource.objects.create(position=i, **{k: r.get(k, "") for k in ("name", "detail", "phone", "sms", "url")})
+        for i, r in enumerate(resources)
+        if r.get("name")
+    ]
+    record_audit(actor=staff, action="crisis_resources.update", details={"count": len(saved)})
+    return saved

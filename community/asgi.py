@@ -1,0 +1,27 @@
+"""ASGI entry point: HTTP through Django, sockets through Channels.
+
+Sockets are authenticated by the session cookie and refused unless their
+Origin is one of ALLOWED_HOSTS (a page on another site cannot open a socket
+with a member's cookie).
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+import community.routing  # noqa: E402
+import groups.routing  # noqa: E402
+
+websocket_application = AllowedHostsOriginValidator(
+    AuthMiddlewareStack(URLRouter(community.routing.websocket_urlpatterns + groups.routing.websocket_urlpatterns))
+)
+
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})

@@ -1,0 +1,46 @@
+"""Request gates that apply to every page."""
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from . import permissions
+
+
+class ActiveMemberMiddleware:
+    """A suspended member is signed out on their next request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_suspended:
+            logout(request)
+        return self.get_response(request)
+
+
+class RequireMFAMiddleware:
+    """With REQUIRE_MFA_FOR_STAFF on, moderators and staff must set up an
+    authenticator app before they can use anything but the MFA pages."""
+
+    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/crisis/", "/healthz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.REQUIRE_MFA_FOR_STAFF and self._needs_setup(request):
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+    def _needs_setup(self, request) -> bool:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not permissions.requires_mfa(user):
+            return False
+        if request.path.startswith(self.ALLOWED_PREFIXES):
+            return False
+        from allauth.mfa.models import Authenticator
+
+        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -1,0 +1,87 @@
+"""Who may do what with members, invitations, notifications and the audit log.
+
+Pure predicates take the acting user first and return a bool; views,
+consumers and templates all ask these, never the role field directly.
+"""
+
+from django.http import Http404
+
+from .models import Notification, User
+
+
+def is_active_member(user) -> bool:
+    """Signed in, not deactivated, not suspended: the floor for everything."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and not getattr(user, "is_suspended", True)
+    )
+
+
+def is_staff(user) -> bool:
+    return is_active_member(user) and user.role == User.Role.STAFF
+
+
+def is_site_moderator(user) -> bool:
+    return is_active_member(user) and user.role in (User.Role.MODERATOR, User.Role.STAFF)
+
+
+def can_invite(user) -> bool:
+    return is_staff(user)
+
+
+def can_manage_roles(user) -> bool:
+    return is_staff(user)
+
+
+def can_change_role(user, target: User) -> bool:
+    # Staff cannot demote themselves: a site must never be left without staff
+    # by one mis-click.
+    return can_manage_roles(user) and target.pk != user.pk
+
+
+def can_view_audit_log(user) -> bool:
+    return is_staff(user)
+
+
+def can_edit_crisis_resources(user) -> bool:
+    return is_staff(user)
+
+
+def can_manage_cohorts(user) -> bool:
+    return is_staff(user)
+
+
+def can_see_email(user, target: User) -> bool:
+    """Members see only their own address; staff see everyone's."""
+    return is_active_member(user) and (user.pk == target.pk or is_staff(user))
+
+
+def can_view_member_profile(user, target: User) -> bool:
+    if not is_active_member(user):
+        return False
+    if user.pk == target.pk or is_site_moderator(user):
+        return True
+    return target.is_active and target.in_directory and not target.is_suspended
+
+
+def requires_mfa(user) -> bool:
+    return is_site_moderator(user)
+
+
+def get_notification_for_recipient_or_404(user, notification_id: int) -> Notification:
+    try:
+        return Notification.objects.get(pk=notification_id, recipient=user)
+    except (Notification.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such notification.") from None
+
+
+def get_member_profile_or_404(user, member_id: int) -> User:
+    try:
+        target = User.objects.get(pk=member_id)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such member.") from None
+    if not can_view_member_profile(user, target):
+        raise Http404("No such member.")
+    return target

@@ -1,0 +1,281 @@
+"""The room socket: a thin adapter between frames and groups.actions.
+
+Identity comes from the session (scope["user"]), never from a frame. Every
+frame re-checks permission inside the action it calls. Domain refusals come
+back as `error` frames and the socket stays open unless the user lost access.
+The protocol is documented in docs/protocol.md.
+"""
+
+import json
+import logging
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+
+from community.permissions import is_active_member
+from community.realtime import encode, user_group
+
+from . import actions, permissions, presence, queries
+from .actions import ChatError
+from .models import Room
+
+logger = logging.getLogger(__name__)
+
+RESUME_BATCH = 200
+HISTORY_MAX = 100
+TYPING_INTERVAL = 2.0
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_RECONNECT = 4000
+
+
+def _load_room(user, slug):
+    """The room and membership if the user may read it now, else None."""
+    room = Room.objects.filter(slug=slug).first()
+    if room is None:
+        return None, None
+    membership = permissions.get_membership(user, room)
+    if not permissions.can_read_room(user, room, membership):
+        return None, None
+    return room, membership
+
+
+def _still_allowed(user, room_id) -> bool:
+    from community.models import User
+
+    fresh = User.objects.filter(pk=user.pk).first()
+    room = Room.objects.filter(pk=room_id).first()
+    if fresh is None or room is None:
+        return False
+    return permissions.can_read_room(fresh, room, permissions.get_membership(fresh, room))
+
+
+def _backlog(room, after_id):
+    rows = queries.messages_after(room, after_id, limit=RESUME_BATCH)
+    return [queries.message_dict(m, room_slug=room.slug) for m in rows]
+
+
+def _history(room, before, limit):
+    rows, has_more = queries.messages_before(room, before, limit=limit)
+    return [queries.message_dict(m, room_slug=room.slug) for m in rows], has_more
+
+
+def _refresh_user(user):
+    from community.models import User
+
+    return User.objects.filter(pk=user.pk).first()
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    room: Room | None = None
+
+    async def connect(self):
+        user = self.scope.get("user")
+        self.room = None
+        if not is_active_member(user):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        room, membership = await database_sync_to_async(_load_room)(user, slug)
+        if room is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.room = room
+        self.user = user
+        self.public_user = user.public_dict()
+        self.backlog_ids: set[int] = set()
+        self.last_typing = 0.0
+        # Join the groups before reading the backlog: a message stored while
+        # we read is then either in the backlog or arrives live — and the
+        # live copy of one we already sent is dropped by id.
+        await self.channel_layer.group_add(room.group_name, self.channel_name)
+        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        await self.accept()
+        after = self._query_int("after")
+        if after is not None:
+            await self._send_backlog(after)
+        await presence.store().touch(room.pk, self.public_user, self.channel_name)
+        await self._broadcast_presence()
+
+    def _query_int(self, name):
+        from urllib.parse import parse_qs
+
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get(name)
+        if not values:
+            return None
+        try:
+            value = int(values[0])
+        except ValueError:
+            return None
+        return value if value >= 0 else None
+
+    async def _send_backlog(self, after: int):
+        while True:
+            batch = await database_sync_to_async(_backlog)(self.room, after)
+            for message in batch:
+                await self.send(text_data=encode({"type": "message", "message": message}))
+                after = message["id"]
+                self.backlog_ids.add(after)
+            if len(batch) < RESUME_BATCH:
+                break
+
+    async def disconnect(self, code):
+        if self.room is None:
+            return
+        await self.channel_layer.group_discard(self.room.group_name, self.channel_name)
+        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+        await presence.store().remove(self.room.pk, self.channel_name)
+        await self._broadcast_presence()
+
+    async def _broadcast_presence(self):
+        online = await presence.store().online(self.room.pk)
+        await self.channel_layer.group_send(
+            self.room.group_name, {"type": "frame", "text": encode({"type": "presence", "online": online})}
+        )
+
+    # --- frames from the client ------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.room is None:
+            return
+        if text_data is None:
+            await self._error("invalid", "Frames are JSON text.")
+            return
+        if len(text_data.encode("utf-8")) > settings.FRAME_MAX_BYTES:
+            await self._error("too_long", f"Frames can be up to {settings.FRAME_MAX_BYTES // 1024} KiB.")
+            return
+        try:
+            frame = json.loads(text_data)
+        except (ValueError, RecursionError):
+            await self._error("invalid", "That frame is not valid JSON.")
+            return
+        if not isinstance(frame, dict):
+            await self._error("invalid", "A frame is a JSON object with a type.")
+            return
+        client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
+        handler = self.HANDLERS.get(frame.get("type")) if isinstance(frame.get("type"), str) else None
+        if handler is None:
+            await self._error("invalid", "Unknown frame type.", client_id=client_id)
+            return
+        try:
+            await handler(self, frame)
+        except ChatError as exc:
+            await self._error(exc.code, exc.detail, client_id=client_id, **exc.extra)
+            if exc.code in ("forbidden", "banned") and not await database_sync_to_async(_still_allowed)(
+                self.user, self.room.pk
+            ):
+                await self.close(code=CLOSE_FORBIDDEN)
+        except PermissionDenied:
+            await self._error("forbidden", "You may not do that here.", client_id=client_id)
+
+    async def _error(self, code, detail, client_id=None, **extra):
+        await self.send(text_data=encode({"type": "error", "code": code, "detail": detail, "client_id": client_id, **extra}))
+
+    async def _refresh(self):
+        """Re-read the user for this frame: suspension, role and cohort changes
+        take effect on the very next frame."""
+        user = await database_sync_to_async(_refresh_user)(self.user)
+        if user is None or not is_active_member(user):
+            raise ChatError("forbidden", "Your account cannot use chat right now.")
+        self.user = user
+        return user
+
+    async def on_send(self, frame):
+        user = await self._refresh()
+        result = await database_sync_to_async(actions.post_message)(
+            author=user,
+            room=self.room,
+            body=frame.get("body"),
+            client_id=frame.get("client_id"),
+            reply_to_id=frame.get("reply_to"),
+            content_note=frame.get("content_note") or "",
+        )
+        if not result.created:
+            # A re-send: only this socket hears about it, with the stored copy.
+            message = await database_sync_to_async(queries.message_dict)(result.message)
+            await self.send(text_data=encode({"type": "message", "message": message}))
+        for private in result.private_frames:
+            await self.send(text_data=encode(private))
+
+    async def on_edit(self, frame):
+        user = await self._refresh()
+        await database_sync_to_async(actions.edit_message)(
+            author=user, room=self.room, message_id=frame.get("id"), body=frame.get("body")
+        )
+
+    async def on_delete(self, frame):
+        user = await self._refresh()
+        await database_sync_to_async(actions.delete_message)(
+            actor=user, room=self.room, message_id=frame.get("id"), reason=frame.get("reason") or ""
+        )
+
+    async def on_reaction(self, frame):
+        user = await self._refresh()
+        await database_sync_to_async(actions.toggle_reaction)(
+            member=user, room=self.room, message_id=frame.get("id"), emoji=frame.get("emoji")
+        )
+
+    async def on_read(self, frame):
+        user = await self._refresh()
+        await database_sync_to_async(actions.mark_read)(member=user, room=self.room, message_id=frame.get("id"))
+
+    async def on_history(self, frame):
+        await self._refresh()
+        if not await database_sync_to_async(_still_allowed)(self.user, self.room.pk):
+            raise ChatError("forbidden", "You are not a member of this room.")
+        before, limit = frame.get("before"), frame.get("limit", 50)
+        if before is not None and (not isinstance(before, int) or isinstance(before, bool) or before < 0):
+            raise ChatError("invalid", "before must be a message id.")
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= HISTORY_MAX:
+            raise ChatError("invalid", f"limit must be between 1 and {HISTORY_MAX}.")
+        messages, has_more = await database_sync_to_async(_history)(self.room, before, limit)
+        await self.send(text_data=encode({"type": "history", "messages": messages, "has_more": has_more}))
+
+    async def on_typing(self, frame):
+        now = time.monotonic()
+        if now - self.last_typing < TYPING_INTERVAL:
+            return  # typing is best-effort; extra frames are dropped silently
+        self.last_typing = now
+        await self.channel_layer.group_send(
+            self.room.group_name,
+            {"type": "frame", "text": encode({"type": "typing", "user": self.public_user}),
+             "exclude": self.channel_name},
+        )
+
+    async def on_ping(self, frame):
+        await presence.store().touch(self.room.pk, self.public_user, self.channel_name)
+        await self.send(text_data=encode({"type": "pong"}))
+
+    HANDLERS = {
+        "message.send": on_send,
+        "message.edit": on_edit,
+        "message.delete": on_delete,
+        "reaction.toggle": on_reaction,
+        "read": on_read,
+        "history": on_history,
+        "typing": on_typing,
+        "ping": on_ping,
+    }
+
+    # --- events from the channel layer ------------------------------------------
+
+    async def frame(self, event):
+        if event.get("exclude") == self.channel_name:
+            return
+        message_id = event.get("message_id")
+        if message_id is not None and self.backlog_ids and message_id in self.backlog_ids:
+            # Already sent from the resume backlog. An exact set, not a "max id
+            # sent" mark: on PostgreSQL messages can commit out of id order,
+            # and a lower id arriving live after the backlog must still go out.
+            self.backlog_ids.discard(message_id)
+            return
+        await self.send(text_data=event["text"])
+
+    async def force_disconnect(self, event):
+        room = event.get("room")
+        if room is None or (self.room is not None and room == self.room.slug):
+            await self.close(code=event.get("code", CLOSE_FORBIDDEN))

@@ -1,0 +1,156 @@
+"""Every "may this user do this" rule for rooms and messages.
+
+HTTP views and the WebSocket consumer ask the same functions. Access helpers
+raise Http404 for both "missing" and "not yours", so a room's existence never
+leaks to someone who may not see it.
+"""
+
+from django.http import Http404
+from django.utils import timezone
+
+from community.permissions import is_active_member, is_site_moderator, is_staff
+
+from .models import Membership, Message, Room
+
+
+def get_membership(user, room: Room) -> Membership | None:
+    if not is_active_member(user):
+        return None
+    return Membership.objects.filter(room=room, user=user).first()
+
+
+def _active(membership: Membership | None) -> Membership | None:
+    return membership if membership is not None and membership.is_active else None
+
+
+def is_banned_from(membership: Membership | None) -> bool:
+    return membership is not None and membership.is_banned
+
+
+def can_see_room(user, room: Room, membership: Membership | None) -> bool:
+    """May the room appear to this user at all (directory, page)?"""
+    if not is_active_member(user) or is_banned_from(membership):
+        return False
+    if room.kind == Room.Kind.MENTORSHIP:
+        return _active(membership) is not None
+    if is_site_moderator(user):
+        return True
+    if room.kind == Room.Kind.TOPIC:
+        return True
+    if room.kind == Room.Kind.COHORT:
+        return user.cohort_id is not None and user.cohort_id == room.cohort_id
+    if room.kind == Room.Kind.PRIVATE:
+        return _active(membership) is not None
+    return False  # staff rooms: site moderators only, handled above
+
+
+def can_join_room(user, room: Room, membership: Membership | None) -> bool:
+    if not can_see_room(user, room, membership) or _active(membership) is not None:
+        return False
+    if room.kind in (Room.Kind.TOPIC, Room.Kind.COHORT):
+        return True
+    return room.kind == Room.Kind.STAFF and is_site_moderator(user)
+
+
+def can_leave_room(user, room: Room, membership: Membership | None) -> bool:
+    return _active(membership) is not None and room.kind != Room.Kind.MENTORSHIP
+
+
+def can_read_room(user, room: Room, membership: Membership | None) -> bool:
+    """Open the room page and its socket: active members, and site moderators
+    everywhere they may see (they moderate without joining)."""
+    if not can_see_room(user, room, membership):
+        return False
+    return _active(membership) is not None or (
+        is_site_moderator(user) and room.kind != Room.Kind.MENTORSHIP
+    )
+
+
+def can_moderate_room(user, room: Room, membership: Membership | None) -> bool:
+    if not is_active_member(user):
+        return False
+    if is_site_moderator(user) and room.kind != Room.Kind.MENTORSHIP:
+        return True
+    membership = _active(membership)
+    return membership is not None and membership.role == Membership.Role.MODERATOR and not membership.is_banned
+
+
+def needs_guidelines(user, room: Room, membership: Membership | None) -> bool:
+    return bool(room.guidelines.strip()) and (
+        membership is None or membership.accepted_guidelines_at is None
+    ) and not can_moderate_room(user, room, membership)
+
+
+def post_denial(user, room: Room, membership: Membership | None) -> str | None:
+    """Why this user may not post here now (an error code), or None if they may."""
+    if is_banned_from(membership):
+        return "banned"
+    if not can_read_room(user, room, membership):
+        return "forbidden"
+    moderator = can_moderate_room(user, room, membership)
+    if room.is_locked and not moderator:
+        return "locked"
+    if membership is not None and membership.is_muted and not moderator:
+        return "muted"
+    if needs_guidelines(user, room, membership):
+        return "guidelines"
+    return None
+
+
+def can_post(user, room: Room, membership: Membership | None) -> bool:
+    return post_denial(user, room, membership) is None
+
+
+def can_edit_message(user, message: Message) -> bool:
+    return (
+        is_active_member(user)
+        and message.author_id == user.pk
+        and message.deleted_at is None
+        and message.status == Message.Status.VISIBLE
+    )
+
+
+def can_delete_message(user, message: Message, membership: Membership | None) -> bool:
+    if not is_active_member(user) or message.deleted_at is not None:
+        return False
+    return message.author_id == user.pk or can_moderate_room(user, message.room, membership)
+
+
+def can_react(user, room: Room, membership: Membership | None) -> bool:
+    return can_read_room(user, room, membership) and not is_banned_from(membership) and not (
+        room.is_locked and not can_moderate_room(user, room, membership)
+    )
+
+
+def can_create_room(user) -> bool:
+    return is_site_moderator(user)
+
+
+def can_create_cohort_room(user) -> bool:
+    return is_staff(user)
+
+
+def can_invite_to_room(user, room: Room, membership: Membership | None) -> bool:
+    return room.kind == Room.Kind.PRIVATE and can_moderate_room(user, room, membership)
+
+
+def get_room_for_reader_or_404(user, slug: str) -> tuple[Room, Membership | None]:
+    room = Room.objects.filter(slug=slug).select_related("cohort", "pinned_message__author").first()
+    membership = get_membership(user, room) if room is not None else None
+    if room is None or not can_read_room(user, room, membership):
+        raise Http404("No such room.")
+    return room, membership
+
+
+def get_room_for_viewer_or_404(user, slug: str) -> tuple[Room, Membership | None]:
+    room = Room.objects.filter(slug=slug).select_related("cohort").first()
+    membership = get_membership(user, room) if room is not None else None
+    if room is None or not can_see_room(user, room, membership):
+        raise Http404("No such room.")
+    return room, membership
+
+
+def mute_remaining(membership: Membership) -> str | None:
+    if membership.muted_until and membership.muted_until > timezone.now():
+        return membership.muted_until.isoformat()
+    return None

@@ -1,0 +1,83 @@
+"""Who is online in a room, shared across processes when Redis is configured.
+
+Each open socket is an entry (room, user, channel name) with an expiry that
+the client's pings refresh; a process that dies without cleaning up leaves
+entries that simply expire. Without Redis (the embedded mode: one process)
+the entries live in this process's memory.
+"""
+
+import json
+import time
+
+from django.conf import settings
+
+TTL_SECONDS = 75
+
+
+class MemoryPresence:
+    def __init__(self):
+        self._rooms: dict[int, dict[str, tuple[int, str, float]]] = {}
+
+    async def touch(self, room_id: int, user: dict, channel: str) -> None:
+        self._rooms.setdefault(room_id, {})[channel] = (user["id"], user["display_name"], time.time() + TTL_SECONDS)
+
+    async def remove(self, room_id: int, channel: str) -> None:
+        self._rooms.get(room_id, {}).pop(channel, None)
+
+    async def online(self, room_id: int) -> list[dict]:
+        now = time.time()
+        entries = self._rooms.get(room_id, {})
+        for channel in [c for c, (_, _, exp) in entries.items() if exp < now]:
+            entries.pop(channel, None)
+        users = {uid: name for uid, name, _ in entries.values()}
+        return [{"id": uid, "display_name": name} for uid, name in sorted(users.items(), key=lambda x: x[1].lower())]
+
+
+class RedisPresence:
+    def __init__(self, url: str):
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(url)
+
+    @staticmethod
+    def _key(room_id: int) -> str:
+        return f"presence:{room_id}"
+
+    async def touch(self, room_id: int, user: dict, channel: str) -> None:
+        member = json.dumps([user["id"], user["display_name"], channel])
+        key = self._key(room_id)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(key, {member: time.time() + TTL_SECONDS})
+            pipe.expire(key, TTL_SECONDS * 2)
+            await pipe.execute()
+
+    async def remove(self, room_id: int, channel: str) -> None:
+        key = self._key(room_id)
+        for raw in await self._redis.zrange(key, 0, -1):
+            if json.loads(raw)[2] == channel:
+                await self._redis.zrem(key, raw)
+
+    async def online(self, room_id: int) -> list[dict]:
+        key = self._key(room_id)
+        now = time.time()
+        await self._redis.zremrangebyscore(key, "-inf", now)
+        users = {}
+        for raw in await self._redis.zrange(key, 0, -1):
+            uid, name, _ = json.loads(raw)
+            users[uid] = name
+        return [{"id": uid, "display_name": name} for uid, name in sorted(users.items(), key=lambda x: x[1].lower())]
+
+
+_store = None
+
+
+def store():
+    global _store
+    if _store is None:
+        _store = RedisPresence(settings.REDIS_URL) if settings.REDIS_URL else MemoryPresence()
+    return _store
+
+
+def reset_for_tests() -> None:
+    global _store
+    _store = None

@@ -1,0 +1,97 @@
+"""Reading messages and rooms in the shapes the socket and pages need."""
+
+from collections import defaultdict
+
+from django.db.models import Count, F, OuterRef, Q, Subquery
+
+from .models import Membership, Message, Room
+
+FORMER_MEMBER = {"id": None, "display_name": "Former member"}
+
+
+def reactions_summary(message: Message) -> list[dict]:
+    """Reactions grouped by emoji, using the prefetched rows (no query)."""
+    users = defaultdict(list)
+    for reaction in message.reactions.all():
+        users[reaction.emoji].append(reaction.user_id)
+    return [{"emoji": emoji, "count": len(ids), "users": sorted(ids)} for emoji, ids in users.items()]
+
+
+def message_dict(message: Message, *, room_slug: str | None = None) -> dict:
+    """The protocol's message object (docs/protocol.md)."""
+    deleted = message.deleted_at is not None
+    reply = None
+    if message.reply_to_id is not None and message.reply_to is not None:
+        parent = message.reply_to
+        reply = {
+            "id": parent.pk,
+            "author": parent.author.public_dict() if parent.author else FORMER_MEMBER,
+            "excerpt": "" if parent.deleted_at else parent.body[:140],
+            "deleted": parent.deleted_at is not None,
+        }
+    return {
+        "id": message.pk,
+        "room": room_slug or message.room.slug,
+        "author": message.author.public_dict() if message.author else FORMER_MEMBER,
+        "body": "" if deleted else message.body,
+        "html": "" if deleted else message.html,
+        "created_at": message.created_at.isoformat(),
+        "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+        "client_id": str(message.client_id),
+        "reactions": [] if deleted else reactions_summary(message),
+        "reply_to": reply,
+        "content_note": message.content_note,
+        "deleted": deleted,
+        "status": message.status,
+    }
+
+
+def messages_after(room: Room, after_id: int, *, limit: int) -> list[Message]:
+    return list(
+        Message.objects.visible()
+        .filter(room=room, id__gt=after_id, deleted_at__isnull=True)
+        .for_frames()
+        .order_by("id")[:limit]
+    )
+
+
+def messages_before(room: Room, before_id: int | None, *, limit: int) -> tuple[list[Message], bool]:
+    """The `limit` newest messages older than `before_id`, oldest first, and
+    whether there are more."""
+    qs = Message.objects.visible().filter(room=room)
+    if before_id is not None:
+        qs = qs.filter(id__lt=before_id)
+    rows = list(qs.for_frames().order_by("-id")[: limit + 1])
+    has_more = len(rows) > limit
+    return list(reversed(rows[:limit])), has_more
+
+
+def directory_rooms(user):
+    """Rooms for the directory with the member's membership, unread count
+    and last activity, in one query."""
+    from community.permissions import is_active_member
+
+    if not is_active_member(user):
+        return []
+    mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
+    rooms = (
+        Room.objects.visible_to(user)
+        .annotate(
+            my_membership_id=Subquery(mine.filter(left_at__isnull=True).values("pk")[:1]),
+            my_last_read=Subquery(mine.values("last_read_message_id")[:1]),
+        )
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(
+                    messages__id__gt=F("my_last_read"),
+                    messages__status=Message.Status.VISIBLE,
+                    messages__deleted_at__isnull=True,
+                    my_membership_id__isnull=False,
+                )
+                & ~Q(messages__author=user),
+            )
+        )
+        .order_by("kind", "name")
+    )
+    return list(rooms)

@@ -1,0 +1,38 @@
+"""Per-member send limits kept in the cache, so that with Redis configured
+they hold across every Daphne process.
+
+A sliding-window counter (two fixed windows, the older one weighted by how
+much of it still overlaps): `burst` messages at once, then about
+burst/window per second. Only `incr` touches shared state, and it is atomic
+in Redis and in the local-memory cache alike.
+"""
+
+import math
+import time
+
+from django.core.cache import cache
+
+
+def hit(key: str, *, limit: int, window: float, now: float | None = None) -> float:
+    """Count one event for `key`. Returns 0 if allowed, else seconds to wait."""
+    now = time.time() if now is None else now
+    index = math.floor(now / window)
+    current_key = f"rl:{key}:{index}"
+    previous_key = f"rl:{key}:{index - 1}"
+    ttl = int(window * 2) + 1
+    cache.add(current_key, 0, ttl)
+    current = cache.incr(current_key)
+    previous = cache.get(previous_key, 0)
+    elapsed = (now / window) - index
+    estimate = previous * (1.0 - elapsed) + current
+    if estimate <= limit:
+        return 0.0
+    # Refused attempts do not count against the member.
+    cache.decr(current_key)
+    if previous:
+        # Wait until the older window's weight has shrunk enough for one more.
+        needed = (previous + current - limit) / previous
+        wait = max(needed - elapsed, 0.0) * window
+    else:
+        wait = (1.0 - elapsed) * window
+    return round(max(wait, 0.05), 2)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "groups"
+urlpatterns = [
+    path("", views.directory, name="directory"),
+    path("new/", views.room_create, name="create"),
+    path("search/", views.search, name="search"),
+    path("<slug:slug>/", views.room, name="room"),
+    path("<slug:slug>/join/", views.room_join, name="join"),
+    path("<slug:slug>/leave/", views.room_leave, name="leave"),
+    path("<slug:slug>/guidelines/", views.room_accept_guidelines, name="accept_guidelines"),
+]

@@ -1,0 +1,126 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from community.permissions import is_active_member
+
+from . import actions, permissions, queries
+from .forms import RoomForm, SearchForm
+from .models import REACTIONS
+
+
+def _member_required(view):
+    """login_required plus the active-member floor (suspended members are out)."""
+
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not is_active_member(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+@_member_required
+@require_GET
+def directory(request: HttpRequest) -> HttpResponse:
+    rooms = queries.directory_rooms(request.user)
+    return render(request, "groups/directory.html", {
+        "rooms": rooms,
+        "can_create": permissions.can_create_room(request.user),
+    })
+
+
+@_member_required
+@require_GET
+def room(request: HttpRequest, slug: str) -> HttpResponse:
+    room, membership = permissions.get_room_for_reader_or_404(request.user, slug)
+    around = request.GET.get("around")
+    messages_, has_more = queries.messages_before(room, None, limit=50)
+    if around and around.isdigit() and messages_ and int(around) < messages_[0].pk:
+        messages_, _ = queries.messages_before(room, int(around) + 25, limit=50)
+        has_more = True
+    initial = [queries.message_dict(m, room_slug=room.slug) for m in messages_]
+    config = {
+        "room": room.slug,
+        "user": request.user.public_dict(),
+        "lastRead": membership.last_read_message_id if membership else 0,
+        "hasMore": has_more,
+        "canModerate": permissions.can_moderate_room(request.user, room, membership),
+        "reactions": REACTIONS,
+        "maxLength": 4000,
+    }
+    return render(request, "groups/room.html", {
+        "room": room,
+        "membership": membership,
+        "initial_messages": initial,
+        "config": config,
+        "denial": permissions.post_denial(request.user, room, membership),
+        "can_leave": permissions.can_leave_room(request.user, room, membership),
+    })
+
+
+@_member_required
+@require_POST
+def room_join(request: HttpRequest, slug: str) -> HttpResponse:
+    room, membership = permissions.get_room_for_viewer_or_404(request.user, slug)
+    if not permissions.can_join_room(request.user, room, membership):
+        messages.info(request, "You are already in this room." if membership and membership.is_active else "This room is by invitation.")
+        return redirect("groups:directory")
+    actions.join_room(member=request.user, room=room)
+    return redirect(room.get_absolute_url())
+
+
+@_member_required
+@require_POST
+def room_leave(request: HttpRequest, slug: str) -> HttpResponse:
+    room, membership = permissions.get_room_for_viewer_or_404(request.user, slug)
+    if not permissions.can_leave_room(request.user, room, membership):
+        raise PermissionDenied
+    actions.leave_room(member=request.user, room=room)
+    messages.success(request, f"You left {room.name}.")
+    return redirect("groups:directory")
+
+
+@_member_required
+@require_POST
+def room_accept_guidelines(request: HttpRequest, slug: str) -> HttpResponse:
+    room, membership = permissions.get_room_for_reader_or_404(request.user, slug)
+    if membership is None or not membership.is_active:
+        raise PermissionDenied
+    actions.accept_guidelines(member=request.user, room=room)
+    return redirect(room.get_absolute_url())
+
+
+@_member_required
+def room_create(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_create_room(request.user):
+        raise PermissionDenied
+    form = RoomForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        room = actions.create_room(creator=request.user, **form.cleaned_data)
+        messages.success(request, f"Created {room.name}.")
+        return redirect(room.get_absolute_url())
+    return render(request, "groups/room_form.html", {"form": form})
+
+
+@_member_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    results = []
+    if form.is_valid():
+        from .search import search_messages
+
+        results = search_messages(request.user, form.cleaned_data["q"], limit=50)
+    return render(request, "groups/search.html", {"form": form, "results": results})
+
+
+def config_json(config: dict) -> str:
+    return json.dumps(config)
