@@ -421,3 +421,24 @@ def invite_to_private_room(*, moderator: User, room: Room, member: User) -> Memb
            text=f"{moderator.display_name} added you to the private room {room.name}",
            url=room.get_absolute_url())
     return membership
+
+
+@transaction.atomic
+def create_mentorship_room(*, mentor: User, mentee: User, name: str = "") -> Room:
+    """A private two-person room for an active mentorship (called by the
+    mentorship app's actions only). Moderators do not see it in the directory."""
+    room = Room.objects.create(
+        slug=_unique_slug(f"mentorship-{mentor.pk}-{mentee.pk}"),
+        name=name or f"{mentor.display_name} & {mentee.display_name}",
+        kind=Room.Kind.MENTORSHIP,
+        description="A private room for your mentorship.",
+    )
+    _activate_membership(mentor, room)
+    _activate_membership(mentee, room)
+    return room
+
+
+@transaction.atomic
+def close_mentorship_room(*, room: Room) -> None:
+    """Lock an ended mentorship's room: history stays readable, nobody posts."""
+    Room.objects.filter(pk=room.pk, kind=Room.Kind.MENTORSHIP).update(is_locked=True)
