@@ -52,6 +52,13 @@ class Socket:
             if frame["type"] not in ignore:
                 raise AssertionError(f"unexpected frame {frame}")
 
+    async def closed(self, timeout: float = 3) -> int:
+        """Skip frames until the server closes the socket; return the close code."""
+        while True:
+            output = await self.c.receive_output(timeout=timeout)
+            if output["type"] == "websocket.close":
+                return output.get("code", 1000)
+
     async def close(self) -> None:
         await self.c.disconnect()
 
