@@ -33,6 +33,12 @@ def make_member(email, display_name, *, role="alumnus", cohort=None, **extra):
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The real hasher is slow by design; tests create many members.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_state():
     from django.core.cache import cache
 

@@ -1,0 +1,99 @@
+"""Message rendering (Markdown subset + nh3) and the crisis classifier."""
+
+import pytest
+
+from groups.crisis import classify
+from groups.markup import render
+
+
+@pytest.mark.parametrize(
+    ("body", "html"),
+    [
+        ("**bold** and *soft*", "<p><strong>bold</strong> and <em>soft</em></p>"),
+        ("`code`", "<p><code>code</code></p>"),
+        ("a\nb", "<p>a<br>\nb</p>"),
+        ("- one\n- two", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"),
+        ("[site](https://example.org)", '<p><a href="https://example.org" rel="nofollow noopener noreferrer">site</a></p>'),
+        ("see https://example.org/x.", '<p>see <a href="https://example.org/x" rel="nofollow noopener noreferrer">https://example.org/x</a>.</p>'),
+        ("<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"),
+        ("<img src=x onerror=alert(1)>", "<p>&lt;img src=x onerror=alert(1)&gt;</p>"),
+        ("[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>"),
+        ("# not a heading", "<p># not a heading</p>"),
+    ],
+)
+def test_render(body, html):
+    assert render(body) == html
+
+
+def test_images_become_links_not_images():
+    assert "<img" not in render("![cat](https://example.org/cat.png)")
+
+
+def test_mentions_are_highlighted_case_insensitively():
+    assert render("hi @bob!", mentions={"bob": 2}) == '<p>hi <span class="mention">@bob</span>!</p>'
+    assert render("email bob@bob.org", mentions={"bob": 2}) == "<p>email bob@bob.org</p>"
+
+
+CRISIS_SENTENCES = [
+    "I want to kill myself",
+    "i'm going to kill my self tonight",
+    "Thinking about ending it all",
+    "I want to end my life",
+    "I'm planning to die this weekend",
+    "I've been feeling suicidal",
+    "having suicidal thoughts again",
+    "I cut myself last night",
+    "I keep hurting myself",
+    "self-harm is back",
+    "I overdosed last year and I'm scared it'll happen again",
+    "I took all my pills",
+    "I swallowed a bunch of pills",
+    "there's no reason to live",
+    "everyone would be better off without me",
+    "I'd be better off dead",
+    "I don't want to be alive anymore",
+    "I don’t want to wake up tomorrow",
+    "kms honestly",
+    "goodbye everyone, thank you for everything",
+]
+
+CONCERN_SENTENCES = [
+    "I relapsed on Saturday",
+    "the cravings are bad today",
+    "I really want to drink tonight",
+    "feeling hopeless",
+    "I can't do this anymore",
+    "slipped up at the party",
+]
+
+ORDINARY_SENTENCES = [
+    "This workout is killing me",
+    "That joke killed me",
+    "My feet are killing me after that hike",
+    "I could die of embarrassment lol",
+    "The battery died on my phone",
+    "I'm dying to see the new movie",
+    "Let's end the meeting early",
+    "I killed it at my interview today!",
+    "I hurt my back moving boxes",
+    "I cut my hair myself",
+    "Took my meds on time all week",
+    "The plant is dead, RIP",
+    "Goodbye for now, see you Tuesday",
+    "the crave cookie place opened",
+]
+
+
+@pytest.mark.parametrize("sentence", CRISIS_SENTENCES)
+def test_crisis_sentences(sentence):
+    assert classify(sentence) == "crisis"
+
+
+@pytest.mark.parametrize("sentence", CONCERN_SENTENCES)
+def test_concern_sentences(sentence):
+    assert classify(sentence) == "concern"
+
+
+@pytest.mark.parametrize("sentence", ORDINARY_SENTENCES)
+def test_ordinary_sentences(sentence):
+    assert classify(sentence) == ""
