@@ -235,7 +235,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
-USERSESSIONS_TRACK_ACTIVITY = True
+# Tracking activity writes on every request; the sessions page shows login time and IP instead.
+USERSESSIONS_TRACK_ACTIVITY = False
 REQUIRE_MFA_FOR_STAFF = env_bool("REQUIRE_MFA_FOR_STAFF", not EMBEDDED)
 
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1)

@@ -97,17 +97,19 @@ def _parse_client_id(client_id) -> uuid.UUID:
 
 def _check_rate(author: User, room: Room, moderator: bool) -> None:
     burst = settings.RATE_LIMIT_BURST
-    wait = ratelimit.hit(
-        f"send:{author.pk}", limit=burst, window=burst / settings.RATE_LIMIT_PER_SECOND
-    )
+    wait = ratelimit.hit(f"send:{author.pk}", limit=burst, window=burst / settings.RATE_LIMIT_PER_SECOND)
     if wait:
-        raise ChatError("rate_limited", "You're sending messages quickly. Take a breath and try again.",
-                        retry_after=wait)
+        raise ChatError(
+            "rate_limited", "You're sending messages quickly. Take a breath and try again.", retry_after=wait
+        )
     if room.slow_mode_seconds and not moderator:
         wait = ratelimit.hit(f"slow:{room.pk}:{author.pk}", limit=1, window=room.slow_mode_seconds)
         if wait:
-            raise ChatError("rate_limited", f"Slow mode is on: one message every {room.slow_mode_seconds} seconds.",
-                            retry_after=wait)
+            raise ChatError(
+                "rate_limited",
+                f"Slow mode is on: one message every {room.slow_mode_seconds} seconds.",
+                retry_after=wait,
+            )
 
 
 def _mentioned_members(room: Room, body: str, author: User) -> dict[str, User]:
@@ -153,7 +155,12 @@ def post_message(*, author: User, room: Room, body, client_id, reply_to_id=None,
         _check_rate(author, room, moderator)
         reply_to = None
         if reply_to_id is not None:
-            reply_to = Message.objects.visible().filter(room=room, pk=reply_to_id, deleted_at__isnull=True).select_related("author").first()
+            reply_to = (
+                Message.objects.visible()
+                .filter(room=room, pk=reply_to_id, deleted_at__isnull=True)
+                .select_related("author")
+                .first()
+            )
             if reply_to is None:
                 raise ChatError("not_found", "The message you replied to is gone.")
         mentioned = _mentioned_members(room, body, author)
@@ -266,8 +273,12 @@ def delete_message(*, actor: User, room: Room, message_id, reason: str = "") -> 
         if room.pinned_message_id == message.pk:
             Room.objects.filter(pk=room.pk).update(pinned_message=None)
         if by_moderator:
-            record_audit(actor=actor, action="message.remove", target=message,
-                         details={"room": room.slug, "reason": message.delete_reason})
+            record_audit(
+                actor=actor,
+                action="message.remove",
+                target=message,
+                details={"room": room.slug, "reason": message.delete_reason},
+            )
         frame = {"type": "message.deleted", "id": message.pk, "room": room.slug, "by_moderator": by_moderator}
         broadcast_on_commit(room.group_name, frame_event(frame))
     return message
@@ -378,9 +389,17 @@ def _unique_slug(name: str) -> str:
 
 
 @transaction.atomic
-def create_room(*, creator: User, name: str, kind: str = Room.Kind.TOPIC, description: str = "",
-                guidelines: str = "", is_default: bool = False, slug: str | None = None,
-                cohort: Cohort | None = None) -> Room:
+def create_room(
+    *,
+    creator: User,
+    name: str,
+    kind: str = Room.Kind.TOPIC,
+    description: str = "",
+    guidelines: str = "",
+    is_default: bool = False,
+    slug: str | None = None,
+    cohort: Cohort | None = None,
+) -> Room:
     """Create a room; the creator becomes its room moderator.
     Side effects: audit row; default rooms gain every active member."""
     if kind == Room.Kind.COHORT:
@@ -391,8 +410,14 @@ def create_room(*, creator: User, name: str, kind: str = Room.Kind.TOPIC, descri
     elif kind not in (Room.Kind.TOPIC, Room.Kind.PRIVATE, Room.Kind.STAFF) or not permissions.can_create_room(creator):
         raise PermissionDenied
     room = Room.objects.create(
-        slug=slug or _unique_slug(name), name=name, kind=kind, description=description,
-        guidelines=guidelines, is_default=is_default, cohort=cohort, created_by=creator,
+        slug=slug or _unique_slug(name),
+        name=name,
+        kind=kind,
+        description=description,
+        guidelines=guidelines,
+        is_default=is_default,
+        cohort=cohort,
+        created_by=creator,
     )
     _activate_membership(creator, room, role=Membership.Role.MODERATOR)
     if kind == Room.Kind.COHORT:
@@ -417,9 +442,12 @@ def invite_to_private_room(*, moderator: User, room: Room, member: User) -> Memb
         raise ValidationError("That member cannot be added.")
     membership = _activate_membership(member, room)
     record_audit(actor=moderator, action="room.invite", target=room, details={"member": member.pk})
-    notify(recipient=member, kind=Notification.Kind.GENERAL,
-           text=f"{moderator.display_name} added you to the private room {room.name}",
-           url=room.get_absolute_url())
+    notify(
+        recipient=member,
+        kind=Notification.Kind.GENERAL,
+        text=f"{moderator.display_name} added you to the private room {room.name}",
+        url=room.get_absolute_url(),
+    )
     return membership
 
 

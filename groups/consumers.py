@@ -173,7 +173,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._error("forbidden", "You may not do that here.", client_id=client_id)
 
     async def _error(self, code, detail, client_id=None, **extra):
-        await self.send(text_data=encode({"type": "error", "code": code, "detail": detail, "client_id": client_id, **extra}))
+        await self.send(
+            text_data=encode({"type": "error", "code": code, "detail": detail, "client_id": client_id, **extra})
+        )
 
     async def _refresh(self):
         """Re-read the user for this frame: suspension, role and cohort changes
@@ -242,8 +244,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.last_typing = now
         await self.channel_layer.group_send(
             self.room.group_name,
-            {"type": "frame", "text": encode({"type": "typing", "user": self.public_user}),
-             "exclude": self.channel_name},
+            {
+                "type": "frame",
+                "text": encode({"type": "typing", "user": self.public_user}),
+                "exclude": self.channel_name,
+            },
         )
 
     async def on_ping(self, frame):

@@ -22,14 +22,26 @@ TOPIC_ROOMS = [
 ]
 
 WELCOME_SCRIPT = [
-    ("moderator", "Welcome to the alumni community, everyone! This room is for saying hi and checking in. Please read the pinned guidelines 💙"),
-    ("sam", "Hi all! Graduated in the spring. Nervous about being on my own without group three times a week, honestly."),
-    ("jordan", "That was me too. What helped was keeping the same routine — I still get coffee at 9 like on program days."),
+    (
+        "moderator",
+        "Welcome to the alumni community, everyone! This room is for saying hi and checking in. Please read the pinned guidelines 💙",
+    ),
+    (
+        "sam",
+        "Hi all! Graduated in the spring. Nervous about being on my own without group three times a week, honestly.",
+    ),
+    (
+        "jordan",
+        "That was me too. What helped was keeping the same routine — I still get coffee at 9 like on program days.",
+    ),
     ("alex", "**Same.** The first month after was the hardest for me. It gets easier, I promise."),
     ("casey", "Hello from the summer cohort! Anyone going to the family night next week?"),
     ("devon", "I'll be there. Bringing my sister this time."),
     ("sam", "@Jordan that's a good idea, I might try the coffee thing."),
-    ("harper", "Grounding exercise that worked for me today: name 5 things you can see, 4 you can touch, 3 you can hear."),
+    (
+        "harper",
+        "Grounding exercise that worked for me today: name 5 things you can see, 4 you can touch, 3 you can hear.",
+    ),
     ("emery", "Thank you for that Harper. Needed it."),
     ("moderator", "Reminder: the weekly alumni group is on Tuesday evening — see Meetups for the link."),
     ("gabe", "First week back at school done. Didn't think I'd make it but here I am."),
@@ -55,10 +67,16 @@ def _post_history(room, script, people, start):
     messages = []
     for i, (who, body) in enumerate(script):
         author = people[who]
-        messages.append(Message.objects.create(
-            room=room, author=author, client_id=uuid.uuid4(), body=body,
-            html=markup.render(body), created_at=start + timedelta(minutes=17 * i),
-        ))
+        messages.append(
+            Message.objects.create(
+                room=room,
+                author=author,
+                client_id=uuid.uuid4(),
+                body=body,
+                html=markup.render(body),
+                created_at=start + timedelta(minutes=17 * i),
+            )
+        )
     Room.objects.filter(pk=room.pk).update(last_message_at=messages[-1].created_at)
     return messages
 
@@ -70,19 +88,35 @@ def seed(context: dict) -> None:
     people["staff"] = staff
 
     welcome = actions.create_room(
-        creator=staff, name="Welcome", slug="welcome", kind=Room.Kind.TOPIC, is_default=True,
-        description="Say hello and check in. Every member is here.", guidelines=WELCOME_GUIDELINES,
+        creator=staff,
+        name="Welcome",
+        slug="welcome",
+        kind=Room.Kind.TOPIC,
+        is_default=True,
+        description="Say hello and check in. Every member is here.",
+        guidelines=WELCOME_GUIDELINES,
     )
-    actions.create_room(creator=staff, name="Moderators", slug="moderators", kind=Room.Kind.STAFF,
-                        description="For moderators and staff only.")
+    actions.create_room(
+        creator=staff,
+        name="Moderators",
+        slug="moderators",
+        kind=Room.Kind.STAFF,
+        description="For moderators and staff only.",
+    )
     topic = {}
     for slug, name, description in TOPIC_ROOMS:
-        topic[slug] = actions.create_room(creator=moderator, name=name, slug=slug, description=description,
-                                          guidelines=WELCOME_GUIDELINES)
+        topic[slug] = actions.create_room(
+            creator=moderator, name=name, slug=slug, description=description, guidelines=WELCOME_GUIDELINES
+        )
     for cohort in context["cohorts"]:
-        actions.create_room(creator=staff, name=cohort.name, slug=f"cohort-{cohort.slug}",
-                            kind=Room.Kind.COHORT, cohort=cohort,
-                            description=f"Only for the {cohort.name}.")
+        actions.create_room(
+            creator=staff,
+            name=cohort.name,
+            slug=f"cohort-{cohort.slug}",
+            kind=Room.Kind.COHORT,
+            cohort=cohort,
+            description=f"Only for the {cohort.name}.",
+        )
 
     # Everyone joined the welcome room through create_room; most joined a topic room or two.
     for user in context["alumni"]:
@@ -100,8 +134,14 @@ def seed(context: dict) -> None:
     _post_history(topic["relapse-prevention"], RELAPSE_SCRIPT, people, now - timedelta(hours=3))
     _post_history(topic["anxiety"], ANXIETY_SCRIPT, people, now - timedelta(hours=2))
     Room.objects.filter(pk=welcome.pk).update(pinned_message=history[0])
-    for who, index, emoji in [("sam", 2, "heart"), ("casey", 2, "heart"), ("emery", 7, "pray"),
-                              ("gabe", 11, "smile"), ("sam", 10, "clap"), ("alex", 10, "strong")]:
+    for who, index, emoji in [
+        ("sam", 2, "heart"),
+        ("casey", 2, "heart"),
+        ("emery", 7, "pray"),
+        ("gabe", 11, "smile"),
+        ("sam", 10, "clap"),
+        ("alex", 10, "strong"),
+    ]:
         Reaction.objects.create(message=history[index], user=people[who], emoji=emoji)
     # Sam has read up to the middle, so the unread divider shows.
     Membership.objects.filter(room=welcome, user=people["sam"]).update(last_read_message_id=history[7].pk)

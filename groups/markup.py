@@ -10,9 +10,8 @@ import re
 import nh3
 from markdown_it import MarkdownIt
 
-_md = (
-    MarkdownIt("zero", {"html": False, "linkify": False, "breaks": True, "typographer": False})
-    .enable(["emphasis", "link", "backticks", "list", "newline", "escape", "entity", "paragraph", "autolink"])
+_md = MarkdownIt("zero", {"html": False, "linkify": False, "breaks": True, "typographer": False}).enable(
+    ["emphasis", "link", "backticks", "list", "newline", "escape", "entity", "paragraph", "autolink"]
 )
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "a", "code", "ul", "ol", "li", "span"}

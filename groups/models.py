@@ -36,8 +36,11 @@ class RoomQuerySet(models.QuerySet):
         return self.filter(
             Q(kind=Room.Kind.TOPIC)
             | Q(kind=Room.Kind.COHORT, cohort_id=user.cohort_id, cohort__isnull=False)
-            | Q(kind__in=[Room.Kind.PRIVATE, Room.Kind.MENTORSHIP], memberships__user=user,
-                memberships__left_at__isnull=True)
+            | Q(
+                kind__in=[Room.Kind.PRIVATE, Room.Kind.MENTORSHIP],
+                memberships__user=user,
+                memberships__left_at__isnull=True,
+            )
         ).distinct()
 
 
@@ -57,17 +60,11 @@ class Room(models.Model):
         blank=True,
         help_text="Shown before a member's first post in this room.",
     )
-    cohort = models.OneToOneField(
-        Cohort, null=True, blank=True, on_delete=models.CASCADE, related_name="room"
-    )
-    is_default = models.BooleanField(
-        default=False, help_text="Every new member joins this room."
-    )
+    cohort = models.OneToOneField(Cohort, null=True, blank=True, on_delete=models.CASCADE, related_name="room")
+    is_default = models.BooleanField(default=False, help_text="Every new member joins this room.")
     is_locked = models.BooleanField(default=False)
     slow_mode_seconds = models.PositiveIntegerField(default=0)
-    pinned_message = models.ForeignKey(
-        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    pinned_message = models.ForeignKey("Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -127,9 +124,7 @@ class Membership(models.Model):
 
     @property
     def is_banned(self) -> bool:
-        return self.banned_permanently or (
-            self.banned_until is not None and self.banned_until > timezone.now()
-        )
+        return self.banned_permanently or (self.banned_until is not None and self.banned_until > timezone.now())
 
     @property
     def is_muted(self) -> bool:
@@ -152,16 +147,12 @@ class Message(models.Model):
         REJECTED = "rejected", "Rejected"
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="messages"
-    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="messages")
     client_id = models.UUIDField(default=uuid.uuid4)
     body = models.TextField()
     html = models.TextField()
     content_note = models.CharField(max_length=60, blank=True)
-    reply_to = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
-    )
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.VISIBLE)
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
@@ -186,18 +177,18 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} in {self.room_id}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("groups:room", args=[self.room.slug]) + f"?around={self.pk}#m{self.pk}"
+
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
-
-    def get_absolute_url(self) -> str:
-        return reverse("groups:room", args=[self.room.slug]) + f"?around={self.pk}#m{self.pk}"
 
 
 class Reaction(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    emoji = models.CharField(max_length=16, choices=[(k, v) for k, v in REACTIONS.items()])
+    emoji = models.CharField(max_length=16, choices=list(REACTIONS.items()))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -215,3 +206,6 @@ class Mention(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["message", "user"], name="one_mention_each")]
+
+    def __str__(self) -> str:
+        return f"mention of {self.user_id} in {self.message_id}"

@@ -61,9 +61,7 @@ def can_read_room(user, room: Room, membership: Membership | None) -> bool:
     everywhere they may see (they moderate without joining)."""
     if not can_see_room(user, room, membership):
         return False
-    return _active(membership) is not None or (
-        is_site_moderator(user) and room.kind != Room.Kind.MENTORSHIP
-    )
+    return _active(membership) is not None or (is_site_moderator(user) and room.kind != Room.Kind.MENTORSHIP)
 
 
 def can_moderate_room(user, room: Room, membership: Membership | None) -> bool:
@@ -76,9 +74,11 @@ def can_moderate_room(user, room: Room, membership: Membership | None) -> bool:
 
 
 def needs_guidelines(user, room: Room, membership: Membership | None) -> bool:
-    return bool(room.guidelines.strip()) and (
-        membership is None or membership.accepted_guidelines_at is None
-    ) and not can_moderate_room(user, room, membership)
+    return (
+        bool(room.guidelines.strip())
+        and (membership is None or membership.accepted_guidelines_at is None)
+        and not can_moderate_room(user, room, membership)
+    )
 
 
 def post_denial(user, room: Room, membership: Membership | None) -> str | None:
@@ -117,8 +117,10 @@ def can_delete_message(user, message: Message, membership: Membership | None) ->
 
 
 def can_react(user, room: Room, membership: Membership | None) -> bool:
-    return can_read_room(user, room, membership) and not is_banned_from(membership) and not (
-        room.is_locked and not can_moderate_room(user, room, membership)
+    return (
+        can_read_room(user, room, membership)
+        and not is_banned_from(membership)
+        and not (room.is_locked and not can_moderate_room(user, room, membership))
     )
 
 

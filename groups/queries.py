@@ -2,7 +2,8 @@
 
 from collections import defaultdict
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from .models import Membership, Message, Room
 
@@ -74,24 +75,26 @@ def directory_rooms(user):
     if not is_active_member(user):
         return []
     mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
+    unread = (
+        Message.objects.filter(
+            room=OuterRef("pk"),
+            id__gt=OuterRef("my_last_read"),
+            status=Message.Status.VISIBLE,
+            deleted_at__isnull=True,
+        )
+        .exclude(author=user)
+        .order_by()
+        .values("room")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
     rooms = (
         Room.objects.visible_to(user)
         .annotate(
             my_membership_id=Subquery(mine.filter(left_at__isnull=True).values("pk")[:1]),
-            my_last_read=Subquery(mine.values("last_read_message_id")[:1]),
+            my_last_read=Coalesce(Subquery(mine.values("last_read_message_id")[:1]), 0),
         )
-        .annotate(
-            unread=Count(
-                "messages",
-                filter=Q(
-                    messages__id__gt=F("my_last_read"),
-                    messages__status=Message.Status.VISIBLE,
-                    messages__deleted_at__isnull=True,
-                    my_membership_id__isnull=False,
-                )
-                & ~Q(messages__author=user),
-            )
-        )
+        .annotate(unread=Coalesce(Subquery(unread), 0))
         .order_by("kind", "name")
     )
     return list(rooms)

@@ -9,9 +9,11 @@ from .models import Message, Room
 
 
 def search_messages(user, query: str, *, limit: int = 50) -> list[Message]:
-    readable = Room.objects.visible_to(user).filter(
-        memberships__user=user, memberships__left_at__isnull=True
-    ) if not _is_site_moderator(user) else Room.objects.visible_to(user)
+    readable = (
+        Room.objects.visible_to(user).filter(memberships__user=user, memberships__left_at__isnull=True)
+        if not _is_site_moderator(user)
+        else Room.objects.visible_to(user)
+    )
     qs = Message.objects.visible().filter(room__in=readable, deleted_at__isnull=True)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector

@@ -31,10 +31,14 @@ def _member_required(view):
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
     rooms = queries.directory_rooms(request.user)
-    return render(request, "groups/directory.html", {
-        "rooms": rooms,
-        "can_create": permissions.can_create_room(request.user),
-    })
+    return render(
+        request,
+        "groups/directory.html",
+        {
+            "rooms": rooms,
+            "can_create": permissions.can_create_room(request.user),
+        },
+    )
 
 
 @_member_required
@@ -56,14 +60,18 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "reactions": REACTIONS,
         "maxLength": 4000,
     }
-    return render(request, "groups/room.html", {
-        "room": room,
-        "membership": membership,
-        "initial_messages": initial,
-        "config": config,
-        "denial": permissions.post_denial(request.user, room, membership),
-        "can_leave": permissions.can_leave_room(request.user, room, membership),
-    })
+    return render(
+        request,
+        "groups/room.html",
+        {
+            "room": room,
+            "membership": membership,
+            "initial_messages": initial,
+            "config": config,
+            "denial": permissions.post_denial(request.user, room, membership),
+            "can_leave": permissions.can_leave_room(request.user, room, membership),
+        },
+    )
 
 
 @_member_required
@@ -71,7 +79,10 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
 def room_join(request: HttpRequest, slug: str) -> HttpResponse:
     room, membership = permissions.get_room_for_viewer_or_404(request.user, slug)
     if not permissions.can_join_room(request.user, room, membership):
-        messages.info(request, "You are already in this room." if membership and membership.is_active else "This room is by invitation.")
+        messages.info(
+            request,
+            "You are already in this room." if membership and membership.is_active else "This room is by invitation.",
+        )
         return redirect("groups:directory")
     actions.join_room(member=request.user, room=room)
     return redirect(room.get_absolute_url())

@@ -25,8 +25,13 @@ def make_member(email, display_name, *, role="alumnus", cohort=None, **extra):
     from community.models import User
 
     user = User.objects.create_user(
-        email=email, password=PASSWORD, display_name=display_name, role=role, cohort=cohort,
-        is_staff=role == "staff", **extra,
+        email=email,
+        password=PASSWORD,
+        display_name=display_name,
+        role=role,
+        cohort=cohort,
+        is_staff=role == "staff",
+        **extra,
     )
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user

@@ -13,8 +13,14 @@ from groups.markup import render
         ("`code`", "<p><code>code</code></p>"),
         ("a\nb", "<p>a<br>\nb</p>"),
         ("- one\n- two", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"),
-        ("[site](https://example.org)", '<p><a href="https://example.org" rel="nofollow noopener noreferrer">site</a></p>'),
-        ("see https://example.org/x.", '<p>see <a href="https://example.org/x" rel="nofollow noopener noreferrer">https://example.org/x</a>.</p>'),
+        (
+            "[site](https://example.org)",
+            '<p><a href="https://example.org" rel="nofollow noopener noreferrer">site</a></p>',
+        ),
+        (
+            "see https://example.org/x.",
+            '<p>see <a href="https://example.org/x" rel="nofollow noopener noreferrer">https://example.org/x</a>.</p>',
+        ),
         ("<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"),
         ("<img src=x onerror=alert(1)>", "<p>&lt;img src=x onerror=alert(1)&gt;</p>"),
         ("[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>"),

@@ -59,7 +59,9 @@ def test_staff_room_matrix(cast, staff, who, see):
     assert permissions.can_read_room(user, r, m) is see
 
 
-@pytest.mark.parametrize(("who", "read"), [("alumnus", True), ("outsider", False), ("moderator", False), ("staff", False)])
+@pytest.mark.parametrize(
+    ("who", "read"), [("alumnus", True), ("outsider", False), ("moderator", False), ("staff", False)]
+)
 def test_mentorship_room_is_only_for_its_two_members(cast, alumnus, moderator, who, read):
     mentorship = actions.create_mentorship_room(mentor=moderator, mentee=alumnus) if who != "moderator" else None
     if who == "moderator":
@@ -118,7 +120,9 @@ def test_room_moderator_moderates_only_their_room(room, alumnus, staff):
     assert not permissions.can_moderate_room(alumnus, other, permissions.get_membership(alumnus, other))
 
 
-@pytest.mark.parametrize(("who", "allowed"), [("alumnus", False), ("outsider", False), ("moderator", True), ("staff", True)])
+@pytest.mark.parametrize(
+    ("who", "allowed"), [("alumnus", False), ("outsider", False), ("moderator", True), ("staff", True)]
+)
 def test_who_creates_rooms(cast, who, allowed):
     assert permissions.can_create_room(cast[who]) is allowed
 

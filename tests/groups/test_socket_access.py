@@ -69,9 +69,7 @@ async def test_leaving_closes_the_open_socket(room, alumnus, connect):
 
 async def test_member_removed_between_frames_cannot_send(room, alumnus, connect):
     alice = await connect(alumnus, room.slug)
-    await database_sync_to_async(Membership.objects.filter(room=room, user=alumnus).update)(
-        banned_permanently=True
-    )
+    await database_sync_to_async(Membership.objects.filter(room=room, user=alumnus).update)(banned_permanently=True)
     await alice.send(send_frame("am I still here?"))
     error = await alice.recv_type("error")
     assert error["code"] == "banned"

@@ -78,8 +78,12 @@ async def test_reaction_toggles_on_and_off(room, alumnus, alumnus2, connect):
     bob = await connect(alumnus2, room.slug)
     await bob.send({"type": "reaction.toggle", "id": message.pk, "emoji": "heart"})
     on = await alice.recv_type("reaction")
-    assert on == {"type": "reaction", "id": message.pk, "room": room.slug,
-                  "reactions": [{"emoji": "heart", "count": 1, "users": [alumnus2.pk]}]}
+    assert on == {
+        "type": "reaction",
+        "id": message.pk,
+        "room": room.slug,
+        "reactions": [{"emoji": "heart", "count": 1, "users": [alumnus2.pk]}],
+    }
     await bob.send({"type": "reaction.toggle", "id": message.pk, "emoji": "heart"})
     off = await alice.recv_type("reaction")
     assert off["reactions"] == []

@@ -77,8 +77,10 @@ async def test_reply_quotes_the_parent(room, alumnus, alumnus2, connect):
     reply = (await bob.recv_type("message"))["message"]
 
     assert reply["reply_to"] == {
-        "id": parent["id"], "author": {"id": alumnus.pk, "display_name": "Alice"},
-        "excerpt": "How do you all handle Sundays?", "deleted": False,
+        "id": parent["id"],
+        "author": {"id": alumnus.pk, "display_name": "Alice"},
+        "excerpt": "How do you all handle Sundays?",
+        "deleted": False,
     }
 
 

@@ -1,0 +1,188 @@
+"""Room directory, room page, join/leave/guidelines, create, search."""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from groups import actions
+from groups.models import Membership, Message, Room
+
+
+def post_as(user, room, body):
+    return actions.post_message(author=user, room=room, body=body, client_id=uuid.uuid4()).message
+
+
+@pytest.fixture
+def three_rooms(room, staff, alumnus):
+    rooms = [room]
+    for name in ("Family", "Evenings"):
+        extra = actions.create_room(creator=staff, name=name)
+        actions.join_room(member=alumnus, room=extra)
+        post_as(alumnus, extra, "hello")
+        rooms.append(extra)
+    return rooms
+
+
+def test_directory_with_one_room(client, room, alumnus, django_assert_num_queries):
+    client.force_login(alumnus)
+    # 1 session, 2 user, 3 rooms with membership and unread count, 4 unread notification count
+    with django_assert_num_queries(4):
+        response = client.get(reverse("groups:directory"))
+    assert response.status_code == 200
+    assert [r.slug for r in response.context["rooms"]] == ["anxiety"]
+
+
+def test_directory_with_three_rooms_costs_the_same(client, three_rooms, alumnus, django_assert_num_queries):
+    client.force_login(alumnus)
+    with django_assert_num_queries(4):
+        response = client.get(reverse("groups:directory"))
+    assert sorted(r.slug for r in response.context["rooms"]) == ["anxiety", "evenings", "family"]
+
+
+def test_directory_counts_unread_messages_from_others(client, room, alumnus, alumnus2):
+    post_as(alumnus, room, "mine does not count")
+    post_as(alumnus2, room, "one")
+    post_as(alumnus2, room, "two")
+    client.force_login(alumnus)
+    rooms = client.get(reverse("groups:directory")).context["rooms"]
+    assert [r.unread for r in rooms] == [2]
+
+
+def test_directory_hides_rooms_the_member_may_not_see(client, room, staff, cohort, other_cohort, outsider):
+    actions.create_room(creator=staff, name="Spring", kind=Room.Kind.COHORT, cohort=cohort)
+    actions.create_room(creator=staff, name="Moderators", kind=Room.Kind.STAFF)
+    client.force_login(outsider)
+    response = client.get(reverse("groups:directory"))
+    assert [r.slug for r in response.context["rooms"]] == ["anxiety"]
+    assert b"Spring" not in response.content and b"Moderators" not in response.content
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_room_page_query_count_does_not_grow_with_messages(
+    client, room, alumnus, alumnus2, django_assert_num_queries, count
+):
+    for i in range(count):
+        message = post_as(alumnus2, room, f"message {i}")
+        actions.toggle_reaction(member=alumnus, room=room, message_id=message.pk, emoji="heart")
+    actions.post_message(author=alumnus, room=room, body="a reply", client_id=uuid.uuid4(), reply_to_id=message.pk)
+    client.force_login(alumnus)
+    # 1 session, 2 user, 3 room (+pinned message), 4 membership,
+    # 5 messages (+author, reply_to and its author), 6 reactions (prefetch),
+    # 7 unread notification count
+    with django_assert_num_queries(7):
+        response = client.get(reverse("groups:room", args=[room.slug]))
+    assert len(response.context["initial_messages"]) == count + 1
+
+
+def test_room_page_never_shows_emails(client, room, alumnus, alumnus2):
+    post_as(alumnus2, room, "hello")
+    client.force_login(alumnus)
+    content = client.get(reverse("groups:room", args=[room.slug])).content.decode()
+    assert "bob@example.org" not in content
+    assert "Bob" in content
+
+
+def test_room_page_is_404_for_outsider_and_banned(client, room, outsider, banned):
+    for user in (outsider, banned):
+        client.force_login(user)
+        assert client.get(reverse("groups:room", args=[room.slug])).status_code == 404
+
+
+def test_room_page_requires_login(client, room):
+    response = client.get(reverse("groups:room", args=[room.slug]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+# --- write views -----------------------------------------------------------------
+
+WRITE_VIEWS = ["groups:join", "groups:leave", "groups:accept_guidelines"]
+
+
+@pytest.mark.parametrize("name", WRITE_VIEWS)
+def test_write_views_reject_get(client, room, alumnus, name):
+    client.force_login(alumnus)
+    assert client.get(reverse(name, args=[room.slug])).status_code == 405
+
+
+@pytest.mark.parametrize("name", WRITE_VIEWS)
+def test_write_views_require_login(client, room, name):
+    response = client.post(reverse(name, args=[room.slug]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_join_topic_room(client, room, outsider):
+    client.force_login(outsider)
+    response = client.post(reverse("groups:join", args=[room.slug]))
+    assert response["Location"] == room.get_absolute_url()
+    assert Membership.objects.get(room=room, user=outsider).left_at is None
+    assert Room.objects.get(pk=room.pk).member_count == 5  # staff, Alice, Bob, Dana, Charlie
+
+
+def test_outsider_cannot_join_another_cohorts_room(client, staff, cohort, outsider):
+    spring = actions.create_room(creator=staff, name="Spring", kind=Room.Kind.COHORT, cohort=cohort)
+    client.force_login(outsider)
+    assert client.post(reverse("groups:join", args=[spring.slug])).status_code == 404
+    assert not Membership.objects.filter(room=spring, user=outsider).exists()
+
+
+def test_banned_member_cannot_rejoin(client, room, banned):
+    client.force_login(banned)
+    assert client.post(reverse("groups:join", args=[room.slug])).status_code == 404
+
+
+def test_leave_room(client, room, alumnus):
+    client.force_login(alumnus)
+    client.post(reverse("groups:leave", args=[room.slug]))
+    assert Membership.objects.get(room=room, user=alumnus).left_at is not None
+    assert client.get(reverse("groups:room", args=[room.slug])).status_code == 404
+
+
+def test_accept_guidelines(client, room, alumnus):
+    Room.objects.filter(pk=room.pk).update(guidelines="Be kind.")
+    client.force_login(alumnus)
+    page = client.get(reverse("groups:room", args=[room.slug]))
+    assert page.context["denial"] == "guidelines"
+    client.post(reverse("groups:accept_guidelines", args=[room.slug]))
+    assert Membership.objects.get(room=room, user=alumnus).accepted_guidelines_at is not None
+    assert client.get(reverse("groups:room", args=[room.slug])).context["denial"] is None
+
+
+def test_outsider_cannot_accept_guidelines(client, room, outsider):
+    client.force_login(outsider)
+    assert client.post(reverse("groups:accept_guidelines", args=[room.slug])).status_code == 404
+
+
+def test_create_room_by_moderator(client, moderator):
+    client.force_login(moderator)
+    response = client.post(
+        reverse("groups:create"), {"name": "Grief & loss", "kind": "topic", "description": "", "guidelines": ""}
+    )
+    room = Room.objects.get(name="Grief & loss")
+    assert response["Location"] == room.get_absolute_url()
+    assert room.slug == "grief-loss"
+    assert Membership.objects.get(room=room, user=moderator).role == "moderator"
+
+
+def test_create_room_refused_for_alumnus(client, alumnus):
+    client.force_login(alumnus)
+    assert client.post(reverse("groups:create"), {"name": "Mine", "kind": "topic"}).status_code == 403
+    assert not Room.objects.filter(name="Mine").exists()
+
+
+def test_create_room_bad_input_saves_nothing(client, moderator):
+    client.force_login(moderator)
+    response = client.post(reverse("groups:create"), {"name": "", "kind": "cohort"})
+    assert response.status_code == 200
+    assert response.context["form"].errors.keys() == {"name", "kind"}
+    assert Room.objects.count() == 0
+
+
+def test_search_finds_only_readable_rooms(client, room, staff, alumnus, alumnus2):
+    secret = actions.create_room(creator=staff, name="Hidden", kind=Room.Kind.PRIVATE)
+    post_as(staff, secret, "the walrus plan")
+    post_as(alumnus2, room, "my walrus drawing")
+    client.force_login(alumnus)
+    results = client.get(reverse("groups:search"), {"q": "walrus"}).context["results"]
+    assert [m.body for m in results] == ["my walrus drawing"]
+    assert Message.objects.count() == 2
