@@ -40,3 +40,11 @@ def meetup(staff):
 @pytest.fixture
 def occurrence(meetup):
     return meetup.occurrences.get()
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings):
+    """Run queued tasks (emails) in-process. tests/conftest.py sets
+    TASKS_BACKEND in the environment, but only after pytest-django has read
+    the settings, so the suite otherwise runs with the database backend."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -69,9 +69,7 @@ def test_weekly_7pm_chicago_stays_7pm_local_across_dst_start(staff):
 
 
 def test_weekly_on_several_weekdays_until_a_date(staff, fall_2099):
-    event = make_event(
-        staff, start_date=fall_2099, frequency="weekly", weekdays=[1, 3], until=date(2099, 10, 30)
-    )
+    event = make_event(staff, start_date=fall_2099, frequency="weekly", weekdays=[1, 3], until=date(2099, 10, 30))
 
     dates = [o.series_date for o in event.occurrences.order_by("starts_at")]
 
@@ -121,9 +119,7 @@ def test_open_ended_count_is_materialised_only_to_the_horizon(staff):
     from django.utils import timezone
 
     start = timezone.localdate() + timedelta(days=1)
-    event = make_event(
-        staff, start_date=start, frequency="weekly", weekdays=[start.weekday()], count=200
-    )
+    event = make_event(staff, start_date=start, frequency="weekly", weekdays=[start.weekday()], count=200)
 
     latest = event.occurrences.order_by("-starts_at").first()
 

@@ -33,9 +33,7 @@ def test_rsvp_going_twice_is_one_rsvp(alumnus, occurrence):
     assert (RSVP.objects.count(), occurrence.going_count) == (1, 1)
 
 
-def test_rsvp_at_capacity_joins_the_waitlist_in_order(
-    alumnus, alumnus2, outsider, banned, occurrence
-):
+def test_rsvp_at_capacity_joins_the_waitlist_in_order(alumnus, alumnus2, outsider, banned, occurrence):
     for member in (alumnus, alumnus2, outsider, banned):
         actions.rsvp(member=member, occurrence=occurrence, status="going")
 
@@ -52,9 +50,7 @@ def test_rsvp_at_capacity_joins_the_waitlist_in_order(
     assert (queries.waitlist_position(charlie), queries.waitlist_position(dana)) == (1, 2)
 
 
-def test_cancelling_promotes_the_first_waitlisted_and_notifies_them(
-    alumnus, alumnus2, outsider, banned, occurrence
-):
+def test_cancelling_promotes_the_first_waitlisted_and_notifies_them(alumnus, alumnus2, outsider, banned, occurrence):
     for member in (alumnus, alumnus2, outsider, banned):
         actions.rsvp(member=member, occurrence=occurrence, status="going")
 
@@ -69,9 +65,7 @@ def test_cancelling_promotes_the_first_waitlisted_and_notifies_them(
     }
     assert (occurrence.going_count, occurrence.waitlist_count) == (2, 1)
     assert queries.waitlist_position(RSVP.objects.get(member=banned)) == 1
-    notes = list(
-        Notification.objects.filter(kind="meetup").values_list("recipient__display_name", "text")
-    )
+    notes = list(Notification.objects.filter(kind="meetup").values_list("recipient__display_name", "text"))
     assert len(notes) == 1
     assert notes[0][0] == "Charlie"
     assert notes[0][1].startswith("A spot opened up: you're going to “Weekly alumni group”")
@@ -88,9 +82,7 @@ def test_leaving_the_waitlist_promotes_nobody(alumnus, alumnus2, outsider, occur
     assert not Notification.objects.filter(kind="meetup").exists()
 
 
-def test_raising_capacity_promotes_the_waitlist(
-    staff, alumnus, alumnus2, outsider, meetup, occurrence
-):
+def test_raising_capacity_promotes_the_waitlist(staff, alumnus, alumnus2, outsider, meetup, occurrence):
     for member in (alumnus, alumnus2, outsider):
         actions.rsvp(member=member, occurrence=occurrence, status="going")
 
@@ -101,9 +93,7 @@ def test_raising_capacity_promotes_the_waitlist(
     assert RSVP.objects.get(member=outsider).status == "going"
 
 
-def test_capacity_below_the_number_going_is_refused_and_changes_nothing(
-    staff, alumnus, alumnus2, meetup, occurrence
-):
+def test_capacity_below_the_number_going_is_refused_and_changes_nothing(staff, alumnus, alumnus2, meetup, occurrence):
     for member in (alumnus, alumnus2):
         actions.rsvp(member=member, occurrence=occurrence, status="going")
 
@@ -152,18 +142,14 @@ def test_rsvp_unknown_status_is_refused(alumnus, occurrence):
 def test_going_joins_the_private_discussion_room_of_a_cohort_meetup(staff, cohort, alumnus):
     from groups.models import Membership
 
-    event = make_event(
-        staff, audience="cohort", audience_cohort=cohort, create_discussion_room=True
-    )
+    event = make_event(staff, audience="cohort", audience_cohort=cohort, create_discussion_room=True)
 
     actions.rsvp(member=alumnus, occurrence=event.occurrences.get(), status="going")
 
     room = event.discussion_room
     assert room.kind == "private"
     assert set(
-        Membership.objects.filter(room=room, left_at__isnull=True).values_list(
-            "user__display_name", flat=True
-        )
+        Membership.objects.filter(room=room, left_at__isnull=True).values_list("user__display_name", flat=True)
     ) == {"Sta the staffer", "Alice"}
 
 
