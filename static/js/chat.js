@@ -157,6 +157,8 @@ function placeInOrder(node, id) {
   for (const [otherId, other] of rendered) {
     if (otherId > id && (!before || otherId < Number(before.dataset.id))) before = other;
   }
+  // Unsent messages stay below everything the server has stored.
+  before = before || list.querySelector("li.message.pending, li.message.failed");
   if (before) list.insertBefore(node, before);
   else list.append(node);
 }
@@ -166,8 +168,12 @@ function upsert(m, { scroll = true } = {}) {
   const pend = m.client_id && pending.get(m.client_id);
   const node = messageNode(m);
   if (pend) {
-    pend.element.replaceWith(node);
+    // Stored: it takes its place in the room's order, which may be above
+    // messages that others sent while it was pending.
+    pend.element.remove();
     pending.delete(m.client_id);
+    if (rendered.has(m.id)) rendered.get(m.id).replaceWith(node);
+    else placeInOrder(node, m.id);
   } else if (rendered.has(m.id)) {
     rendered.get(m.id).replaceWith(node);
   } else {
