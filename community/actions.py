@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import permissions
-from .models import AuditLog, Cohort, CrisisResource, Invitation, Notification, User
+from .models import AuditLog, Cohort, CrisisResource, FocusArea, Invitation, Notification, User
 from .realtime import broadcast_on_commit, force_disconnect_on_commit, frame_event, notification_group
 
 
@@ -197,7 +197,13 @@ def update_profile(*, member: User, changes: dict, focus_areas=None) -> User:
     for field, value in changes.items():
         setattr(member, field, value)
     member.full_clean(exclude=["password"])
-    member.save(update_fields=list(changes))
+    try:
+        # The savepoint keeps the outer transaction usable when two members
+        # race for the same display name and the unique index says no.
+        with transaction.atomic():
+            member.save(update_fields=list(changes))
+    except IntegrityError:
+        raise ValidationError({"display_name": "That display name is taken. Try another one."}) from None
     if focus_areas is not None:
         member.focus_areas.set(focus_areas)
     return member
@@ -251,3 +257,85 @@ def save_crisis_resources(*, staff: User, resources: list[dict]) -> list[CrisisR
     ]
     record_audit(actor=staff, action="crisis_resources.update", details={"count": len(saved)})
     return saved
+
+
+# --- Cohorts and focus areas (staff) ----------------------------------------------------
+
+_COHORT_FIELDS = ("name", "slug", "program_track", "graduation_date")
+
+
+@transaction.atomic
+def create_cohort(*, staff: User, name: str, slug: str, program_track: str = "",
+                  graduation_date=None) -> Cohort:
+    """Add a cohort. Raises ValidationError on a duplicate name or short name.
+    Side effect: audit row."""
+    if not permissions.can_manage_cohorts(staff):
+        raise PermissionDenied
+    cohort = Cohort(name=name.strip(), slug=slug.strip().lower(), program_track=program_track.strip(),
+                    graduation_date=graduation_date)
+    cohort.full_clean()
+    cohort.save()
+    record_audit(actor=staff, action="cohort.create", target=cohort, details={"slug": cohort.slug})
+    return cohort
+
+
+@transaction.atomic
+def update_cohort(*, staff: User, cohort: Cohort, changes: dict) -> Cohort:
+    """Rename a cohort or change its track or graduation date. Members keep
+    their own graduation date (staff set it per member). Side effect: audit row."""
+    if not permissions.can_manage_cohorts(staff):
+        raise PermissionDenied
+    unknown = set(changes) - set(_COHORT_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown cohort fields: {', '.join(sorted(unknown))}")
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    before = {f: str(getattr(cohort, f) or "") for f in changes}
+    for field, value in changes.items():
+        setattr(cohort, field, value)
+    cohort.full_clean()
+    cohort.save(update_fields=list(changes))
+    after = {f: str(getattr(cohort, f) or "") for f in changes}
+    diff = {f: {"from": before[f], "to": after[f]} for f in changes if before[f] != after[f]}
+    if diff:
+        record_audit(actor=staff, action="cohort.update", target=cohort, details=diff)
+    return cohort
+
+
+@transaction.atomic
+def create_focus_area(*, staff: User, name: str, slug: str) -> FocusArea:
+    """Add a focus area members can pick. Side effect: audit row."""
+    if not permissions.can_manage_focus_areas(staff):
+        raise PermissionDenied
+    area = FocusArea(name=name.strip(), slug=slug.strip().lower())
+    area.full_clean()
+    area.save()
+    record_audit(actor=staff, action="focus_area.create", target=area, details={"slug": area.slug})
+    return area
+
+
+@transaction.atomic
+def rename_focus_area(*, staff: User, area: FocusArea, name: str) -> FocusArea:
+    """Rename a focus area (its short name stays). Side effect: audit row."""
+    if not permissions.can_manage_focus_areas(staff):
+        raise PermissionDenied
+    area = FocusArea.objects.select_for_update().get(pk=area.pk)
+    old = area.name
+    area.name = name.strip()
+    area.full_clean()
+    area.save(update_fields=["name"])
+    if old != area.name:
+        record_audit(actor=staff, action="focus_area.rename", target=area,
+                     details={"from": old, "to": area.name})
+    return area
+
+
+@transaction.atomic
+def delete_focus_area(*, staff: User, area: FocusArea) -> None:
+    """Remove a focus area; members who had picked it simply no longer show it.
+    Side effect: audit row (written first, while the row still exists)."""
+    if not permissions.can_manage_focus_areas(staff):
+        raise PermissionDenied
+    area = FocusArea.objects.select_for_update().get(pk=area.pk)
+    record_audit(actor=staff, action="focus_area.delete", target=area,
+                 details={"slug": area.slug, "members": area.members.count()})
+    area.delete()

@@ -1,7 +1,15 @@
+"""Forms of the members app. Forms validate input; actions change state."""
+
+import csv
+import io
+import zoneinfo
+from dataclasses import dataclass, field
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
-from .models import User
+from .models import AuditLog, Cohort, FocusArea, Invitation, Notification, User
 
 
 def clean_display_name_value(value: str, *, exclude_pk: int | None = None) -> str:
@@ -19,17 +27,51 @@ def clean_display_name_value(value: str, *, exclude_pk: int | None = None) -> st
     return value
 
 
+# --- Sign-up ---------------------------------------------------------------------
+
+
 class InvitedSignupForm(forms.Form):
-    """Extra fields on allauth's sign-up form, which only invited graduates reach."""
+    """Extra fields on allauth's sign-up form, which only invited graduates reach.
+
+    allauth builds its sign-up form on top of this class, so the email field
+    exists by the time our __init__ returns: we pin it to the invitation's
+    address (a disabled field ignores whatever the browser posts).
+    """
 
     display_name = forms.CharField(
         max_length=40,
         help_text="What other members will see. A first name or a pseudonym is fine; "
         "your email address is never shown to anyone.",
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
+
+    field_order = ["email", "display_name", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from allauth.core import context
+
+        from .adapters import invitation_from_session
+
+        request = context.request
+        self.invitation = invitation_from_session(request) if request is not None else None
+        if self.invitation is not None and "email" in self.fields:
+            self.initial["email"] = self.invitation.email
+            self.fields["email"].disabled = True
+            self.fields["email"].help_text = "The address your invitation was sent to."
 
     def clean_display_name(self):
         return clean_display_name_value(self.cleaned_data["display_name"])
+
+    def clean(self):
+        cleaned = super().clean()
+        # Checked here too so that an invitation revoked or expired while the
+        # page was open gives a form error instead of a half-made account.
+        if self.invitation is None or not self.invitation.is_usable:
+            raise ValidationError(
+                "This invitation link is no longer valid. Please ask staff to send a new one."
+            )
+        return cleaned
 
     def signup(self, request, user):
         from .actions import accept_invitation
@@ -40,3 +82,304 @@ class InvitedSignupForm(forms.Form):
             raise ValidationError("This invitation link is no longer valid.")
         accept_invitation(invitation=invitation, user=user, display_name=self.cleaned_data["display_name"])
         request.session.pop(SESSION_KEY, None)
+
+
+# --- Invitations -------------------------------------------------------------------
+
+
+class CohortChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    cohort = CohortChoiceField(queryset=Cohort.objects.all(), required=False, empty_label="No cohort")
+    role = forms.ChoiceField(choices=User.Role.choices, initial=User.Role.ALUMNUS)
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+MAX_CSV_BYTES = 512 * 1024
+MAX_CSV_ROWS = 2000
+
+
+@dataclass
+class CsvRow:
+    line: int
+    email: str
+    cohort_text: str
+    cohort: Cohort | None = None
+
+
+@dataclass
+class CsvPreview:
+    valid: list[CsvRow] = field(default_factory=list)
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (line, raw email, reason)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.valid) and not self.errors
+
+
+def check_invitation_rows(
+    rows: list[tuple[int, str, str]], shape_errors: list[tuple[int, str, str]] = ()
+) -> CsvPreview:
+    """Validate (line, email, cohort text) rows against the database.
+
+    Used for the preview and again on confirm, because members, invitations
+    and cohorts may have changed in between. Reasons: malformed email,
+    unknown cohort, already a member, already invited, duplicate line.
+    """
+    preview = CsvPreview(errors=list(shape_errors))
+    cohorts = {}
+    for cohort in Cohort.objects.all():
+        cohorts[cohort.slug.lower()] = cohort
+        cohorts[cohort.name.lower()] = cohort
+    emails = [email.lower() for _, email, _ in rows]
+    members = {e.lower() for e in User.objects.filter(email__in=emails).values_list("email", flat=True)}
+    invited = {
+        e.lower()
+        for e in Invitation.objects.usable().filter(email__in=emails).values_list("email", flat=True)
+    }
+    seen: dict[str, int] = {}
+    for line, email, cohort_text in rows:
+        email = email.strip().lower()
+        try:
+            validate_email(email)
+        except ValidationError:
+            preview.errors.append((line, email, "malformed email address"))
+            continue
+        if email in seen:
+            preview.errors.append((line, email, f"duplicate of line {seen[email]}"))
+            continue
+        seen[email] = line
+        cohort = None
+        if cohort_text.strip():
+            cohort = cohorts.get(cohort_text.strip().lower())
+            if cohort is None:
+                preview.errors.append((line, email, f"unknown cohort “{cohort_text.strip()}”"))
+                continue
+        if email in members:
+            preview.errors.append((line, email, "already a member"))
+            continue
+        if email in invited:
+            preview.errors.append((line, email, "already has an open invitation (resend it instead)"))
+            continue
+        preview.valid.append(
+            CsvRow(line=line, email=email, cohort_text=cohort_text.strip(), cohort=cohort)
+        )
+    preview.errors.sort()
+    return preview
+
+
+def parse_invitation_csv(text: str) -> tuple[list[tuple[int, str, str]], list[tuple[int, str, str]]]:
+    """Split CSV text into (line number, email, cohort) rows plus rows that
+    are not even the right shape, as (line, raw text, reason).
+
+    A first row of "email,cohort" is a header and skipped; blank lines are
+    skipped. Line numbers count from 1 like a spreadsheet does.
+    """
+    rows, errors = [], []
+    reader = csv.reader(io.StringIO(text))
+    for record in reader:
+        line = reader.line_num
+        cells = [c.strip() for c in record]
+        if not any(cells):
+            continue
+        if line == 1 and cells[0].lower() in {"email", "email address", "e-mail"}:
+            continue
+        if len(cells) > 2 and any(cells[2:]):
+            errors.append((line, ",".join(cells), "too many columns (expected: email, cohort)"))
+            continue
+        rows.append((line, cells[0], cells[1] if len(cells) > 1 else ""))
+    return rows, errors
+
+
+class InviteCsvForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="One graduate per line: email address, then cohort (its name or short name; "
+        "may be left empty). A header line “email,cohort” is fine.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_CSV_BYTES:
+            raise ValidationError("That file is too large. Split it into files of under 500 KB.")
+        raw = upload.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError("Save the file as UTF-8 CSV and upload it again.") from None
+        try:
+            rows, shape_errors = parse_invitation_csv(text)
+        except csv.Error as exc:
+            raise ValidationError(f"That file is not valid CSV: {exc}") from None
+        if not rows and not shape_errors:
+            raise ValidationError("That file has no rows.")
+        if len(rows) + len(shape_errors) > MAX_CSV_ROWS:
+            raise ValidationError(f"At most {MAX_CSV_ROWS} rows per upload, please.")
+        self.rows, self.shape_errors = rows, shape_errors
+        return upload
+
+
+# --- Profile ---------------------------------------------------------------------
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    return [(z, z.replace("_", " ")) for z in ["UTC", *zones]]
+
+
+MODERATOR_KINDS = {Notification.Kind.REPORT, Notification.Kind.CRISIS_ALERT}
+
+
+def email_kind_choices(user) -> list[tuple[str, str]]:
+    from .permissions import is_site_moderator
+
+    choices = []
+    for value, label in Notification.Kind.choices:
+        # Crisis alerts always go out by email to moderators; not a choice.
+        if value == Notification.Kind.CRISIS_ALERT:
+            continue
+        if value in MODERATOR_KINDS and not is_site_moderator(user):
+            continue
+        choices.append((value, label))
+    return choices
+
+
+class FocusAreaChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class ProfileForm(forms.Form):
+    """A member's own profile. A plain form, not a ModelForm: validating a
+    ModelForm writes into the instance, and an invalid display name would then
+    show in the page header although nothing was saved."""
+
+    display_name = forms.CharField(
+        max_length=40,
+        help_text="What other members see. Must be unique.",
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+    pronouns = forms.CharField(max_length=30, required=False, help_text="Optional, for example she/her.")
+    bio = forms.CharField(
+        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        label="Short bio", help_text="Up to 500 characters. Visible to members who can see your profile.",
+    )
+    time_zone = forms.ChoiceField(choices=time_zone_choices, help_text="Times are shown in this zone.")
+    focus_areas = FocusAreaChoiceField(
+        queryset=FocusArea.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Topics that matter to you.",
+    )
+    in_directory = forms.BooleanField(
+        required=False, label="Show me in the member directory",
+        help_text="Off by default. Your display name, pronouns, cohort, focus areas and bio "
+        "are listed; your email address never is.",
+    )
+    email_notification_kinds = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Also email me about",
+        help_text="Everything always appears in your notifications; these also arrive by email.",
+    )
+
+    def __init__(self, *args, member: User, **kwargs):
+        self.member = member
+        kwargs.setdefault("initial", {
+            "display_name": member.display_name,
+            "pronouns": member.pronouns,
+            "bio": member.bio,
+            "time_zone": member.time_zone,
+            "focus_areas": list(member.focus_areas.all()),
+            "in_directory": member.in_directory,
+            "email_notification_kinds": list(member.email_notification_kinds or []),
+        })
+        super().__init__(*args, **kwargs)
+        self.fields["email_notification_kinds"].choices = email_kind_choices(member)
+
+    def clean_display_name(self):
+        return clean_display_name_value(self.cleaned_data["display_name"], exclude_pk=self.member.pk)
+
+    def changes(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("focus_areas")
+        data["pronouns"] = data["pronouns"].strip()
+        data["bio"] = data["bio"].strip()
+        return data
+
+
+# --- Staff: members, cohorts, focus areas ----------------------------------------------
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=User.Role.choices)
+
+
+class MemberCohortForm(forms.Form):
+    cohort = CohortChoiceField(queryset=Cohort.objects.all(), required=False, empty_label="No cohort")
+    graduation_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty to use the cohort's graduation date.",
+    )
+
+
+class CohortForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = ["name", "slug", "program_track", "graduation_date"]
+        labels = {"slug": "Short name"}
+        help_texts = {"slug": "Lowercase letters, digits and hyphens; used in CSV uploads."}
+        widgets = {"graduation_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class FocusAreaForm(forms.ModelForm):
+    class Meta:
+        model = FocusArea
+        fields = ["name", "slug"]
+        labels = {"slug": "Short name"}
+
+
+# --- Staff: audit log, crisis resources ----------------------------------------------------
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(required=False)
+    actor = forms.CharField(
+        required=False, max_length=80, help_text="Display name or member number, e.g. “member#12”."
+    )
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        actions = AuditLog.objects.order_by("action").values_list("action", flat=True).distinct()
+        self.fields["action"].choices = [("", "Any action"), *[(a, a) for a in actions]]
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise ValidationError("“From” must be on or before “To”.")
+        return cleaned
+
+
+class CrisisResourceForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    detail = forms.CharField(max_length=200, required=False)
+    phone = forms.CharField(max_length=30, required=False)
+    sms = forms.CharField(max_length=30, required=False, label="Text number")
+    url = forms.URLField(required=False, label="Website", assume_scheme="https")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("name") and not (cleaned.get("phone") or cleaned.get("sms") or cleaned.get("url")):
+            raise ValidationError("Give at least a phone number, a text number or a website.")
+        return cleaned
+
+
+CrisisResourceFormSet = forms.formset_factory(
+    CrisisResourceForm, extra=1, can_delete=True, can_order=True, max_num=30, validate_max=True
+)

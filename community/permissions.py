@@ -53,6 +53,23 @@ def can_manage_cohorts(user) -> bool:
     return is_staff(user)
 
 
+def can_manage_focus_areas(user) -> bool:
+    return is_staff(user)
+
+
+def can_view_invitations(user) -> bool:
+    return is_staff(user)
+
+
+def can_use_staff_area(user) -> bool:
+    """The /staff/ landing page: moderators see the tools they may use."""
+    return is_site_moderator(user)
+
+
+def can_view_directory(user) -> bool:
+    return is_active_member(user)
+
+
 def can_see_email(user, target: User) -> bool:
     """Members see only their own address; staff see everyone's."""
     return is_active_member(user) and (user.pk == target.pk or is_staff(user))

@@ -154,43 +154,87 @@ else:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})
         if env_bool("DATABASE_POOL", True):
-            # psycopg's pool: ASGI serves many requests per process from threads,
-            # so one pooled connection per thread beats a reconnect per request.
+            # psycopg's pool: under ASGI, Django closes the connection at the end
+            # of every request and socket frame (the threads that run sync code
+            # come and go), so without a pool each one would open a new
+            # PostgreSQL connection. max_size bounds one process's share of the
+            # server's max_connections: processes x max_size must fit in it.
             DATABASES["default"]["OPTIONS"]["pool"] = {
                 "min_size": env_int("DATABASE_POOL_MIN", 2),
                 "max_size": env_int("DATABASE_POOL_MAX", 20, minimum=1),
                 "timeout": 10,
             }
+            # The pool requires CONN_MAX_AGE 0. Health checks make the pool test
+            # a connection before lending it, so a PostgreSQL restart costs no
+            # failed request.
             DATABASES["default"]["CONN_MAX_AGE"] = 0
+            DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if os.environ.get("TEST_DATABASE_URL"):
     # The test run against a real PostgreSQL (CI) replaces the default database.
     DATABASES = {"default": dj_database_url.parse(os.environ["TEST_DATABASE_URL"])}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Redis: channel layer, cache ------------------------------------------
+# --- Redis: channel layer, cache, rate limits, presence ---------------------
 
 REDIS_URL = env_str("REDIS_URL")
+
+
+def _check_redis_url(name: str, url: str) -> str:
+    if urlparse(url).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(f"{name} must start with redis://, rediss:// or unix://; got {url!r}")
+    return url
+
+
 if REDIS_URL:
-    if urlparse(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
-        raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://; got {REDIS_URL!r}")
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {
-                "hosts": [REDIS_URL],
-                "prefix": env_str("CHANNEL_PREFIX", "alumni"),
-            },
+    _check_redis_url("REDIS_URL", REDIS_URL)
+    # Past one Redis host the channel layer shards channels and groups over
+    # several (consistent hashing); the cache and presence stay on REDIS_URL.
+    _channel_hosts = [
+        _check_redis_url("CHANNEL_REDIS_URLS", url) for url in env_list("CHANNEL_REDIS_URLS", [REDIS_URL])
+    ]
+    CHANNEL_LAYER = env_str("CHANNEL_LAYER", "pubsub")
+    if CHANNEL_LAYER == "pubsub":
+        # Redis pub/sub: a group_send is one PUBLISH, delivered at once to every
+        # subscribed process; nothing is queued in Redis, so there is no
+        # capacity to overflow and no group membership to expire. Measured
+        # against the core layer in docs/operations.md ("Channel layer").
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": _channel_hosts, "prefix": env_str("CHANNEL_PREFIX", "alumni")},
+            }
         }
-    }
+    elif CHANNEL_LAYER == "core":
+        # The list-based layer drops a message (with only a debug log line)
+        # when a channel already holds `capacity` undelivered messages, and
+        # forgets group members after `group_expiry`. Both are set well above
+        # what a socket can fall behind by or stay open for.
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": _channel_hosts,
+                    "prefix": env_str("CHANNEL_PREFIX", "alumni"),
+                    "capacity": env_int("CHANNEL_CAPACITY", 1000, minimum=100),
+                    "expiry": env_int("CHANNEL_EXPIRY", 60, minimum=10),
+                    "group_expiry": env_int("CHANNEL_GROUP_EXPIRY", 7 * 86400, minimum=3600),
+                },
+            }
+        }
+    else:
+        raise ImproperlyConfigured(f"CHANNEL_LAYER must be pubsub or core; got {CHANNEL_LAYER!r}")
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_PREFIX", "alumni"),
+            # Fail fast when Redis is away: a page must not hang on the cache.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2, "health_check_interval": 15},
         }
     }
 else:
+    CHANNEL_LAYER = "memory"
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -314,6 +358,8 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+# Load balancers and container health checks speak plain HTTP to the process.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True

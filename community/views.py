@@ -7,15 +7,19 @@ from channels.layers import get_channel_layer
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import actions, permissions
 from .adapters import SESSION_KEY
-from .models import Invitation
+from .forms import ProfileForm
+from .models import FocusArea, Invitation, User
 from .queries import crisis_resources
 
 
@@ -60,7 +64,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     request.session[SESSION_KEY] = invitation.pk
     # The link reached this address, so allauth may treat it as verified.
     get_adapter(request).stash_verified_email(request, invitation.email)
-    return redirect(f"/accounts/signup/?email={invitation.email}")
+    # No ?email= in the URL: addresses do not belong in browser history or
+    # access logs. The sign-up form reads the address from the invitation.
+    return redirect("account_signup")
 
 
 @login_required
@@ -82,6 +88,75 @@ def notifications_mark_read(request: HttpRequest) -> HttpResponse:
     if request.headers.get("HX-Request"):
         return HttpResponse(status=204)
     return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notification_mark_one_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    notification = permissions.get_notification_for_recipient_or_404(request.user, notification_id)
+    actions.mark_notifications_read(member=request.user, ids=[notification.pk])
+    if request.headers.get("HX-Request"):
+        return HttpResponse(status=204)
+    return redirect("notifications")
+
+
+# --- Profile and directory ----------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    member = request.user
+    if not permissions.is_active_member(member):
+        raise Http404
+    if request.method == "POST":
+        form = ProfileForm(request.POST, member=member)
+        if form.is_valid():
+            try:
+                actions.update_profile(
+                    member=member, changes=form.changes(), focus_areas=form.cleaned_data["focus_areas"]
+                )
+            except ValidationError as exc:
+                # Reload: update_profile set attributes before the database said no.
+                member.refresh_from_db()
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Your profile is saved.")
+                return redirect("profile")
+    else:
+        form = ProfileForm(member=member)
+    return render(request, "community/profile_edit.html", {"form": form, "member": member})
+
+
+def _directory_members():
+    return (
+        User.objects.filter(is_active=True, in_directory=True, suspended_at__isnull=True)
+        .select_related("cohort")
+        .prefetch_related(Prefetch("focus_areas", queryset=FocusArea.objects.order_by("name")))
+        .order_by("display_name", "pk")
+    )
+
+
+@login_required
+@require_GET
+def member_directory(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_view_directory(request.user):
+        raise Http404
+    page = Paginator(_directory_members(), 30).get_page(request.GET.get("page"))
+    return render(request, "community/directory.html", {"page": page, "members": page.object_list})
+
+
+@login_required
+@require_GET
+def member_profile(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = permissions.get_member_profile_or_404(request.user, member_id)
+    context = {
+        "member": member,
+        "focus_areas": list(member.focus_areas.all()),
+        "show_email": permissions.can_see_email(request.user, member),
+        "is_me": member.pk == request.user.pk,
+    }
+    return render(request, "community/member_profile.html", context)
 
 
 @require_GET
