@@ -102,10 +102,7 @@ def validate_event(event: Event, *, now: datetime | None = None) -> None:
         err("format", "Choose in person, virtual or hybrid.")
     if event.format in (Event.Format.IN_PERSON, Event.Format.HYBRID) and not event.address.strip():
         err("address", "An in-person or hybrid meetup needs an address.")
-    if (
-        event.format in (Event.Format.VIRTUAL, Event.Format.HYBRID)
-        and not event.meeting_url.strip()
-    ):
+    if event.format in (Event.Format.VIRTUAL, Event.Format.HYBRID) and not event.meeting_url.strip():
         err("meeting_url", "A virtual or hybrid meetup needs a meeting link.")
     if event.meeting_url and not event.meeting_url.lower().startswith(("http://", "https://")):
         err("meeting_url", "The meeting link must start with http:// or https://.")
@@ -122,8 +119,7 @@ def validate_event(event: Event, *, now: datetime | None = None) -> None:
         if event.capacity < most:
             err(
                 "capacity",
-                f"{most} members are already going to one of the coming dates; "
-                f"capacity cannot be below {most}.",
+                f"{most} members are already going to one of the coming dates; capacity cannot be below {most}.",
             )
     if event.audience == Event.Audience.COHORT and event.audience_cohort_id is None:
         err("audience_cohort", "Choose the cohort this meetup is for.")
@@ -170,9 +166,7 @@ def _validate_rule(event: Event, err, can_evaluate: bool, now) -> None:
         # An edit that leaves no date ahead would silently cancel the series.
         today = timezone.localdate(now or timezone.now(), event.zone)
         until = recurrence.horizon(max(today, event.start_date))
-        if not recurrence.local_starts(event, start=today, end=until) and (
-            event.until is None or event.until >= today
-        ):
+        if not recurrence.local_starts(event, start=today, end=until) and (event.until is None or event.until >= today):
             err("frequency", "This repeat rule produces no coming dates.")
 
 
@@ -189,9 +183,7 @@ def _materialise(event: Event, *, today: date) -> list[Occurrence]:
         if local.date() in existing:
             continue
         starts_at, ends_at = event.utc_span(local)
-        created.append(
-            Occurrence(event=event, series_date=local.date(), starts_at=starts_at, ends_at=ends_at)
-        )
+        created.append(Occurrence(event=event, series_date=local.date(), starts_at=starts_at, ends_at=ends_at))
     Occurrence.objects.bulk_create(created)
     event.materialised_until = until
     Event.objects.filter(pk=event.pk).update(materialised_until=until)
@@ -279,9 +271,7 @@ def update_event(*, editor: User, event: Event, **changes) -> Event:
     waitlisted member when something they rely on changed, audit row.
     """
     event = Event.objects.select_for_update().get(pk=event.pk)
-    if not permissions.can_see_event(editor, event) or not permissions.can_manage_event(
-        editor, event
-    ):
+    if not permissions.can_see_event(editor, event) or not permissions.can_manage_event(editor, event):
         raise PermissionDenied
     if event.cancelled_at is not None:
         raise ValidationError("This series has been cancelled.")
@@ -309,9 +299,7 @@ def update_event(*, editor: User, event: Event, **changes) -> Event:
         if starts_at > now:
             wanted[local.date()] = (starts_at, ends_at)
     affected: dict[int, tuple[User, Occurrence, str]] = {}
-    coming = list(
-        event.occurrences.select_for_update().filter(starts_at__gt=now).order_by("starts_at")
-    )
+    coming = list(event.occurrences.select_for_update().filter(starts_at__gt=now).order_by("starts_at"))
     have = {o.series_date for o in event.occurrences.all()}
     for occ in coming:
         occ.event = event
@@ -348,23 +336,16 @@ def update_event(*, editor: User, event: Event, **changes) -> Event:
         text = (
             f"“{event.title}” was updated. Next: {short(occ.starts_at, member.time_zone)}"
             if what == "changed"
-            else f"“{event.title}” on {short(occ.starts_at, member.time_zone)} is cancelled: "
-            "the schedule changed"
+            else f"“{event.title}” on {short(occ.starts_at, member.time_zone)} is cancelled: the schedule changed"
         )
-        notify(
-            recipient=member, kind=Notification.Kind.MEETUP, text=text, url=occ.get_absolute_url()
-        )
-    record_audit(
-        actor=editor, action="meetup.update", target=event, details={"changed": sorted(changed)}
-    )
+        notify(recipient=member, kind=Notification.Kind.MEETUP, text=text, url=occ.get_absolute_url())
+    record_audit(actor=editor, action="meetup.update", target=event, details={"changed": sorted(changed)})
     return event
 
 
 def _collect_affected(affected: dict, occ: Occurrence, what: str) -> None:
     """One notification per member per edit: the earliest date they are in."""
-    for rsvp in occ.rsvps.filter(
-        status__in=[RSVP.Status.GOING, RSVP.Status.WAITLISTED]
-    ).select_related("member"):
+    for rsvp in occ.rsvps.filter(status__in=[RSVP.Status.GOING, RSVP.Status.WAITLISTED]).select_related("member"):
         affected.setdefault(rsvp.member_id, (rsvp.member, occ, what))
 
 
@@ -382,9 +363,7 @@ def cancel_event(*, actor: User, event: Event, reason: str = "") -> Event:
     event.cancelled_at = now
     event.save(update_fields=["cancelled_at"])
     affected: dict = {}
-    for occ in event.occurrences.select_for_update().filter(
-        starts_at__gt=now, cancelled_at__isnull=True
-    ):
+    for occ in event.occurrences.select_for_update().filter(starts_at__gt=now, cancelled_at__isnull=True):
         occ.cancelled_at = now
         occ.cancel_reason = reason[:300]
         occ.sequence += 1
@@ -398,9 +377,7 @@ def cancel_event(*, actor: User, event: Event, reason: str = "") -> Event:
             text=f"“{event.title}” is cancelled" + (f": {reason}" if reason else "."),
             url=_occ.get_absolute_url(),
         )
-    record_audit(
-        actor=actor, action="meetup.cancel", target=event, details={"reason": reason[:300]}
-    )
+    record_audit(actor=actor, action="meetup.cancel", target=event, details={"reason": reason[:300]})
     return event
 
 
@@ -415,9 +392,7 @@ def _lock(occurrence: Occurrence) -> Occurrence:
 
 
 def _notify_people_in(occ: Occurrence, text_for) -> None:
-    rsvps = occ.rsvps.filter(status__in=[RSVP.Status.GOING, RSVP.Status.WAITLISTED]).select_related(
-        "member"
-    )
+    rsvps = occ.rsvps.filter(status__in=[RSVP.Status.GOING, RSVP.Status.WAITLISTED]).select_related("member")
     for rsvp in rsvps:
         notify(
             recipient=rsvp.member,
@@ -461,9 +436,7 @@ def cancel_occurrence(*, actor: User, occurrence: Occurrence, reason: str = "") 
 
 
 @transaction.atomic
-def move_occurrence(
-    *, actor: User, occurrence: Occurrence, local_start: datetime, local_end: datetime
-) -> Occurrence:
+def move_occurrence(*, actor: User, occurrence: Occurrence, local_start: datetime, local_end: datetime) -> Occurrence:
     """Move one date of a series to another wall-clock time in the series'
     zone; later series edits leave it where it was moved to.
     Side effects: SEQUENCE raised, going and waitlisted members notified,
@@ -496,10 +469,7 @@ def move_occurrence(
     occ.save(update_fields=["starts_at", "ends_at", "is_moved", "sequence", "updated_at"])
     _notify_people_in(
         occ,
-        lambda m: (
-            f"Moved: “{occ.event.title}” from {short(old, m.time_zone)} "
-            f"to {short(occ.starts_at, m.time_zone)}"
-        ),
+        lambda m: f"Moved: “{occ.event.title}” from {short(old, m.time_zone)} to {short(occ.starts_at, m.time_zone)}",
     )
     record_audit(
         actor=actor,
@@ -540,9 +510,7 @@ def rsvp(*, member: User, occurrence: Occurrence, status: str) -> RSVP:
         return current
     if status == RSVP.Status.NOT_GOING and previous in (None, RSVP.Status.NOT_GOING):
         if current is None:
-            current = RSVP.objects.create(
-                occurrence=occ, member=member, status=status, responded_at=now
-            )
+            current = RSVP.objects.create(occurrence=occ, member=member, status=status, responded_at=now)
         return current
     if current is None:
         current = RSVP(occurrence=occ, member=member)
@@ -661,9 +629,7 @@ def extend_horizon(*, today: date | None = None) -> int:
     """Create occurrence rows up to six months ahead for every live series.
     Returns how many rows were created."""
     created = 0
-    for event in Event.objects.filter(cancelled_at__isnull=True).exclude(
-        frequency=Event.Frequency.ONCE
-    ):
+    for event in Event.objects.filter(cancelled_at__isnull=True).exclude(frequency=Event.Frequency.ONCE):
         local_today = today or timezone.localdate(timezone.now(), event.zone)
         if event.materialised_until and event.materialised_until >= recurrence.horizon(local_today):
             continue

@@ -37,10 +37,14 @@ def when(starts_at: datetime, ends_at: datetime, viewer_zone: str, event_zone: s
         ev = zone_or_default(event_zone)
         es, ee = starts_at.astimezone(ev), ends_at.astimezone(ev)
         if es.utcoffset() != start.utcoffset() or es.tzname() != start.tzname():
-            event_label = (
-                f"{day_label(es)} · {_clock(es)}–{_clock(ee)} {es.tzname()} ({event_zone})"
-            )
-    return {"start": start, "end": end, "label": label, "event_label": event_label}
+            event_label = f"{day_label(es)} · {_clock(es)}–{_clock(ee)} {es.tzname()} ({event_zone})"
+    return {
+        "start": start,
+        "end": end,
+        "start_clock": _clock(start),
+        "label": label,
+        "event_label": event_label,
+    }
 
 
 def short(dt: datetime, zone_name: str) -> str:

@@ -23,11 +23,7 @@ ENDS_CHOICES = [("on_date", "On a date"), ("after_count", "After a number of tim
 
 
 def _zone_choices():
-    return [
-        (z, z.replace("_", " "))
-        for z in sorted(zoneinfo.available_timezones())
-        if "/" in z or z == "UTC"
-    ]
+    return [(z, z.replace("_", " ")) for z in sorted(zoneinfo.available_timezones()) if "/" in z or z == "UTC"]
 
 
 class DateInput(forms.DateInput):
@@ -61,26 +57,19 @@ class EventForm(forms.Form):
     )
     time_zone = forms.ChoiceField(
         choices=(),
-        error_messages={
-            "invalid_choice": "%(value)s is not a known time zone (for example America/Chicago)."
-        },
+        error_messages={"invalid_choice": "%(value)s is not a known time zone (for example America/Chicago)."},
         help_text="The meetup keeps its local time in this zone, across daylight-saving changes.",
     )
     start_date = forms.DateField(label="Date (first date of a series)", widget=DateInput())
     start_time = forms.TimeField(label="Starts", widget=TimeInput())
     end_time = forms.TimeField(label="Ends", widget=TimeInput())
-    format = forms.ChoiceField(
-        choices=Event.Format.choices, widget=forms.RadioSelect, initial="in_person"
-    )
-    address = forms.CharField(
-        max_length=300, required=False, help_text="For in-person and hybrid meetups."
-    )
+    format = forms.ChoiceField(choices=Event.Format.choices, widget=forms.RadioSelect, initial="in_person")
+    address = forms.CharField(max_length=300, required=False, help_text="For in-person and hybrid meetups.")
     meeting_url = forms.CharField(
         label="Meeting link",
         max_length=500,
         required=False,
-        help_text="For virtual and hybrid meetups. "
-        "Only members who are going, the host and staff see it.",
+        help_text="For virtual and hybrid meetups. Only members who are going, the host and staff see it.",
     )
     capacity = forms.IntegerField(
         min_value=1,
@@ -88,12 +77,8 @@ class EventForm(forms.Form):
         required=False,
         help_text="Leave empty for no limit; extra people join a waitlist.",
     )
-    audience = forms.ChoiceField(
-        choices=Event.Audience.choices, widget=forms.RadioSelect, initial="all"
-    )
-    audience_cohort = forms.ModelChoiceField(
-        queryset=Cohort.objects.all(), required=False, label="Cohort"
-    )
+    audience = forms.ChoiceField(choices=Event.Audience.choices, widget=forms.RadioSelect, initial="all")
+    audience_cohort = forms.ModelChoiceField(queryset=Cohort.objects.all(), required=False, label="Cohort")
     audience_room = forms.ModelChoiceField(queryset=None, required=False, label="Room")
     frequency = forms.ChoiceField(
         label="Repeats", choices=Event.Frequency.choices, widget=forms.RadioSelect, initial="once"
@@ -107,14 +92,10 @@ class EventForm(forms.Form):
     monthly_weekday = forms.TypedChoiceField(
         label="Weekday", choices=WEEKDAY_CHOICES, coerce=int, required=False, empty_value=None
     )
-    ends = forms.ChoiceField(
-        label="Ends", choices=ENDS_CHOICES, widget=forms.RadioSelect, required=False
-    )
+    ends = forms.ChoiceField(label="Ends", choices=ENDS_CHOICES, widget=forms.RadioSelect, required=False)
     until = forms.DateField(label="End date", required=False, widget=DateInput())
     count = forms.IntegerField(label="Number of times", min_value=1, max_value=200, required=False)
-    create_discussion_room = forms.BooleanField(
-        label="Create a discussion room for this meetup", required=False
-    )
+    create_discussion_room = forms.BooleanField(label="Create a discussion room for this meetup", required=False)
 
     def __init__(self, *args, event: Event | None = None, user=None, **kwargs):
         self.event = event
@@ -126,13 +107,11 @@ class EventForm(forms.Form):
         self.fields["time_zone"].choices = _zone_choices()
         if event is None and user is not None:
             self.fields["time_zone"].initial = user.time_zone
-        self.fields["host"].queryset = User.objects.filter(
-            is_active=True, suspended_at__isnull=True
-        ).order_by("display_name")
-        self.fields["host"].label_from_instance = lambda u: u.display_name
-        self.fields["audience_room"].queryset = Room.objects.visible_to(user).exclude(
-            kind=Room.Kind.MENTORSHIP
+        self.fields["host"].queryset = User.objects.filter(is_active=True, suspended_at__isnull=True).order_by(
+            "display_name"
         )
+        self.fields["host"].label_from_instance = lambda u: u.display_name
+        self.fields["audience_room"].queryset = Room.objects.visible_to(user).exclude(kind=Room.Kind.MENTORSHIP)
         if event is not None:
             # A room is created with the meetup or not at all.
             del self.fields["create_discussion_room"]
@@ -170,12 +149,8 @@ class EventForm(forms.Form):
             "meeting_url": data["meeting_url"] if data["format"] != Event.Format.IN_PERSON else "",
             "capacity": data["capacity"],
             "audience": data["audience"],
-            "audience_cohort": data["audience_cohort"]
-            if data["audience"] == Event.Audience.COHORT
-            else None,
-            "audience_room": data["audience_room"]
-            if data["audience"] == Event.Audience.ROOM
-            else None,
+            "audience_cohort": data["audience_cohort"] if data["audience"] == Event.Audience.COHORT else None,
+            "audience_room": data["audience_room"] if data["audience"] == Event.Audience.ROOM else None,
             "frequency": data["frequency"],
             "weekdays": [],
             "monthly_nth": None,
@@ -201,16 +176,10 @@ class EventForm(forms.Form):
                     self.add_error("count", "How many times does it happen?")
                 fields["count"] = data["count"]
             else:
-                self.add_error(
-                    "ends", "Choose when the series ends: on a date or after a number of times."
-                )
+                self.add_error("ends", "Choose when the series ends: on a date or after a number of times.")
         if self.errors:
             return data
-        if (
-            self.event is None
-            or start.date() != self.event.start_date
-            or data["start_time"] != self.event.start_time
-        ):
+        if self.event is None or start.date() != self.event.start_date or data["start_time"] != self.event.start_time:
             local_start = start.replace(tzinfo=zoneinfo.ZoneInfo(data["time_zone"]))
             if self.event is None and local_start <= timezone.now():
                 self.add_error("start_date", "This date and time have already passed.")
@@ -278,12 +247,8 @@ class CancelForm(forms.Form):
 
 
 class RSVPForm(forms.Form):
-    status = forms.ChoiceField(
-        choices=[(RSVP.Status.GOING, "Going"), (RSVP.Status.NOT_GOING, "Not going")]
-    )
+    status = forms.ChoiceField(choices=[(RSVP.Status.GOING, "Going"), (RSVP.Status.NOT_GOING, "Not going")])
 
 
 class PolicyForm(forms.Form):
-    moderators_may_post = forms.BooleanField(
-        label="Site moderators may post and edit their meetups", required=False
-    )
+    moderators_may_post = forms.BooleanField(label="Site moderators may post and edit their meetups", required=False)

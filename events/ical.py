@@ -34,9 +34,7 @@ def _vevent(occ: Occurrence, *, show_link: bool) -> icalendar.Event:
     ve = icalendar.Event()
     ve.add("uid", f"{occ.uid}@{_domain()}")
     ve.add("dtstamp", timezone.now())
-    ve.add(
-        "last-modified", occ.updated_at if occ.updated_at > event.updated_at else event.updated_at
-    )
+    ve.add("last-modified", occ.updated_at if occ.updated_at > event.updated_at else event.updated_at)
     ve.add("dtstart", occ.starts_at.astimezone(event.zone))
     ve.add("dtend", occ.ends_at.astimezone(event.zone))
     ve.add("summary", event.title)
@@ -61,9 +59,7 @@ def _vevent(occ: Occurrence, *, show_link: bool) -> icalendar.Event:
 
 
 def _domain() -> str:
-    return (
-        settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "alumni.invalid"
-    )
+    return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "alumni.invalid"
 
 
 def _finish(cal: icalendar.Calendar, occurrences: list[Occurrence]) -> bytes:

@@ -118,12 +118,8 @@ class Event(models.Model):
     meeting_url = models.URLField(max_length=500, blank=True)
     capacity = models.PositiveIntegerField(null=True, blank=True)
     audience = models.CharField(max_length=8, choices=Audience.choices, default=Audience.ALL)
-    audience_cohort = models.ForeignKey(
-        Cohort, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    audience_room = models.ForeignKey(
-        "groups.Room", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    audience_cohort = models.ForeignKey(Cohort, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    audience_room = models.ForeignKey("groups.Room", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     discussion_room = models.ForeignKey(
         "groups.Room", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -146,9 +142,7 @@ class Event(models.Model):
     class Meta:
         ordering = ["start_date", "start_time", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(duration__gt=timedelta(0)), name="event_positive_duration"
-            ),
+            models.CheckConstraint(condition=Q(duration__gt=timedelta(0)), name="event_positive_duration"),
             models.CheckConstraint(
                 condition=~Q(audience="cohort") | Q(audience_cohort__isnull=False),
                 name="event_cohort_audience",
@@ -195,9 +189,7 @@ class Event(models.Model):
         """
         zone = self.zone
         start = local_start.replace(tzinfo=zone).astimezone(zoneinfo.ZoneInfo("UTC"))
-        end = (
-            (local_start + self.duration).replace(tzinfo=zone).astimezone(zoneinfo.ZoneInfo("UTC"))
-        )
+        end = (local_start + self.duration).replace(tzinfo=zone).astimezone(zoneinfo.ZoneInfo("UTC"))
         return start, end
 
 
@@ -210,9 +202,7 @@ class OccurrenceQuerySet(models.QuerySet):
 
     def for_lists(self):
         """Everything a list row shows, in the same query."""
-        return self.select_related(
-            "event", "event__host", "event__audience_cohort", "event__audience_room"
-        )
+        return self.select_related("event", "event__host", "event__audience_cohort", "event__audience_room")
 
 
 class Occurrence(models.Model):
@@ -241,12 +231,8 @@ class Occurrence(models.Model):
     class Meta:
         ordering = ["starts_at", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["event", "series_date"], name="one_occurrence_per_series_date"
-            ),
-            models.CheckConstraint(
-                condition=Q(ends_at__gt=models.F("starts_at")), name="occurrence_ends_after_start"
-            ),
+            models.UniqueConstraint(fields=["event", "series_date"], name="one_occurrence_per_series_date"),
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="occurrence_ends_after_start"),
         ]
 
     def __str__(self) -> str:
@@ -285,9 +271,7 @@ class RSVP(models.Model):
         NOT_GOING = "not_going", "Not going"
 
     occurrence = models.ForeignKey(Occurrence, on_delete=models.CASCADE, related_name="rsvps")
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rsvps"
-    )
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rsvps")
     status = models.CharField(max_length=12, choices=Status.choices)
     # Waitlist order: first come, first promoted.
     waitlisted_at = models.DateTimeField(null=True, blank=True)
@@ -323,9 +307,7 @@ class SentReminder(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["occurrence", "member", "kind"], name="one_reminder_each"
-            ),
+            models.UniqueConstraint(fields=["occurrence", "member", "kind"], name="one_reminder_each"),
         ]
 
     def __str__(self) -> str:
@@ -340,9 +322,7 @@ class CalendarFeed(models.Model):
     """A member's personal subscription URL. The token is the only credential
     a calendar app can send, so it is long, random and regenerable."""
 
-    member = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
-    )
+    member = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
     token = models.CharField(max_length=64, unique=True, default=_feed_token)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -104,10 +104,7 @@ def month_grid(user, *, year: int, month: int, filters: Filters) -> list[list[Da
     for occ in _decorate(qs.order_by("starts_at", "id"), user):
         by_day.setdefault(occ.local_day, []).append(occ)
     today = timezone.localdate(timezone.now(), zone)
-    return [
-        [Day(d, d.month == month, d == today, by_day.get(d, [])) for d in week]
-        for week in weeks_dates
-    ]
+    return [[Day(d, d.month == month, d == today, by_day.get(d, [])) for d in week] for week in weeks_dates]
 
 
 def my_meetups(user) -> tuple[list[Occurrence], list[Occurrence]]:
@@ -118,9 +115,7 @@ def my_meetups(user) -> tuple[list[Occurrence], list[Occurrence]]:
         rsvps__member=user, rsvps__status__in=[RSVP.Status.GOING, RSVP.Status.WAITLISTED]
     )
     coming = base.filter(ends_at__gt=now).order_by("starts_at", "id")
-    past = base.filter(ends_at__lte=now, ends_at__gt=now - timedelta(days=60)).order_by(
-        "-starts_at"
-    )
+    past = base.filter(ends_at__lte=now, ends_at__gt=now - timedelta(days=60)).order_by("-starts_at")
     return _decorate(coming, user), _decorate(past.filter(rsvps__status=RSVP.Status.GOING), user)
 
 
@@ -128,11 +123,8 @@ def waitlist_position(rsvp: RSVP | None) -> int | None:
     """1 for the head of the waitlist; None when not waitlisted."""
     if rsvp is None or rsvp.status != RSVP.Status.WAITLISTED:
         return None
-    ahead = RSVP.objects.filter(
-        occurrence_id=rsvp.occurrence_id, status=RSVP.Status.WAITLISTED
-    ).filter(
-        Q(waitlisted_at__lt=rsvp.waitlisted_at)
-        | Q(waitlisted_at=rsvp.waitlisted_at, id__lt=rsvp.id)
+    ahead = RSVP.objects.filter(occurrence_id=rsvp.occurrence_id, status=RSVP.Status.WAITLISTED).filter(
+        Q(waitlisted_at__lt=rsvp.waitlisted_at) | Q(waitlisted_at=rsvp.waitlisted_at, id__lt=rsvp.id)
     )
     return ahead.count() + 1
 
@@ -143,9 +135,7 @@ def feed_items(member) -> list[tuple[Occurrence, bool]]:
     calendar apps remove them. Going members may see the link."""
     since = timezone.now() - timedelta(days=30)
     occurrences = (
-        Occurrence.objects.filter(
-            rsvps__member=member, rsvps__status=RSVP.Status.GOING, ends_at__gt=since
-        )
+        Occurrence.objects.filter(rsvps__member=member, rsvps__status=RSVP.Status.GOING, ends_at__gt=since)
         .select_related("event")
         .order_by("starts_at")
     )
@@ -155,9 +145,7 @@ def feed_items(member) -> list[tuple[Occurrence, bool]]:
 def attendee_rows(occurrence: Occurrence) -> list[RSVP]:
     """Going members first (by name), then the waitlist in order."""
     rsvps = list(
-        occurrence.rsvps.filter(
-            status__in=[RSVP.Status.GOING, RSVP.Status.WAITLISTED]
-        ).select_related("member")
+        occurrence.rsvps.filter(status__in=[RSVP.Status.GOING, RSVP.Status.WAITLISTED]).select_related("member")
     )
     going = sorted(
         (r for r in rsvps if r.status == RSVP.Status.GOING),

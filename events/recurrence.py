@@ -72,12 +72,8 @@ def describe(event: Event) -> str:
         nth = NTH_NAMES.get(event.monthly_nth, "?")
         text = f"Monthly on the {nth} {WEEKDAY_NAMES[event.monthly_weekday]}"
     else:
-        days = ", ".join(
-            WEEKDAY_NAMES[d] for d in sorted(event.weekdays or [event.start_date.weekday()])
-        )
-        text = (
-            "Every 2 weeks" if event.frequency == Event.Frequency.BIWEEKLY else "Weekly"
-        ) + f" on {days}"
+        days = ", ".join(WEEKDAY_NAMES[d] for d in sorted(event.weekdays or [event.start_date.weekday()]))
+        text = ("Every 2 weeks" if event.frequency == Event.Frequency.BIWEEKLY else "Weekly") + f" on {days}"
     if event.until:
         text += f", until {event.until:%b %-d, %Y}"
     elif event.count:

@@ -20,7 +20,7 @@ from . import actions, ical, permissions, queries
 from .display import when, zone_or_default
 from .forms import CancelForm, EventForm, MoveForm, PolicyForm, RSVPForm
 from .models import RSVP, CalendarFeed, CalendarPolicy
-from .recurrence import describe
+from .recurrence import WEEKDAY_NAMES, describe
 
 AGENDA_DAYS = 42
 
@@ -101,16 +101,7 @@ def month(request: HttpRequest, year: int | None = None, month: int | None = Non
             "prev_month": prev_month,
             "next_month": next_month,
             "filters": filters,
-            "weekday_names": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-            "weekday_full": [
-                "Monday",
-                "Tuesday",
-                "Wednesday",
-                "Thursday",
-                "Friday",
-                "Saturday",
-                "Sunday",
-            ],
+            "weekday_names": [(name[:3], name) for name in WEEKDAY_NAMES],
             "can_post": permissions.can_post_meetups(request.user),
             "view": "month",
         },
@@ -144,9 +135,7 @@ def occurrence_detail(request: HttpRequest, occurrence_id: int) -> HttpResponse:
             "can_manage": permissions.can_manage_event(request.user, event),
             "can_take_attendance": permissions.can_take_attendance(request.user, event),
             "repeat": describe(event),
-            "discussion_room": event.discussion_room
-            if rsvp and rsvp.status == RSVP.Status.GOING
-            else None,
+            "discussion_room": event.discussion_room if rsvp and rsvp.status == RSVP.Status.GOING else None,
         },
     )
 
@@ -160,9 +149,7 @@ def occurrence_rsvp(request: HttpRequest, occurrence_id: int) -> HttpResponse:
         messages.error(request, "Answer going or not going.")
         return redirect(occ.get_absolute_url())
     try:
-        answer = actions.rsvp(
-            member=request.user, occurrence=occ, status=form.cleaned_data["status"]
-        )
+        answer = actions.rsvp(member=request.user, occurrence=occ, status=form.cleaned_data["status"])
     except ValidationError as exc:
         _errors_to_messages(request, exc)
     else:
@@ -183,9 +170,7 @@ def occurrence_rsvp(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 def occurrence_ics(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     occ = permissions.get_occurrence_for_viewer_or_404(request.user, occurrence_id)
     rsvp = RSVP.objects.filter(occurrence=occ, member=request.user).first()
-    body = ical.occurrence_ics(
-        occ, show_link=permissions.can_see_meeting_link(request.user, occ, rsvp)
-    )
+    body = ical.occurrence_ics(occ, show_link=permissions.can_see_meeting_link(request.user, occ, rsvp))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ical.filename(occ)}"'
     response["Cache-Control"] = "private, no-store"
@@ -200,9 +185,7 @@ def occurrence_ics(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 def feed_settings(request: HttpRequest) -> HttpResponse:
     feed = CalendarFeed.objects.filter(member=request.user).first()
     url = request.build_absolute_uri(feed.get_absolute_url()) if feed else ""
-    return render(
-        request, "events/feed_settings.html", {"feed": feed, "feed_url": url, "view": "feed"}
-    )
+    return render(request, "events/feed_settings.html", {"feed": feed, "feed_url": url, "view": "feed"})
 
 
 @_member_required
@@ -284,12 +267,8 @@ def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(
-                request, "Saved. Coming dates are updated; members who are going were told."
-            )
-            upcoming = (
-                event.occurrences.filter(ends_at__gt=timezone.now()).order_by("starts_at").first()
-            )
+            messages.success(request, "Saved. Coming dates are updated; members who are going were told.")
+            upcoming = event.occurrences.filter(ends_at__gt=timezone.now()).order_by("starts_at").first()
             return redirect(upcoming.get_absolute_url() if upcoming else reverse("events:agenda"))
     return render(request, "events/event_form.html", {"form": form, "event": event})
 
@@ -301,9 +280,7 @@ def event_cancel(request: HttpRequest, event_id: int) -> HttpResponse:
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
-            actions.cancel_event(
-                actor=request.user, event=event, reason=form.cleaned_data["reason"]
-            )
+            actions.cancel_event(actor=request.user, event=event, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             _errors_to_messages(request, exc)
         else:
@@ -318,15 +295,11 @@ def occurrence_cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
-            actions.cancel_occurrence(
-                actor=request.user, occurrence=occ, reason=form.cleaned_data["reason"]
-            )
+            actions.cancel_occurrence(actor=request.user, occurrence=occ, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             _errors_to_messages(request, exc)
         else:
-            messages.success(
-                request, "This date is cancelled; the rest of the series is unchanged."
-            )
+            messages.success(request, "This date is cancelled; the rest of the series is unchanged.")
     return redirect(occ.get_absolute_url())
 
 
@@ -354,7 +327,11 @@ def occurrence_move(request: HttpRequest, occurrence_id: int) -> HttpResponse:
         else:
             messages.success(request, "Moved. Members who are going were told.")
             return redirect(occ.get_absolute_url())
-    return render(request, "events/move.html", {"form": form, "occ": occ, "event": occ.event})
+    return render(
+        request,
+        "events/move.html",
+        {"form": form, "occ": occ, "event": occ.event, "local_label": local.strftime("%A, %B %-d, %-I:%M %p")},
+    )
 
 
 @_member_required
@@ -426,13 +403,9 @@ def policy(request: HttpRequest) -> HttpResponse:
     if not permissions.can_set_policy(request.user):
         raise PermissionDenied
     current = CalendarPolicy.current()
-    form = PolicyForm(
-        request.POST or None, initial={"moderators_may_post": current.moderators_may_post}
-    )
+    form = PolicyForm(request.POST or None, initial={"moderators_may_post": current.moderators_may_post})
     if request.method == "POST" and form.is_valid():
-        actions.set_calendar_policy(
-            staff=request.user, moderators_may_post=form.cleaned_data["moderators_may_post"]
-        )
+        actions.set_calendar_policy(staff=request.user, moderators_may_post=form.cleaned_data["moderators_may_post"])
         messages.success(request, "Saved.")
         return redirect("events:policy")
     return render(request, "events/policy.html", {"form": form})

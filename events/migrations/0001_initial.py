@@ -27,9 +27,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "moderators_may_post",
@@ -47,9 +45,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "token",
@@ -71,9 +67,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
                 ("title", models.CharField(max_length=120)),
@@ -81,9 +75,7 @@ class Migration(migrations.Migration):
                 ("description_html", models.TextField(blank=True)),
                 (
                     "time_zone",
-                    models.CharField(
-                        max_length=64, validators=[community.models.validate_time_zone]
-                    ),
+                    models.CharField(max_length=64, validators=[community.models.validate_time_zone]),
                 ),
                 ("start_date", models.DateField()),
                 ("start_time", models.TimeField()),
@@ -195,9 +187,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
                 ("series_date", models.DateField()),
@@ -228,9 +218,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "status",
@@ -270,15 +258,11 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 (
                     "kind",
-                    models.CharField(
-                        choices=[("24h", "24 hours before"), ("1h", "1 hour before")], max_length=4
-                    ),
+                    models.CharField(choices=[("24h", "24 hours before"), ("1h", "1 hour before")], max_length=4),
                 ),
                 ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
                 (
@@ -331,17 +315,13 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="event",
             constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("capacity__isnull", True), ("capacity__gte", 1), _connector="OR"
-                ),
+                condition=models.Q(("capacity__isnull", True), ("capacity__gte", 1), _connector="OR"),
                 name="event_capacity_positive",
             ),
         ),
         migrations.AddConstraint(
             model_name="occurrence",
-            constraint=models.UniqueConstraint(
-                fields=("event", "series_date"), name="one_occurrence_per_series_date"
-            ),
+            constraint=models.UniqueConstraint(fields=("event", "series_date"), name="one_occurrence_per_series_date"),
         ),
         migrations.AddConstraint(
             model_name="occurrence",
@@ -356,9 +336,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="rsvp",
-            constraint=models.UniqueConstraint(
-                fields=("occurrence", "member"), name="one_rsvp_per_member"
-            ),
+            constraint=models.UniqueConstraint(fields=("occurrence", "member"), name="one_rsvp_per_member"),
         ),
         migrations.AddConstraint(
             model_name="rsvp",
@@ -373,8 +351,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="sentreminder",
-            constraint=models.UniqueConstraint(
-                fields=("occurrence", "member", "kind"), name="one_reminder_each"
-            ),
+            constraint=models.UniqueConstraint(fields=("occurrence", "member", "kind"), name="one_reminder_each"),
         ),
     ]

@@ -4,9 +4,7 @@ from events.tasks import send_due_reminders
 
 
 class Command(BaseCommand):
-    help = (
-        "Send the meetup reminders that are due (24 hours and 1 hour before). Run every 5 minutes."
-    )
+    help = "Send the meetup reminders that are due (24 hours and 1 hour before). Run every 5 minutes."
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -1,0 +1,272 @@
+"""The calendar pages: who sees what, the link's privacy, query counts."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from events import actions
+from events.models import Occurrence
+
+from .conftest import SECRET_LINK, make_event
+
+
+def _next_week():
+    return timezone.localdate() + timedelta(days=7)
+
+
+@pytest.fixture
+def three_meetups(staff, cohort, room):
+    """One for all alumni (virtual), one for the spring cohort (in person),
+    one for the room's members (hybrid) — all in the same coming week."""
+    day = _next_week()
+    return [
+        make_event(staff, title="Alumni group", start_date=day),
+        make_event(
+            staff,
+            title="Spring cohort picnic",
+            start_date=day + timedelta(days=1),
+            format="in_person",
+            address="Lakeside Park, shelter 3",
+            meeting_url="",
+            audience="cohort",
+            audience_cohort=cohort,
+        ),
+        make_event(
+            staff,
+            title="Anxiety room walk",
+            start_date=day + timedelta(days=2),
+            format="hybrid",
+            address="Riverwalk entrance",
+            audience="room",
+            audience_room=room,
+        ),
+    ]
+
+
+def _titles(response):
+    return sorted({o.event.title for day in response.context["days"] for o in day[1]})
+
+
+def _month_titles(response):
+    return sorted({o.event.title for week in response.context["weeks"] for d in week for o in d.occurrences})
+
+
+def test_agenda_shows_each_member_their_audience(client, alumnus, outsider, moderator, three_meetups):
+    client.force_login(alumnus)
+    assert _titles(client.get("/meetups/")) == ["Alumni group", "Anxiety room walk", "Spring cohort picnic"]
+    client.force_login(outsider)
+    assert _titles(client.get("/meetups/")) == ["Alumni group"]
+    client.force_login(moderator)
+    assert len(_titles(client.get("/meetups/"))) == 3
+
+
+def test_cohort_meetup_page_is_404_outside_the_cohort(client, outsider, three_meetups):
+    occ = three_meetups[1].occurrences.get()
+    client.force_login(outsider)
+
+    response = client.get(f"/meetups/{occ.pk}/")
+
+    assert response.status_code == 404
+    assert b"Spring cohort picnic" not in response.content
+
+
+def test_banned_room_member_does_not_see_the_room_meetup(client, banned, three_meetups):
+    client.force_login(banned)
+
+    assert "Anxiety room walk" not in _titles(client.get("/meetups/"))
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("in_person", ["Anxiety room walk", "Spring cohort picnic"]),
+        ("virtual", ["Alumni group", "Anxiety room walk"]),
+    ],
+)
+def test_agenda_format_filter(client, alumnus, three_meetups, fmt, expected):
+    client.force_login(alumnus)
+
+    assert _titles(client.get(f"/meetups/?format={fmt}")) == expected
+
+
+def test_agenda_audience_filter(client, alumnus, three_meetups):
+    client.force_login(alumnus)
+
+    assert _titles(client.get("/meetups/?audience=cohort")) == ["Spring cohort picnic"]
+    assert len(_titles(client.get("/meetups/?audience=bogus"))) == 3
+
+
+def test_month_view_places_meetups_on_local_days(client, alumnus, three_meetups):
+    day = _next_week()
+    client.force_login(alumnus)
+
+    response = client.get(f"/meetups/month/{day.year}/{day.month}/")
+
+    cells = {d.date: [o.event.title for o in d.occurrences] for week in response.context["weeks"] for d in week}
+    assert cells[day] == ["Alumni group"]
+    assert response.context["weeks"][0][0].date.weekday() == 0
+
+
+def test_month_view_for_a_berlin_member_moves_7pm_chicago_to_the_next_day(client, alumnus, staff):
+    make_event(staff, start_date=date(2099, 10, 20))  # 19:00 CDT = 02:00 CEST on the 21st
+    alumnus.time_zone = "Europe/Berlin"
+    alumnus.save(update_fields=["time_zone"])
+    client.force_login(alumnus)
+
+    response = client.get("/meetups/month/2099/10/")
+
+    cells = {d.date: [o.event.title for o in d.occurrences] for week in response.context["weeks"] for d in week}
+    assert (cells[date(2099, 10, 20)], cells[date(2099, 10, 21)]) == ([], ["Weekly alumni group"])
+    assert "2:00 AM" in response.content.decode()
+
+
+def test_detail_notes_the_event_zone_when_it_differs(client, alumnus, staff):
+    occ = make_event(staff, start_date=date(2099, 10, 20)).occurrences.get()
+    alumnus.time_zone = "America/New_York"
+    alumnus.save(update_fields=["time_zone"])
+    client.force_login(alumnus)
+
+    page = client.get(f"/meetups/{occ.pk}/").content.decode()
+
+    assert "8:00 PM–9:30 PM EDT" in page
+    assert "Meetup time: Tue, Oct 20 · 7:00 PM–8:30 PM CDT (America/Chicago)" in page
+
+
+def test_detail_does_not_note_the_zone_when_it_is_the_same(client, alumnus, staff):
+    occ = make_event(staff, start_date=date(2099, 10, 20)).occurrences.get()
+    client.force_login(alumnus)
+
+    assert "Meetup time:" not in client.get(f"/meetups/{occ.pk}/").content.decode()
+
+
+# --- The meeting link ----------------------------------------------------------------------
+
+
+def test_link_is_shown_to_going_members_host_and_staff_only(client, staff, alumnus, alumnus2, outsider, moderator):
+    event = make_event(staff, capacity=1, host=moderator)
+    occ = event.occurrences.get()
+    actions.rsvp(member=alumnus, occurrence=occ, status="going")
+    actions.rsvp(member=alumnus2, occurrence=occ, status="going")  # waitlisted
+
+    seen = {}
+    for member in (staff, alumnus, alumnus2, outsider, moderator):
+        client.force_login(member)
+        seen[member.display_name] = SECRET_LINK in client.get(f"/meetups/{occ.pk}/").content.decode()
+
+    assert seen == {"Sta the staffer": True, "Alice": True, "Bob": False, "Charlie": False, "Mo the moderator": True}
+
+
+def test_link_never_appears_on_list_pages_even_for_going_members(client, staff, alumnus):
+    occ = make_event(staff).occurrences.get()
+    actions.rsvp(member=alumnus, occurrence=occ, status="going")
+    client.force_login(alumnus)
+    day = occ.local_starts_at
+
+    pages = ["/meetups/", f"/meetups/month/{day.year}/{day.month}/", "/meetups/mine/"]
+
+    assert [SECRET_LINK in client.get(url).content.decode() for url in pages] == [False] * 3
+    assert "Weekly alumni group" in client.get("/meetups/mine/").content.decode()
+
+
+def test_link_is_not_in_the_feed_of_a_member_who_left(client, staff, alumnus):
+    occ = make_event(staff).occurrences.get()
+    actions.rsvp(member=alumnus, occurrence=occ, status="going")
+    actions.rsvp(member=alumnus, occurrence=occ, status="not_going")
+    url = actions.ensure_calendar_feed(member=alumnus).get_absolute_url()
+
+    assert SECRET_LINK not in client.get(url).content.decode()
+
+
+# --- Query counts --------------------------------------------------------------------------
+
+
+def _add_meetups(staff, n):
+    for i in range(n):
+        make_event(staff, title=f"Meetup {i}", start_date=_next_week() + timedelta(days=i), host=staff)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_agenda_query_count(client, alumnus, staff, django_assert_num_queries, n):
+    _add_meetups(staff, n)
+    client.force_login(alumnus)
+
+    # 1 session, 2 user, 3 unread notifications (context processor),
+    # 4 occurrences with series, host, audience and my RSVP status.
+    # (An alumnus may never post, so the calendar policy is not read.)
+    with django_assert_num_queries(4):
+        response = client.get("/meetups/")
+
+    assert len(_titles(response)) == n
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_month_query_count(client, alumnus, staff, django_assert_num_queries, n):
+    _add_meetups(staff, n)
+    client.force_login(alumnus)
+    first = Occurrence.objects.order_by("starts_at").first().local_starts_at
+    last = Occurrence.objects.order_by("starts_at").last().local_starts_at
+
+    # 1 session, 2 user, 3 unread notifications, 4 occurrences of the
+    # grid's weeks with everything a cell shows
+    with django_assert_num_queries(4):
+        response = client.get(f"/meetups/month/{first.year}/{first.month}/")
+
+    expected = n if (first.year, first.month) == (last.year, last.month) else len(_month_titles(response))
+    assert len(_month_titles(response)) == expected
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_my_meetups_query_count(client, alumnus, staff, django_assert_num_queries, n):
+    _add_meetups(staff, n)
+    for occ in Occurrence.objects.all():
+        actions.rsvp(member=alumnus, occurrence=occ, status="going")
+    client.force_login(alumnus)
+
+    # 1 session, 2 user, 3 unread notifications, 4 coming, 5 recent past
+    with django_assert_num_queries(5):
+        response = client.get("/meetups/mine/")
+
+    assert len(response.context["coming"]) == n
+
+
+def test_home_section_lists_my_next_meetups(alumnus, staff):
+    from django.template.loader import render_to_string
+
+    from events.queries import home_section
+
+    occ = make_event(staff).occurrences.get()
+    actions.rsvp(member=alumnus, occurrence=occ, status="going")
+
+    section = home_section(alumnus)
+    html = render_to_string(section["template"], {"section": section})
+
+    assert (section["title"], [o.pk for o in section["occurrences"]], section["mine"]) == (
+        "Next meetups",
+        [occ.pk],
+        True,
+    )
+    assert "Weekly alumni group" in html and "· going" in html and SECRET_LINK not in html
+
+
+def test_home_section_without_rsvps_shows_what_is_coming(alumnus, outsider, staff, cohort):
+    from events.queries import home_section
+
+    make_event(staff, title="For everyone")
+    make_event(staff, title="Spring only", audience="cohort", audience_cohort=cohort)
+
+    assert [o.event.title for o in home_section(outsider)["occurrences"]] == ["For everyone"]
+    assert home_section(alumnus)["mine"] is False
+
+
+def test_pages_require_login(client, occurrence):
+    for url in [
+        "/meetups/",
+        "/meetups/month/",
+        "/meetups/mine/",
+        f"/meetups/{occurrence.pk}/",
+        f"/meetups/{occurrence.pk}/meetup.ics",
+        "/meetups/calendar/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
