@@ -139,9 +139,7 @@ if EMBEDDED:
             "OPTIONS": {
                 # WAL lets readers run while a writer commits; IMMEDIATE takes the
                 # write lock at BEGIN so two writers queue instead of deadlocking.
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
-                ),
+                "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"),
                 "transaction_mode": "IMMEDIATE",
             },
         }
@@ -308,22 +306,36 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "community@example.org")
 # --- Crisis resources ---------------------------------------------------------
 
 _DEFAULT_CRISIS_RESOURCES = [
-    {"name": "988 Suicide & Crisis Lifeline", "detail": "Call or text 988, any time.",
-     "phone": "988", "sms": "988", "url": ""},
-    {"name": "Crisis Text Line", "detail": "Text HOME to 741741.",
-     "phone": "", "sms": "741741", "url": ""},
-    {"name": "SAMHSA National Helpline", "detail": "Free, confidential, 24/7 treatment referral.",
-     "phone": "1-800-662-4357", "sms": "", "url": ""},
-    {"name": "Emergency services", "detail": "If you or someone else is in immediate danger, call 911.",
-     "phone": "911", "sms": "", "url": ""},
+    {
+        "name": "988 Suicide & Crisis Lifeline",
+        "detail": "Call or text 988, any time.",
+        "phone": "988",
+        "sms": "988",
+        "url": "",
+    },
+    {"name": "Crisis Text Line", "detail": "Text HOME to 741741.", "phone": "", "sms": "741741", "url": ""},
+    {
+        "name": "SAMHSA National Helpline",
+        "detail": "Free, confidential, 24/7 treatment referral.",
+        "phone": "1-800-662-4357",
+        "sms": "",
+        "url": "",
+    },
+    {
+        "name": "Emergency services",
+        "detail": "If you or someone else is in immediate danger, call 911.",
+        "phone": "911",
+        "sms": "",
+        "url": "",
+    },
 ]
 try:
-    CRISIS_RESOURCES = json.loads(os.environ["CRISIS_RESOURCES"]) if os.environ.get("CRISIS_RESOURCES") else _DEFAULT_CRISIS_RESOURCES
+    CRISIS_RESOURCES = (
+        json.loads(os.environ["CRISIS_RESOURCES"]) if os.environ.get("CRISIS_RESOURCES") else _DEFAULT_CRISIS_RESOURCES
+    )
 except json.JSONDecodeError as exc:
     raise ImproperlyConfigured(f"CRISIS_RESOURCES must be a JSON list: {exc}") from None
-if not isinstance(CRISIS_RESOURCES, list) or not all(
-    isinstance(r, dict) and r.get("name") for r in CRISIS_RESOURCES
-):
+if not isinstance(CRISIS_RESOURCES, list) or not all(isinstance(r, dict) and r.get("name") for r in CRISIS_RESOURCES):
     raise ImproperlyConfigured("CRISIS_RESOURCES must be a JSON list of objects with a name")
 
 # --- Internationalisation -----------------------------------------------------

@@ -23,8 +23,20 @@ PRODUCTION_ENV = {
     "BEHIND_PROXY": "1",
 }
 
-_DROP = ("DEBUG", "TEST_DATABASE_URL", "DATABASE_URL", "REDIS_URL", "SECURE_", "SESSION_COOKIE", "CSRF_COOKIE",
-         "CHANNEL_", "CACHE_PREFIX", "DATABASE_POOL", "LOG_LEVEL", "DJANGO_SETTINGS_MODULE")
+_DROP = (
+    "DEBUG",
+    "TEST_DATABASE_URL",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECURE_",
+    "SESSION_COOKIE",
+    "CSRF_COOKIE",
+    "CHANNEL_",
+    "CACHE_PREFIX",
+    "DATABASE_POOL",
+    "LOG_LEVEL",
+    "DJANGO_SETTINGS_MODULE",
+)
 
 
 def environment(**overrides: str) -> dict[str, str]:
