@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from community.permissions import is_active_member
-from community.realtime import encode, user_group
+from community.realtime import encode, session_group, user_group
 
 from . import actions, permissions, presence, queries
 from .actions import ChatError
@@ -94,6 +94,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         # live copy of one we already sent is dropped by id.
         await self.channel_layer.group_add(room.group_name, self.channel_name)
         await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        self.session_group = session_group(getattr(self.scope.get("session"), "session_key", None))
+        if self.session_group:
+            await self.channel_layer.group_add(self.session_group, self.channel_name)
         await self.accept()
         after = self._query_int("after")
         if after is not None:
@@ -128,6 +131,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         await self.channel_layer.group_discard(self.room.group_name, self.channel_name)
         await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+        if self.session_group:
+            await self.channel_layer.group_discard(self.session_group, self.channel_name)
         await presence.store().remove(self.room.pk, self.channel_name)
         await self._broadcast_presence()
 

@@ -186,3 +186,17 @@ def test_search_finds_only_readable_rooms(client, room, staff, alumnus, alumnus2
     results = client.get(reverse("groups:search"), {"q": "walrus"}).context["results"]
     assert [m.body for m in results] == ["my walrus drawing"]
     assert Message.objects.count() == 2
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_history_frame_query_count_does_not_grow(room, alumnus, alumnus2, django_assert_num_queries, count):
+    from groups.consumers import _history
+
+    for i in range(count):
+        message = post_as(alumnus2, room, f"m{i}")
+        actions.toggle_reaction(member=alumnus, room=room, message_id=message.pk, emoji="hug")
+    post_as(alumnus, room, "reply")
+    # 1 messages (+author, reply_to and its author), 2 reactions (prefetch)
+    with django_assert_num_queries(2):
+        messages, has_more = _history(room, None, 50)
+    assert (len(messages), has_more) == (count + 1, False)

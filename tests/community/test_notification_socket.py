@@ -1,0 +1,62 @@
+"""/ws/notifications/: new notifications arrive live, only to their recipient."""
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from community import actions
+from community.asgi import application
+from tests.groups.conftest import ORIGIN, session_cookie
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+async def open_notifications(user):
+    headers = [ORIGIN]
+    if user is not None:
+        headers.append((b"cookie", (await sync_to_async(session_cookie)(user)).encode()))
+    communicator = WebsocketCommunicator(application, "/ws/notifications/", headers=headers)
+    connected, code = await communicator.connect(timeout=3)
+    return communicator, connected, code
+
+
+async def test_notification_is_pushed_to_its_recipient_only(alumnus, alumnus2):
+    alice, ok_a, _ = await open_notifications(alumnus)
+    bob, ok_b, _ = await open_notifications(alumnus2)
+    assert ok_a and ok_b
+
+    stored = await database_sync_to_async(actions.notify)(
+        recipient=alumnus, kind="mention", text="Bob mentioned you in Anxiety", url="/rooms/anxiety/"
+    )
+
+    frame = json.loads(await alice.receive_from(timeout=3))
+    assert frame == {
+        "type": "notification",
+        "notification": {
+            "id": stored.pk,
+            "kind": "mention",
+            "text": "Bob mentioned you in Anxiety",
+            "url": "/rooms/anxiety/",
+            "created_at": stored.created_at.isoformat(),
+        },
+    }
+    assert await bob.receive_nothing(timeout=0.3)
+    await alice.disconnect()
+    await bob.disconnect()
+
+
+async def test_anonymous_is_refused():
+    _, connected, code = await open_notifications(None)
+    assert (connected, code) == (False, 4401)
+
+
+async def test_foreign_origin_is_refused(alumnus):
+    cookie = await sync_to_async(session_cookie)(alumnus)
+    communicator = WebsocketCommunicator(
+        application, "/ws/notifications/", headers=[(b"origin", b"https://evil.example"), (b"cookie", cookie.encode())]
+    )
+    connected, _ = await communicator.connect(timeout=3)
+    assert connected is False
