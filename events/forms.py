@@ -61,8 +61,8 @@ class EventForm(forms.Form):
         help_text="The meetup keeps its local time in this zone, across daylight-saving changes.",
     )
     start_date = forms.DateField(label="Date (first date of a series)", widget=DateInput())
-    start_time = forms.TimeField(label="Starts", widget=TimeInput())
-    end_time = forms.TimeField(label="Ends", widget=TimeInput())
+    start_time = forms.TimeField(label="Start time", widget=TimeInput())
+    end_time = forms.TimeField(label="End time", widget=TimeInput())
     format = forms.ChoiceField(choices=Event.Format.choices, widget=forms.RadioSelect, initial="in_person")
     address = forms.CharField(max_length=300, required=False, help_text="For in-person and hybrid meetups.")
     meeting_url = forms.CharField(
@@ -92,7 +92,7 @@ class EventForm(forms.Form):
     monthly_weekday = forms.TypedChoiceField(
         label="Weekday", choices=WEEKDAY_CHOICES, coerce=int, required=False, empty_value=None
     )
-    ends = forms.ChoiceField(label="Ends", choices=ENDS_CHOICES, widget=forms.RadioSelect, required=False)
+    ends = forms.ChoiceField(label="The series ends", choices=ENDS_CHOICES, widget=forms.RadioSelect, required=False)
     until = forms.DateField(label="End date", required=False, widget=DateInput())
     count = forms.IntegerField(label="Number of times", min_value=1, max_value=200, required=False)
     create_discussion_room = forms.BooleanField(label="Create a discussion room for this meetup", required=False)
@@ -225,8 +225,8 @@ def initial_for(event: Event) -> dict:
 
 class MoveForm(forms.Form):
     date = forms.DateField(widget=DateInput())
-    start_time = forms.TimeField(label="Starts", widget=TimeInput())
-    end_time = forms.TimeField(label="Ends", widget=TimeInput())
+    start_time = forms.TimeField(label="Start time", widget=TimeInput())
+    end_time = forms.TimeField(label="End time", widget=TimeInput())
 
     def clean(self):
         data = super().clean()
