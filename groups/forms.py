@@ -21,3 +21,17 @@ class RoomForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search messages", max_length=200, min_length=2)
+
+
+class AddMemberForm(forms.Form):
+    display_name = forms.CharField(label="Member's display name", max_length=40)
+
+    def clean_display_name(self):
+        from community.models import User
+
+        name = self.cleaned_data["display_name"].strip()
+        member = User.objects.filter(display_name__iexact=name, is_active=True, suspended_at__isnull=True).first()
+        if member is None:
+            raise forms.ValidationError("No member has that display name.")
+        self.member = member
+        return name

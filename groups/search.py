@@ -1,34 +1,52 @@
-"""Message search across the rooms a member can read.
+"""Message search across the rooms a member can read: one function, the
+database's own full-text engine underneath (FTS5 on SQLite, tsvector with a
+GIN index on PostgreSQL; both made by migration 0002)."""
 
-One function, two engines: PostgreSQL full-text search where available, and
-a case-insensitive substring match elsewhere (SQLite)."""
+import re
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
+
+from community.permissions import is_site_moderator
 
 from .models import Message, Room
 
+_WORD = re.compile(r"\w+", re.UNICODE)
+PG_MATCH = (
+    "SELECT id FROM groups_message WHERE to_tsvector('english', body) @@ websearch_to_tsquery('english', %s)"
+)
+PG_RANK = "ts_rank(to_tsvector('english', groups_message.body), websearch_to_tsquery('english', %s))"
+SQLITE_MATCH = "SELECT rowid FROM groups_message_fts WHERE groups_message_fts MATCH %s"
+
+
+def readable_rooms(user):
+    rooms = Room.objects.visible_to(user)
+    if is_site_moderator(user):
+        return rooms
+    return rooms.filter(
+        memberships__user=user, memberships__left_at__isnull=True, memberships__banned_permanently=False
+    )
+
 
 def search_messages(user, query: str, *, limit: int = 50) -> list[Message]:
-    readable = (
-        Room.objects.visible_to(user).filter(memberships__user=user, memberships__left_at__isnull=True)
-        if not _is_site_moderator(user)
-        else Room.objects.visible_to(user)
-    )
-    qs = Message.objects.visible().filter(room__in=readable, deleted_at__isnull=True)
+    """Visible messages matching every word of `query`, best match first."""
+    words = _WORD.findall(query)[:12]
+    if not words:
+        return []
+    qs = Message.objects.visible().filter(room__in=readable_rooms(user), deleted_at__isnull=True)
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-        vector = SearchVector("body", config="english")
-        search = SearchQuery(query, config="english", search_type="websearch")
-        qs = qs.annotate(rank=SearchRank(vector, search)).filter(rank__gt=0).order_by("-rank", "-id")
+        # Literal SQL with the member's words passed as parameters only.
+        terms = " ".join(words)
+        qs = qs.filter(id__in=RawSQL(PG_MATCH, [terms])).annotate(rank=RawSQL(PG_RANK, [terms]))  # noqa: S611
+        qs = qs.order_by("-rank", "-id")
+    elif connection.vendor == "sqlite":
+        # Each word quoted: FTS5 query syntax in member input must not be parsed.
+        match = " ".join('"' + w.replace('"', "") + '"' for w in words)
+        qs = qs.filter(
+            id__in=RawSQL(SQLITE_MATCH, [match])  # noqa: S611 - parameterised
+        ).order_by("-id")
     else:
-        for word in query.split()[:8]:
+        for word in words:
             qs = qs.filter(body__icontains=word)
         qs = qs.order_by("-id")
     return list(qs.select_related("room", "author")[:limit])
-
-
-def _is_site_moderator(user) -> bool:
-    from community.permissions import is_site_moderator
-
-    return is_site_moderator(user)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<slug:slug>/join/", views.room_join, name="join"),
     path("<slug:slug>/leave/", views.room_leave, name="leave"),
     path("<slug:slug>/guidelines/", views.room_accept_guidelines, name="accept_guidelines"),
+    path("<slug:slug>/members/add/", views.room_add_member, name="add_member"),
 ]

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from community.permissions import is_active_member
 
 from . import actions, permissions, queries
-from .forms import RoomForm, SearchForm
+from .forms import AddMemberForm, RoomForm, SearchForm
 from .models import REACTIONS
 
 
@@ -106,6 +106,21 @@ def room_accept_guidelines(request: HttpRequest, slug: str) -> HttpResponse:
     if membership is None or not membership.is_active:
         raise PermissionDenied
     actions.accept_guidelines(member=request.user, room=room)
+    return redirect(room.get_absolute_url())
+
+
+@_member_required
+@require_POST
+def room_add_member(request: HttpRequest, slug: str) -> HttpResponse:
+    room, membership = permissions.get_room_for_reader_or_404(request.user, slug)
+    if not permissions.can_invite_to_room(request.user, room, membership):
+        raise PermissionDenied
+    form = AddMemberForm(request.POST)
+    if form.is_valid():
+        actions.invite_to_private_room(moderator=request.user, room=room, member=form.member)
+        messages.success(request, f"Added {form.member.display_name} to {room.name}.")
+    else:
+        messages.error(request, " ".join(form.errors["display_name"]))
     return redirect(room.get_absolute_url())
 
 

@@ -200,3 +200,71 @@ def test_history_frame_query_count_does_not_grow(room, alumnus, alumnus2, django
     with django_assert_num_queries(2):
         messages, has_more = _history(room, None, 50)
     assert (len(messages), has_more) == (count + 1, False)
+
+
+def test_search_matches_word_forms_and_ignores_query_syntax(client, room, alumnus, alumnus2):
+    post_as(alumnus2, room, "Meditating every morning helps")
+    post_as(alumnus2, room, "NEAR walrus OR AND * ( cooking")
+    client.force_login(alumnus)
+    results = client.get(reverse("groups:search"), {"q": "meditating morning"}).context["results"]
+    assert [m.body for m in results] == ["Meditating every morning helps"]
+    results = client.get(reverse("groups:search"), {"q": 'NEAR( "walrus" OR'}).context["results"]
+    assert [m.body for m in results] == ["NEAR walrus OR AND * ( cooking"]
+
+
+def test_search_skips_deleted_and_edited_away_words(client, room, alumnus, alumnus2):
+    gone = post_as(alumnus2, room, "pineapple story")
+    actions.delete_message(actor=alumnus2, room=room, message_id=gone.pk)
+    edited = post_as(alumnus2, room, "mango story")
+    actions.edit_message(author=alumnus2, room=room, message_id=edited.pk, body="kiwi story")
+    client.force_login(alumnus)
+    assert client.get(reverse("groups:search"), {"q": "pineapple"}).context["results"] == []
+    assert client.get(reverse("groups:search"), {"q": "mango"}).context["results"] == []
+    assert [m.pk for m in client.get(reverse("groups:search"), {"q": "kiwi"}).context["results"]] == [edited.pk]
+
+
+@pytest.fixture
+def private_room(moderator):
+    return actions.create_room(creator=moderator, name="Night shift", kind=Room.Kind.PRIVATE)
+
+
+def test_add_member_rejects_get(client, private_room, moderator):
+    client.force_login(moderator)
+    assert client.get(reverse("groups:add_member", args=[private_room.slug])).status_code == 405
+
+
+def test_add_member_requires_login(client, private_room):
+    response = client.post(reverse("groups:add_member", args=[private_room.slug]), {"display_name": "Alice"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_room_moderator_adds_a_member_who_is_notified(client, private_room, moderator, alumnus):
+    client.force_login(moderator)
+    client.post(reverse("groups:add_member", args=[private_room.slug]), {"display_name": "alice"})
+    assert Membership.objects.get(room=private_room, user=alumnus).left_at is None
+    assert alumnus.notifications.get().text == "Mo the moderator added you to the private room Night shift"
+
+
+def test_unknown_display_name_changes_nothing(client, private_room, moderator):
+    client.force_login(moderator)
+    response = client.post(
+        reverse("groups:add_member", args=[private_room.slug]), {"display_name": "nobody"}, follow=True
+    )
+    assert "No member has that display name." in response.content.decode()
+    assert Membership.objects.filter(room=private_room).count() == 1
+
+
+def test_member_of_private_room_cannot_add_others(client, private_room, moderator, alumnus, outsider):
+    actions.invite_to_private_room(moderator=moderator, room=private_room, member=alumnus)
+    client.force_login(alumnus)
+    response = client.post(reverse("groups:add_member", args=[private_room.slug]), {"display_name": "Charlie"})
+    assert response.status_code == 403
+    assert not Membership.objects.filter(room=private_room, user=outsider).exists()
+
+
+def test_outsider_cannot_see_private_room(client, private_room, outsider):
+    client.force_login(outsider)
+    assert (
+        client.post(reverse("groups:add_member", args=[private_room.slug]), {"display_name": "Charlie"}).status_code
+        == 404
+    )
