@@ -1,0 +1,27 @@
+#!/bin/sh
+# The container's roles. `web` and `worker` never migrate: with two or more
+# replicas they would race; the one-shot `migrate` role runs first.
+set -eu
+cd /app
+
+case "${1:-web}" in
+  web)
+    # --proxy-headers: nginx sets X-Forwarded-For, so logs and rate limits
+    # see the member's address, not nginx's.
+    exec daphne --bind 0.0.0.0 --port 8000 --proxy-headers \
+      --application-close-timeout 10 --websocket_timeout -1 community.asgi:application
+    ;;
+  worker)
+    exec python manage.py db_worker
+    ;;
+  migrate)
+    python manage.py migrate --noinput
+    # Refresh the static volume nginx serves from (hashed names: old pages
+    # keep working while their files stay, new ones load the new files).
+    python manage.py collectstatic --noinput
+    exec python manage.py check --deploy --fail-level WARNING
+    ;;
+  *)
+    exec "$@"
+    ;;
+esac
