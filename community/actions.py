@@ -203,7 +203,9 @@ def update_profile(*, member: User, changes: dict, focus_areas=None) -> User:
         with transaction.atomic():
             member.save(update_fields=list(changes))
     except IntegrityError:
-        raise ValidationError({"display_name": "That display name is taken. Try another one."}) from None
+        raise ValidationError(
+            {"display_name": "That display name is taken. Try another one."}
+        ) from None
     if focus_areas is not None:
         member.focus_areas.set(focus_areas)
     return member
@@ -250,8 +252,9 @@ def save_crisis_resources(*, staff: User, resources: list[dict]) -> list[CrisisR
     if not permissions.can_edit_crisis_resources(staff):
         raise PermissionDenied
     CrisisResource.objects.all().delete()
+    fields = ("name", "detail", "phone", "sms", "url")
     saved = [
-        CrisisResource.objects.create(position=i, **{k: r.get(k, "") for k in ("name", "detail", "phone", "sms", "url")})
+        CrisisResource.objects.create(position=i, **{k: r.get(k, "") for k in fields})
         for i, r in enumerate(resources)
         if r.get("name")
     ]
