@@ -60,7 +60,7 @@ class EventForm(forms.Form):
         error_messages={"invalid_choice": "%(value)s is not a known time zone (for example America/Chicago)."},
         help_text="The meetup keeps its local time in this zone, across daylight-saving changes.",
     )
-    start_date = forms.DateField(label="Date (first date of a series)", widget=DateInput())
+    start_date = forms.DateField(label="Date", widget=DateInput(), help_text="For a repeating meetup: the first date.")
     start_time = forms.TimeField(label="Start time", widget=TimeInput())
     end_time = forms.TimeField(label="End time", widget=TimeInput())
     format = forms.ChoiceField(choices=Event.Format.choices, widget=forms.RadioSelect, initial="in_person")

@@ -97,6 +97,7 @@ def month(request: HttpRequest, year: int | None = None, month: int | None = Non
         "events/month.html",
         {
             "weeks": weeks,
+            "has_any": any(day.occurrences for week in weeks for day in week),
             "first": first,
             "prev_month": prev_month,
             "next_month": next_month,

@@ -9,7 +9,7 @@ function checked(name) {
 }
 
 function sync() {
-  for (const name of ["frequency", "format", "audience"]) {
+  for (const name of ["frequency", "format", "audience", "ends"]) {
     const value = checked(name);
     for (const block of form.querySelectorAll(`[data-when-${name}]`)) {
       block.hidden = !block.dataset[`when${name[0].toUpperCase()}${name.slice(1)}`].split(" ").includes(value);
