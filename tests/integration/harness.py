@@ -1,0 +1,348 @@
+"""Real processes for the integration tests: a throwaway PostgreSQL database,
+Daphne servers, a private redis-server, and a WebSocket client that records
+every frame and resumes with ?after= like the browser does.
+
+Every wait is bounded; every process started here is stopped by its owner.
+"""
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import psycopg
+from psycopg import sql
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+ROOT = Path(__file__).resolve().parents[2]
+DAPHNE = str(Path(sys.executable).with_name("daphne"))
+# Redis database for these tests: test runs elsewhere on the machine flush
+# the default test database (cache.clear()), which would wipe presence here.
+REDIS_DB = 13
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def with_redis_db(url: str, db: int = REDIS_DB) -> str:
+    return urlunparse(urlparse(url)._replace(path=f"/{db}"))
+
+
+# --- PostgreSQL ---------------------------------------------------------------
+
+
+def _maintenance(url: str) -> str:
+    return urlunparse(urlparse(url)._replace(path="/postgres"))
+
+
+def create_database(server_url: str) -> str:
+    """A new empty database on the server of `server_url`; returns its URL."""
+    name = f"alumni_it_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_maintenance(server_url), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return urlunparse(urlparse(server_url)._replace(path=f"/{name}"))
+
+
+def drop_database(db_url: str) -> None:
+    name = urlparse(db_url).path.lstrip("/")
+    assert name.startswith("alumni_it_"), name  # never anything else
+    with psycopg.connect(_maintenance(db_url), autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def query(db_url: str, statement: str, params=()) -> list[tuple]:
+    with psycopg.connect(db_url, connect_timeout=5) as conn:
+        return conn.execute(statement, params).fetchall()
+
+
+def base_env(db_url: str, redis_url: str, prefix: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"TEST_DATABASE_URL", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        DATABASE_URL=db_url,
+        REDIS_URL=redis_url,
+        CHANNEL_PREFIX=f"it-{prefix}",
+        CACHE_PREFIX=f"it-{prefix}",
+        DEBUG="0",
+        SECRET_KEY="integration-" + "s3cret!" * 8,
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        SECURE_HSTS_SECONDS="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        REQUIRE_MFA_FOR_STAFF="0",
+        TASKS_BACKEND="django_tasks.backends.immediate.ImmediateBackend",
+        # The tests send faster than a person; the limiter is tested elsewhere.
+        RATE_LIMIT_BURST="1000",
+        RATE_LIMIT_PER_MINUTE="100000",
+        DATABASE_POOL_MIN="1",
+        DATABASE_POOL_MAX="8",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def manage(env: dict, *args: str, timeout: float = 120) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def seed(env: dict, spec: dict) -> dict:
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("seed.py")), json.dumps(spec)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    line = next(ln for ln in result.stdout.splitlines() if ln.startswith("SEED="))
+    return json.loads(line.removeprefix("SEED="))
+
+
+# --- processes ------------------------------------------------------------------
+
+
+def http_get(url: str, timeout: float = 5) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def wait_until(predicate, *, timeout: float, interval: float = 0.1, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class Process:
+    """A child process with its output in a log file, stopped on exit."""
+
+    def __init__(self, name: str, args: list[str], env: dict, log_dir: Path):
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, like a crashed or OOM-killed process."""
+        if self.alive():
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.alive():
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._log.close()
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+
+class Daphne(Process):
+    def __init__(self, name: str, env: dict, log_dir: Path):
+        self.port = free_port()
+        super().__init__(
+            name, [DAPHNE, "-b", "127.0.0.1", "-p", str(self.port), "community.asgi:application"], env, log_dir
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        def ready():
+            assert self.alive(), f"{self.name} exited:\n{self.log()}"
+            try:
+                return http_get(self.base + "/healthz", timeout=2)[0] == 200
+            except OSError:
+                return False
+
+        wait_until(ready, timeout=timeout, what=f"{self.name} /healthz")
+
+    def ws_url(self, slug: str, after: int | None = None) -> str:
+        url = f"ws://127.0.0.1:{self.port}/ws/rooms/{slug}/"
+        return url if after is None else f"{url}?after={after}"
+
+
+class RedisServer(Process):
+    """A private redis-server on a spare port that a test may stop and restart."""
+
+    def __init__(self, log_dir: Path, port: int | None = None):
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._log_dir = log_dir
+        super().__init__(
+            f"redis-{self.port}",
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            dict(os.environ),
+            log_dir,
+        )
+        wait_until(self._answers, timeout=10, what="redis-server")
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def restart(self) -> None:
+        self.stop()
+        self._log = open(self.log_path, "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(self._answers, timeout=10, what="redis-server restart")
+
+
+# --- the WebSocket client -------------------------------------------------------
+
+
+@dataclass
+class Member:
+    """One person's chat client: reconnects to any server it is given, resumes
+    with ?after=<last id seen>, and re-sends unacknowledged messages with
+    their original client_id — what static/js/chat.js does."""
+
+    name: str
+    cookie: str
+    room: str
+    messages: list[dict] = field(default_factory=list)  # every `message` frame, in arrival order
+    frames: list[dict] = field(default_factory=list)  # every frame
+    pending: dict[str, str] = field(default_factory=dict)  # client_id -> body, sent but not acknowledged
+    sent: dict[str, str] = field(default_factory=dict)  # every client_id ever sent
+    connections: int = 0
+    ws: object = None
+    server: Daphne | None = None
+    _reader: asyncio.Task | None = None
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def last_id(self) -> int:
+        return max((m["id"] for m in self.messages), default=0)
+
+    async def connect(self, server: Daphne, *, resume: bool = True, timeout: float = 10) -> None:
+        after = self.last_id if resume and self.connections else None
+        headers = {"Origin": f"http://127.0.0.1:{server.port}", "Cookie": self.cookie}
+        self.ws = await asyncio.wait_for(
+            connect(server.ws_url(self.room, after), additional_headers=headers, open_timeout=timeout), timeout
+        )
+        self.server = server
+        self.connections += 1
+        self._reader = asyncio.create_task(self._read(self.ws))
+
+    async def connect_retrying(self, servers: list[Daphne], *, timeout: float = 30) -> None:
+        """Try each server in turn until one accepts, like a client behind a load balancer."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for server in servers:
+                if not server.alive():
+                    continue
+                try:
+                    await self.connect(server, timeout=5)
+                    await self.resend_pending()
+                    return
+                except (TimeoutError, OSError, InvalidHandshake, InvalidStatus, ConnectionClosed):
+                    pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.name} could not reconnect within {timeout}s")
+            await asyncio.sleep(0.3)
+
+    async def _read(self, ws) -> None:
+        try:
+            async for raw in ws:
+                frame = json.loads(raw)
+                self.frames.append(frame)
+                if frame.get("type") == "message":
+                    self.messages.append(frame["message"])
+                    self.pending.pop(frame["message"].get("client_id") or "", None)
+                self._changed.set()
+        except ConnectionClosed:
+            pass
+        finally:
+            self._changed.set()
+
+    @property
+    def open(self) -> bool:
+        return self._reader is not None and not self._reader.done()
+
+    async def send(self, body: str, client_id: str | None = None) -> str:
+        client_id = client_id or str(uuid.uuid4())
+        self.pending[client_id] = body
+        self.sent[client_id] = body
+        await self.ws.send(json.dumps({"type": "message.send", "client_id": client_id, "body": body}))
+        return client_id
+
+    async def resend_pending(self) -> None:
+        # The resume backlog already acknowledged whatever was stored before
+        # the connection broke (its client_id came back); the rest is re-sent.
+        for client_id, body in list(self.pending.items()):
+            await self.ws.send(json.dumps({"type": "message.send", "client_id": client_id, "body": body}))
+
+    async def frame(self, **match) -> None:
+        await self.ws.send(json.dumps(match))
+
+    async def wait_for(self, predicate, *, timeout: float = 10, what: str = "frames"):
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate(self)
+            if value:
+                return value
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{self.name}: timed out after {timeout}s waiting for {what}")
+            self._changed.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
+
+    async def wait_closed(self, timeout: float = 10) -> None:
+        await asyncio.wait_for(asyncio.shield(self._reader), timeout)
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.ws.close(), 5)
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(BaseException):
+                await self._reader
