@@ -56,6 +56,10 @@ def _focus(focus_areas) -> list[FocusArea]:
 
 
 def _clean(instance, exclude=()) -> None:
+    if not instance.languages:
+        raise ValidationError("Choose at least one language from the list.")
+    if not instance.meeting_preferences:
+        raise ValidationError("Choose at least one way to meet.")
     instance.full_clean(exclude=list(exclude), validate_constraints=False)
 
 
