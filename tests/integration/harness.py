@@ -314,8 +314,25 @@ class Member:
         return client_id
 
     async def resend_pending(self) -> None:
-        # The resume backlog already acknowledged whatever was stored before
-        # the connection broke (its client_id came back); the rest is re-sent.
+        """Re-send what the server never acknowledged, after the backlog.
+
+        The backlog acknowledges whatever was stored before the connection
+        broke (its client_id comes back). The server sends the backlog before
+        it reads any frame, so the answer to a ping marks its end; re-sending
+        only then means a duplicate `message` frame is a server fault, not a
+        reply to our own re-send. (The browser re-sends at once and drops
+        duplicates by id; both are correct clients.)"""
+        if not self.pending:
+            return
+        pongs = sum(1 for f in self.frames if f["type"] == "pong")
+        await self.ws.send(json.dumps({"type": "ping"}))
+        await self.wait_for(
+            lambda m: sum(1 for f in m.frames if f["type"] == "pong") > pongs or not m.open,
+            timeout=10,
+            what="the end of the resume backlog",
+        )
+        if not self.open:
+            raise ConnectionClosed(None, None)
         for client_id, body in list(self.pending.items()):
             await self.ws.send(json.dumps({"type": "message.send", "client_id": client_id, "body": body}))
 

@@ -1,0 +1,80 @@
+"""Traffic helpers shared by the failure tests: members that keep sending and
+keep reconnecting, and the checks that nothing was lost or doubled."""
+
+import asyncio
+import contextlib
+
+from websockets.exceptions import ConnectionClosed
+
+from .harness import Member, query
+
+
+async def keep_connected(member: Member, servers, stop: asyncio.Event, *, timeout: float = 60) -> None:
+    """Reconnect (resuming) whenever the socket closes, until `stop` is set."""
+    while not stop.is_set():
+        if not member.open:
+            await member.connect_retrying(servers, timeout=timeout)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.05)
+
+
+async def send_many(member: Member, count: int, *, interval: float, servers, tag: str, timeout: float = 60) -> None:
+    """Send `count` messages, reconnecting when the socket breaks; a send the
+    server did not acknowledge stays pending and is re-sent on reconnect."""
+    for i in range(count):
+        if not member.open:
+            await member.connect_retrying(servers, timeout=timeout)
+        with contextlib.suppress(ConnectionClosed):
+            await member.send(f"{tag} {member.name} {i}")
+        await asyncio.sleep(interval)
+
+
+async def settle(member: Member, servers, *, timeout: float = 30) -> None:
+    """Until every send is acknowledged (reconnecting and re-sending as needed)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while member.pending:
+        if loop.time() > deadline:
+            raise TimeoutError(f"{member.name}: {len(member.pending)} sends never acknowledged")
+        if not member.open:
+            await member.connect_retrying(servers, timeout=max(deadline - loop.time(), 1))
+        with contextlib.suppress(TimeoutError):
+            await member.wait_for(lambda m: not m.pending or not m.open, timeout=1, what="acknowledgements")
+
+
+def stored(db_url: str, room_id: int) -> list[tuple[int, str, str]]:
+    """(id, client_id, author display name) of every message in the room, by id."""
+    return [
+        (row[0], str(row[1]), row[2])
+        for row in query(
+            db_url,
+            "SELECT m.id, m.client_id, u.display_name FROM groups_message m "
+            "JOIN community_user u ON u.id = m.author_id WHERE m.room_id = %s ORDER BY m.id",
+            (room_id,),
+        )
+    ]
+
+
+def assert_exactly_once_in_order(member: Member, rows: list[tuple[int, str, str]]) -> None:
+    """The member has every stored message exactly once; each author's
+    messages arrived in the order they were stored.
+
+    (Across authors, live order may differ from id order by a few: PostgreSQL
+    can commit a higher id first. Each author's own order is strict, because
+    one socket's frames are handled one at a time.)"""
+    received = [m["id"] for m in member.messages]
+    duplicates = sorted({i for i in received if received.count(i) > 1})
+    assert not duplicates, f"{member.name} got {duplicates} more than once"
+    missing = sorted({r[0] for r in rows} - set(received))
+    assert not missing, f"{member.name} never got {missing}"
+    assert set(received) == {r[0] for r in rows}
+    for author in {r[2] for r in rows}:
+        theirs = [m["id"] for m in member.messages if m["author"]["display_name"] == author]
+        assert theirs == sorted(theirs), f"{member.name} got {author}'s messages out of order: {theirs}"
+
+
+def assert_every_send_stored_once(members: list[Member], rows: list[tuple[int, str, str]]) -> None:
+    client_ids = [r[1] for r in rows]
+    assert len(client_ids) == len(set(client_ids)), "a client_id was stored twice"
+    sent = {cid for m in members for cid in m.sent}
+    assert set(client_ids) == sent, f"sent but not stored: {sorted(sent - set(client_ids))[:5]}"
