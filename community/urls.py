@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("community.member_urls")),
     path("accounts/", include("allauth.urls")),
     path("rooms/", include("groups.urls")),
+    path("moderation/", include("groups.moderation_urls")),
     path("meetups/", include("events.urls")),
     path("mentors/", include("mentorship.urls")),
     path("admin/", admin.site.urls),

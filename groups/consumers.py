@@ -34,14 +34,14 @@ CLOSE_RECONNECT = 4000
 
 
 def _load_room(user, slug):
-    """The room and membership if the user may read it now, else None."""
+    """The room, membership and blocked authors if the user may read it now."""
     room = Room.objects.filter(slug=slug).first()
     if room is None:
-        return None, None
+        return None, None, set()
     membership = permissions.get_membership(user, room)
     if not permissions.can_read_room(user, room, membership):
-        return None, None
-    return room, membership
+        return None, None, set()
+    return room, membership, queries.blocked_ids(user)
 
 
 def _still_allowed(user, room_id) -> bool:
@@ -54,13 +54,16 @@ def _still_allowed(user, room_id) -> bool:
     return permissions.can_read_room(fresh, room, permissions.get_membership(fresh, room))
 
 
-def _backlog(room, after_id):
+def _backlog(room, after_id, hidden=frozenset()):
+    """The next batch after `after_id` and the last id it covered (hidden
+    authors' messages are skipped but still move the cursor)."""
     rows = queries.messages_after(room, after_id, limit=RESUME_BATCH)
-    return [queries.message_dict(m, room_slug=room.slug) for m in rows]
+    last = rows[-1].pk if rows else after_id
+    return [queries.message_dict(m, room_slug=room.slug) for m in rows if m.author_id not in hidden], last, len(rows)
 
 
-def _history(room, before, limit):
-    rows, has_more = queries.messages_before(room, before, limit=limit)
+def _history(room, before, limit, hidden=frozenset()):
+    rows, has_more = queries.messages_before(room, before, limit=limit, hidden_authors=hidden)
     return [queries.message_dict(m, room_slug=room.slug) for m in rows], has_more
 
 
@@ -80,13 +83,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        room, membership = await database_sync_to_async(_load_room)(user, slug)
+        room, membership, blocked = await database_sync_to_async(_load_room)(user, slug)
         if room is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.room = room
         self.user = user
         self.public_user = user.public_dict()
+        self.blocked = blocked
         self.backlog_ids: set[int] = set()
         self.last_typing = 0.0
         # Join the groups before reading the backlog: a message stored while
@@ -118,12 +122,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def _send_backlog(self, after: int):
         while True:
-            batch = await database_sync_to_async(_backlog)(self.room, after)
+            batch, after, count = await database_sync_to_async(_backlog)(self.room, after, self.blocked)
             for message in batch:
                 await self.send(text_data=encode({"type": "message", "message": message}))
-                after = message["id"]
-                self.backlog_ids.add(after)
-            if len(batch) < RESUME_BATCH:
+                self.backlog_ids.add(message["id"])
+            if count < RESUME_BATCH:
                 break
 
     async def disconnect(self, code):
@@ -239,7 +242,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             raise ChatError("invalid", "before must be a message id.")
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= HISTORY_MAX:
             raise ChatError("invalid", f"limit must be between 1 and {HISTORY_MAX}.")
-        messages, has_more = await database_sync_to_async(_history)(self.room, before, limit)
+        messages, has_more = await database_sync_to_async(_history)(self.room, before, limit, self.blocked)
         await self.send(text_data=encode({"type": "history", "messages": messages, "has_more": has_more}))
 
     async def on_typing(self, frame):
@@ -256,6 +259,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
             },
         )
 
+    async def on_report(self, frame):
+        user = await self._refresh()
+        note = frame.get("note") or ""
+        if not isinstance(note, str) or len(note) > 1000:
+            raise ChatError("invalid", "A note is text of up to 1,000 characters.")
+        report = await database_sync_to_async(actions.report_message)(
+            reporter=user, room=self.room, message_id=frame.get("id"), reason=frame.get("reason"), note=note
+        )
+        await self.send(text_data=encode({"type": "report.received", "id": frame.get("id"), "report": report.pk}))
+
+    async def on_moderator_request(self, frame):
+        user = await self._refresh()
+        await database_sync_to_async(actions.request_moderator)(member=user, room=self.room)
+        await self.send(text_data=encode({"type": "moderator.requested"}))
+
     async def on_ping(self, frame):
         await presence.store().touch(self.room.pk, self.public_user, self.channel_name)
         await self.send(text_data=encode({"type": "pong"}))
@@ -268,13 +286,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
         "read": on_read,
         "history": on_history,
         "typing": on_typing,
+        "message.report": on_report,
+        "moderator.request": on_moderator_request,
         "ping": on_ping,
     }
 
     # --- events from the channel layer ------------------------------------------
 
     async def frame(self, event):
-        if event.get("exclude") == self.channel_name:
+        if event.get("exclude") == self.channel_name or event.get("author_id") in self.blocked:
             return
         message_id = event.get("message_id")
         if message_id is not None and self.backlog_ids and message_id in self.backlog_ids:

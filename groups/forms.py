@@ -35,3 +35,87 @@ class AddMemberForm(forms.Form):
             raise forms.ValidationError("No member has that display name.")
         self.member = member
         return name
+
+
+class SanctionForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[
+            ("warning", "Private warning"),
+            ("mute", "Mute in a room"),
+            ("ban", "Ban from a room"),
+            ("suspension", "Suspend from the site (staff)"),
+        ]
+    )
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.none(), required=False, help_text="Needed for mutes and bans; optional for warnings."
+    )
+    minutes = forms.IntegerField(required=False, min_value=1, max_value=60 * 24 * 30, label="Mute length (minutes)")
+    days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=3650,
+        label="Ban length (days)",
+        help_text="Leave empty for a permanent ban.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="Kept in the member's history; warnings are sent to the member.",
+    )
+
+    def __init__(self, *args, rooms=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if rooms is not None:
+            self.fields["room"].queryset = rooms
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind in ("mute", "ban") and not data.get("room"):
+            self.add_error("room", "Choose the room.")
+        if kind == "mute" and not data.get("minutes"):
+            self.add_error("minutes", "Say how long the mute lasts.")
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000)
+
+
+class NoteActionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in ("claim", "resolve", "dismiss", "approve", "reject", "acknowledge", "follow_up")]
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000, required=False)
+    resolve = forms.BooleanField(required=False, label="The member is safe: close the alert")
+
+
+class RoomSettingsForm(forms.Form):
+    is_locked = forms.BooleanField(required=False, label="Locked (read-only for members)")
+    slow_mode_seconds = forms.IntegerField(
+        min_value=0, max_value=3600, initial=0, label="Slow mode (seconds between a member's messages, 0 = off)"
+    )
+    description = forms.CharField(max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    guidelines = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Changing these asks every member to accept them again.",
+    )
+
+
+class PinForm(forms.Form):
+    message_id = forms.IntegerField(required=False, min_value=1, label="Message number to pin (empty to unpin)")
+
+
+class RoomModeratorForm(AddMemberForm):
+    is_moderator = forms.BooleanField(required=False, initial=True, label="Room moderator")
+
+
+class WatchedWordForm(forms.Form):
+    word = forms.CharField(max_length=100)
+    action = forms.ChoiceField(choices=[("block", "Block"), ("hold", "Hold for review"), ("flag", "Flag")])
+
+
+class CrisisPhraseForm(forms.Form):
+    phrase = forms.CharField(max_length=120, help_text="Whole words; * matches any ending, e.g. 'jump* off'.")
+    level = forms.ChoiceField(choices=[("crisis", "Crisis"), ("concern", "Concern")])

@@ -209,3 +209,202 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"mention of {self.user_id} in {self.message_id}"
+
+
+# --- Moderation ---------------------------------------------------------------------
+
+
+class Block(models.Model):
+    """One member no longer sees another's messages or mentions."""
+
+    blocker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="one_block_each"),
+            models.CheckConstraint(condition=~Q(blocker=models.F("blocked")), name="no_self_block"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class Report(models.Model):
+    class Reason(models.TextChoices):
+        HARASSMENT = "harassment", "Harassment"
+        SPAM = "spam", "Spam"
+        WORRIED = "worried", "I'm worried about this person"
+        TRIGGERING = "triggering", "Triggering content without a content note"
+        OTHER = "other", "Something else"
+        WATCHED_WORD = "watched_word", "Flagged word (automatic)"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLAIMED = "claimed", "Claimed"
+        RESOLVED = "resolved", "Resolved"
+        DISMISSED = "dismissed", "Dismissed"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
+    # Never shown to the reported member, nor to anyone but moderators.
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports_made"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.TextField(max_length=1000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution_note = models.TextField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="report_queue_idx")]
+        constraints = [
+            # One open report per member per message: a second click is not a second report.
+            models.UniqueConstraint(
+                fields=["message", "reporter"],
+                condition=Q(status__in=["open", "claimed"]),
+                name="one_open_report_per_reporter",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Report {self.pk} ({self.reason})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.CLAIMED)
+
+
+class Sanction(models.Model):
+    """A step on the sanctions ladder, kept as the member's history."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", "Private warning"
+        MUTE = "mute", "Mute"
+        BAN = "ban", "Room ban"
+        SUSPENSION = "suspension", "Site suspension"
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sanctions")
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.CASCADE, related_name="sanctions")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    reason = models.TextField(max_length=1000)
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty for permanent (bans) or not applicable.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lift_reason = models.TextField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.member_id}"
+
+    @property
+    def is_active(self) -> bool:
+        if self.lifted_at is not None or self.kind == self.Kind.WARNING:
+            return False
+        return self.ends_at is None or self.ends_at > timezone.now()
+
+
+class WatchedWord(models.Model):
+    class Action(models.TextChoices):
+        BLOCK = "block", "Block (the sender gets an error)"
+        HOLD = "hold", "Hold for review"
+        FLAG = "flag", "Flag (posts, and a report is opened)"
+
+    word = models.CharField(
+        max_length=100, unique=True, help_text="A word or phrase; matched as whole words, any case."
+    )
+    action = models.CharField(max_length=8, choices=Action.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["word"]
+
+    def __str__(self) -> str:
+        return f"{self.word} ({self.action})"
+
+
+class CrisisPhrase(models.Model):
+    """A staff-editable pattern for the crisis detector, added to the built-in ones."""
+
+    class Level(models.TextChoices):
+        CRISIS = "crisis", "Crisis (self-harm, suicide, overdose, immediate danger)"
+        CONCERN = "concern", "Concern (relapse, cravings, hopelessness)"
+
+    phrase = models.CharField(
+        max_length=120, unique=True, help_text="Whole words, any case; * matches any word ending."
+    )
+    level = models.CharField(max_length=8, choices=Level.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["level", "phrase"]
+
+    def __str__(self) -> str:
+        return self.phrase
+
+
+class ModeratorDuty(models.Model):
+    moderator = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="duty")
+    on_duty = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.moderator_id} {'on' if self.on_duty else 'off'} duty"
+
+
+class CrisisAlert(models.Model):
+    """A person who may be in crisis: open until a moderator acknowledges and
+    follows up. Unacknowledged alerts escalate to every moderator and staff."""
+
+    class Source(models.TextChoices):
+        MESSAGE = "message", "Message wording"
+        REPORT = "report", "Worried-about-this-person report"
+        REQUEST = "request", "Asked to talk to a moderator"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Followed up"
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="crisis_alerts"
+    )
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    follow_up = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="crisis_alert_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"Crisis alert {self.pk} ({self.status})"
+
+    @property
+    def time_to_acknowledge(self):
+        return self.acknowledged_at - self.created_at if self.acknowledged_at else None

@@ -156,3 +156,45 @@ def mute_remaining(membership: Membership) -> str | None:
     if membership.muted_until and membership.muted_until > timezone.now():
         return membership.muted_until.isoformat()
     return None
+
+
+def can_block(user, other) -> bool:
+    """Members may block other members, but not moderators or staff: a person
+    in crisis must always be reachable by the people whose job is to help."""
+    return is_active_member(user) and other.pk != user.pk and not is_site_moderator(other)
+
+
+def can_use_review_queue(user) -> bool:
+    if is_site_moderator(user):
+        return True
+    return (
+        is_active_member(user)
+        and Membership.objects.filter(user=user, role=Membership.Role.MODERATOR, left_at__isnull=True).exists()
+    )
+
+
+def moderated_rooms(user):
+    """Rooms whose reports, held messages and log this user may see."""
+    if is_site_moderator(user):
+        return Room.objects.exclude(kind=Room.Kind.MENTORSHIP)
+    if not is_active_member(user):
+        return Room.objects.none()
+    return Room.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.MODERATOR, memberships__left_at__isnull=True
+    ).exclude(kind=Room.Kind.MENTORSHIP)
+
+
+def can_view_crisis_dashboard(user) -> bool:
+    return is_site_moderator(user)
+
+
+def can_manage_word_lists(user) -> bool:
+    return is_staff(user)
+
+
+def can_suspend(user) -> bool:
+    return is_staff(user)
+
+
+def can_appoint_room_moderators(user) -> bool:
+    return is_staff(user)

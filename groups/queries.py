@@ -56,10 +56,20 @@ def messages_after(room: Room, after_id: int, *, limit: int) -> list[Message]:
     )
 
 
-def messages_before(room: Room, before_id: int | None, *, limit: int) -> tuple[list[Message], bool]:
+def blocked_ids(user) -> set[int]:
+    from .models import Block
+
+    return set(Block.objects.filter(blocker=user).values_list("blocked_id", flat=True))
+
+
+def messages_before(
+    room: Room, before_id: int | None, *, limit: int, hidden_authors=frozenset()
+) -> tuple[list[Message], bool]:
     """The `limit` newest messages older than `before_id`, oldest first, and
-    whether there are more."""
+    whether there are more. Messages by `hidden_authors` (blocked) are left out."""
     qs = Message.objects.visible().filter(room=room)
+    if hidden_authors:
+        qs = qs.exclude(author_id__in=hidden_authors)
     if before_id is not None:
         qs = qs.filter(id__lt=before_id)
     rows = list(qs.for_frames().order_by("-id")[: limit + 1])

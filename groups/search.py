@@ -12,9 +12,7 @@ from community.permissions import is_site_moderator
 from .models import Message, Room
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-PG_MATCH = (
-    "SELECT id FROM groups_message WHERE to_tsvector('english', body) @@ websearch_to_tsquery('english', %s)"
-)
+PG_MATCH = "SELECT id FROM groups_message WHERE to_tsvector('english', body) @@ websearch_to_tsquery('english', %s)"
 PG_RANK = "ts_rank(to_tsvector('english', groups_message.body), websearch_to_tsquery('english', %s))"
 SQLITE_MATCH = "SELECT rowid FROM groups_message_fts WHERE groups_message_fts MATCH %s"
 

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from community.permissions import is_active_member
+from community.permissions import is_active_member, is_site_moderator
 
 from . import actions, permissions, queries
 from .forms import AddMemberForm, RoomForm, SearchForm
@@ -46,9 +46,10 @@ def directory(request: HttpRequest) -> HttpResponse:
 def room(request: HttpRequest, slug: str) -> HttpResponse:
     room, membership = permissions.get_room_for_reader_or_404(request.user, slug)
     around = request.GET.get("around")
-    messages_, has_more = queries.messages_before(room, None, limit=50)
+    hidden = queries.blocked_ids(request.user)
+    messages_, has_more = queries.messages_before(room, None, limit=50, hidden_authors=hidden)
     if around and around.isdigit() and messages_ and int(around) < messages_[0].pk:
-        messages_, _ = queries.messages_before(room, int(around) + 25, limit=50)
+        messages_, _ = queries.messages_before(room, int(around) + 25, limit=50, hidden_authors=hidden)
         has_more = True
     initial = [queries.message_dict(m, room_slug=room.slug) for m in messages_]
     config = {
@@ -59,6 +60,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "canModerate": permissions.can_moderate_room(request.user, room, membership),
         "reactions": REACTIONS,
         "maxLength": 4000,
+        "isSiteModerator": is_site_moderator(request.user),
     }
     return render(
         request,

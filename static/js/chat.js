@@ -111,6 +111,11 @@ function toolsNode(m) {
   }
   tools.append(react);
   const mine = m.author.id === config.user.id;
+  if (!mine && m.author.id) {
+    const report = el("button", { type: "button", "aria-label": `Report message from ${m.author.display_name}` }, "Report");
+    report.addEventListener("click", () => openReport(m));
+    tools.append(report);
+  }
   if (mine) {
     const edit = el("button", { type: "button" }, "Edit");
     edit.addEventListener("click", () => startEdit(m));
@@ -226,9 +231,11 @@ function showCrisisCard(resources) {
     if (r.sms) li.append(" ", el("a", { href: `sms:${r.sms}`, text: `Text ${r.sms}` }));
     ul.append(li);
   }
+  const talk = el("button", { type: "button", "data-talk": "" }, "Talk to a moderator now");
+  talk.addEventListener("click", () => send({ type: "moderator.request" }));
   const close = el("button", { type: "button", class: "secondary" }, "Close");
   close.addEventListener("click", () => card.remove());
-  card.append(ul, el("p", { text: "A moderator has been let know and will check in with you." }), close);
+  card.append(ul, el("p", { text: "Moderators have been told and will check in with you." }), el("p", {}, talk, " ", close));
   crisisSlot.replaceChildren(card);
   card.scrollIntoView({ block: "nearest" });
 }
@@ -293,6 +300,25 @@ function handle(frame) {
     case "crisis.resources":
       showCrisisCard(frame.resources);
       break;
+    case "message.held": {
+      const pend = pending.get(frame.message.client_id);
+      if (pend) {
+        pending.delete(frame.message.client_id);
+        pend.element.classList.replace("pending", "held");
+        pend.element.querySelector(".state").textContent = "Waiting for a moderator's review before others see it.";
+      }
+      break;
+    }
+    case "report.received":
+      announce("Thanks — moderators have your report.");
+      break;
+    case "moderator.requested":
+      announce("A moderator has been asked to reach out to you.");
+      crisisSlot.querySelector("[data-talk]")?.replaceWith(el("p", { text: "A moderator has been asked to reach out to you. You can keep chatting here meanwhile." }));
+      break;
+    case "room.updated":
+      if (frame.room.is_locked && !config.canModerate) announce("A moderator locked this room for now.");
+      break;
     case "error":
       handleError(frame);
       break;
@@ -342,6 +368,44 @@ function prependHistory(messages, hasMore) {
 function markRead() {
   if (document.visibilityState !== "visible" || lastId <= readSent) return;
   if (send({ type: "read", id: lastId })) readSent = lastId;
+}
+
+// --- reporting -------------------------------------------------------------
+
+const reportDialog = document.querySelector("[data-report-dialog]");
+let reporting = null;
+
+function openReport(m) {
+  reporting = m;
+  const form = reportDialog.querySelector("form");
+  form.reset();
+  reportDialog.querySelector("[data-report-author]").textContent = m.author.display_name;
+  reportDialog.showModal();
+}
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+if (reportDialog) {
+  reportDialog.querySelector("[data-report-cancel]").addEventListener("click", () => reportDialog.close());
+  reportDialog.querySelector("form").addEventListener("submit", async (event) => {
+    const form = event.target;
+    const data = new FormData(form);
+    if (data.get("reason") === "other" && !String(data.get("note") || "").trim()) {
+      event.preventDefault();
+      announce("Please say a few words about what is wrong.");
+      return;
+    }
+    send({ type: "message.report", id: reporting.id, reason: data.get("reason"), note: data.get("note") || "" });
+    if (data.get("block")) {
+      const body = new URLSearchParams({ next: location.pathname });
+      await fetch(`/rooms/members/${reporting.author.id}/block/`, {
+        method: "POST", body, headers: { "X-CSRFToken": csrfToken() }, credentials: "same-origin",
+      });
+    }
+  });
 }
 
 // --- composing -------------------------------------------------------------

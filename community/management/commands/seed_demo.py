@@ -6,11 +6,12 @@ events (a month of meetups) and mentorship (mentors and requests).
 """
 
 import importlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from community.models import Cohort, FocusArea, User
 
@@ -81,6 +82,12 @@ class Command(BaseCommand):
                 is_staff=role == User.Role.STAFF, **extra,
             )
             EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+            # Demo members joined around their graduation, not today: today's
+            # joiners count as new members (links held for review).
+            joined = cohort.graduation_date if cohort else today - timedelta(days=400)
+            User.objects.filter(pk=user.pk).update(
+                date_joined=timezone.make_aware(datetime.combine(joined, datetime.min.time()))
+            )
             return user
 
         alumni = []
