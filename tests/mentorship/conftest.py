@@ -103,3 +103,10 @@ def active(mentor, proposal):
     from mentorship import actions
 
     return actions.accept_proposal(member=mentor, mentorship=proposal)
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings):
+    """Run tasks in-process: tests/conftest.py sets TASKS_BACKEND only after
+    pytest-django has read the settings."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
