@@ -429,8 +429,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "entries": page.object_list, "filtered": filtered,
-               "query": query.urlencode()}
-    return render(request, "staff/audit_log.html", context)
+               "query": query.urlencode(), "time_zone": request.user.time_zone}
+    # Times on the page in the viewer's own zone, like the date filters.
+    with timezone.override(zoneinfo.ZoneInfo(request.user.time_zone)):
+        return render(request, "staff/audit_log.html", context)
 
 
 # --- Crisis resources -------------------------------------------------------------------------
