@@ -67,10 +67,12 @@ def _history(room, before, limit, hidden=frozenset()):
     return [queries.message_dict(m, room_slug=room.slug) for m in rows], has_more
 
 
-def _refresh_user(user):
+def _refresh(user, room_id):
+    """The user and room as they are now: a lock, slow mode, suspension or
+    role change made a moment ago applies to this very frame."""
     from community.models import User
 
-    return User.objects.filter(pk=user.pk).first()
+    return User.objects.filter(pk=user.pk).first(), Room.objects.filter(pk=room_id).first()
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -188,10 +190,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def _refresh(self):
         """Re-read the user for this frame: suspension, role and cohort changes
         take effect on the very next frame."""
-        user = await database_sync_to_async(_refresh_user)(self.user)
+        user, room = await database_sync_to_async(_refresh)(self.user, self.room.pk)
         if user is None or not is_active_member(user):
             raise ChatError("forbidden", "Your account cannot use chat right now.")
-        self.user = user
+        if room is None:
+            raise ChatError("forbidden", "This room no longer exists.")
+        self.user, self.room = user, room
         return user
 
     async def on_send(self, frame):
@@ -256,6 +260,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 "type": "frame",
                 "text": encode({"type": "typing", "user": self.public_user}),
                 "exclude": self.channel_name,
+                "author_id": self.user.pk,
             },
         )
 
