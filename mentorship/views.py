@@ -319,6 +319,7 @@ def _staff_context(settings_form=None) -> dict:
     )
     for p in profiles:
         p.availability_text = describe_slots(p.availability)
+        p.graduated = permissions.graduation_date(p.user)
     drafts = list(
         Mentorship.objects.filter(status=Mentorship.Status.DRAFT)
         .select_related("mentor", "mentee", "request").order_by("-score", "id")

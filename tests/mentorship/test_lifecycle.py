@@ -136,7 +136,8 @@ def test_mentor_accepts_and_the_mentorship_becomes_active_with_a_private_room(
     assert (active.status, open_request.status) == ("active", "matched")
     room = active.room
     assert room.kind == Room.Kind.MENTORSHIP
-    assert set(Membership.objects.filter(room=room, left_at__isnull=True).values_list("user__display_name", flat=True)) == {"Alice", "Bob"}
+    members = Membership.objects.filter(room=room, left_at__isnull=True)
+    assert set(members.values_list("user__display_name", flat=True)) == {"Alice", "Bob"}
     assert "You and Bob are matched! Say hello in your private room." in _texts(alumnus)
     assert "You are now mentoring Alice. Say hello in your private room." in _texts(mentor)
 

@@ -29,17 +29,17 @@ LABELS = {"anxiety": "Anxiety", "work": "Work & school", "grief": "Grief", "slee
 
 
 def mentee(**kw) -> Mentee:
-    base = dict(id=1, user_id=1, focus=frozenset({"anxiety", "work"}), languages=frozenset({"es"}),
-                slots=frozenset({"tue-evening", "thu-evening"}), utc_offset=-6.0,
-                meeting=frozenset({"video"}), track="Mental health IOP")
+    base = {"id": 1, "user_id": 1, "focus": frozenset({"anxiety", "work"}), "languages": frozenset({"es"}),
+                "slots": frozenset({"tue-evening", "thu-evening"}), "utc_offset": -6.0,
+                "meeting": frozenset({"video"}), "track": "Mental health IOP"}
     base.update(kw)
     return Mentee(**base)
 
 
 def mentor(**kw) -> Mentor:
-    base = dict(id=10, focus=frozenset({"anxiety", "work"}), languages=frozenset({"es", "en"}),
-                slots=frozenset({"tue-evening", "thu-evening", "sat-morning"}), utc_offset=-6.0,
-                meeting=frozenset({"video", "chat"}), track="Mental health IOP", capacity_left=2)
+    base = {"id": 10, "focus": frozenset({"anxiety", "work"}), "languages": frozenset({"es", "en"}),
+                "slots": frozenset({"tue-evening", "thu-evening", "sat-morning"}), "utc_offset": -6.0,
+                "meeting": frozenset({"video", "chat"}), "track": "Mental health IOP", "capacity_left": 2}
     base.update(kw)
     return Mentor(**base)
 
