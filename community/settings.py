@@ -191,23 +191,18 @@ if REDIS_URL:
     _channel_hosts = [
         _check_redis_url("CHANNEL_REDIS_URLS", url) for url in env_list("CHANNEL_REDIS_URLS", [REDIS_URL])
     ]
-    CHANNEL_LAYER = env_str("CHANNEL_LAYER", "pubsub")
-    if CHANNEL_LAYER == "pubsub":
-        # Redis pub/sub: a group_send is one PUBLISH, delivered at once to every
-        # subscribed process; nothing is queued in Redis, so there is no
-        # capacity to overflow and no group membership to expire. Measured
-        # against the core layer in docs/operations.md ("Channel layer").
-        CHANNEL_LAYERS = {
-            "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "CONFIG": {"hosts": _channel_hosts, "prefix": env_str("CHANNEL_PREFIX", "alumni")},
-            }
-        }
-    elif CHANNEL_LAYER == "core":
-        # The list-based layer drops a message (with only a debug log line)
-        # when a channel already holds `capacity` undelivered messages, and
-        # forgets group members after `group_expiry`. Both are set well above
-        # what a socket can fall behind by or stay open for.
+    CHANNEL_LAYER = env_str("CHANNEL_LAYER", "core")
+    if CHANNEL_LAYER == "core":
+        # The list-based layer, chosen by measurement (docs/operations.md,
+        # "Channel layer"): when Redis goes away, every consumer's receive
+        # fails, its socket closes and the client resumes with ?after=; the
+        # pub/sub layer keeps sockets open and silently misses what is
+        # published before it has re-subscribed. The list layer drops a
+        # message (with only a debug log line) when a channel already holds
+        # `capacity` undelivered ones, and forgets group members after
+        # `group_expiry`: capacity is far above what a live socket falls
+        # behind by, and group_expiry is above Daphne's --websocket_timeout
+        # (deploy/entrypoint.sh), so a socket never outlives its groups.
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -216,8 +211,17 @@ if REDIS_URL:
                     "prefix": env_str("CHANNEL_PREFIX", "alumni"),
                     "capacity": env_int("CHANNEL_CAPACITY", 1000, minimum=100),
                     "expiry": env_int("CHANNEL_EXPIRY", 60, minimum=10),
-                    "group_expiry": env_int("CHANNEL_GROUP_EXPIRY", 7 * 86400, minimum=3600),
+                    "group_expiry": env_int("CHANNEL_GROUP_EXPIRY", 7 * 86400, minimum=2 * 86400),
                 },
+            }
+        }
+    elif CHANNEL_LAYER == "pubsub":
+        # Redis pub/sub: one PUBLISH per group_send, nothing queued in Redis.
+        # Faster, but see the note above on Redis restarts.
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": _channel_hosts, "prefix": env_str("CHANNEL_PREFIX", "alumni")},
             }
         }
     else:

@@ -1,5 +1,5 @@
-"""Fixtures for the integration tests: one throwaway PostgreSQL database per
-module (migrated once), Daphne processes per test, and the rule that in CI
+"""Fixtures for the integration tests: one throwaway PostgreSQL database per run
+(migrated once), Daphne processes per test, and the rule that in CI
 none of these tests may be skipped."""
 
 import os
@@ -33,7 +33,7 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"integration test skipped in CI: {report.longrepr}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def services_urls():
     pg = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
     redis = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
@@ -44,7 +44,7 @@ def services_urls():
     return pg, redis
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def database(services_urls):
     """A migrated database of its own, dropped afterwards."""
     db_url = harness.create_database(services_urls[0])
@@ -54,6 +54,19 @@ def database(services_urls):
         yield db_url
     finally:
         harness.drop_database(db_url)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_root():
+    """Hashed static files for the DEBUG=0 servers (pages fail without the manifest)."""
+    path = Path(tempfile.mkdtemp(prefix="alumni-it-static-"))
+    os.environ["STATIC_ROOT"] = str(path)
+    try:
+        harness.manage(harness.base_env("sqlite://:memory:", "", "static"), "collectstatic", "--noinput", timeout=120)
+        yield path
+    finally:
+        os.environ.pop("STATIC_ROOT", None)
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture

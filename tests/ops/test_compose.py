@@ -43,6 +43,7 @@ def test_compose_web_runs_two_daphne_replicas(services):
     entrypoint = (ROOT / "deploy" / "entrypoint.sh").read_text()
     assert "exec daphne --bind 0.0.0.0 --port 8000 --proxy-headers" in entrypoint
     assert "community.asgi:application" in entrypoint
+    assert "--websocket_timeout 86400" in entrypoint  # below CHANNEL_GROUP_EXPIRY's minimum (2 days)
 
 
 def test_compose_worker_runs_db_worker_and_migrate_runs_once_first(services):

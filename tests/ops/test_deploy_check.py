@@ -69,7 +69,22 @@ def test_production_settings_postgres_pool_redis_cache_and_channel_layer():
         "django.core.cache.backends.redis.RedisCache",
         "redis://127.0.0.1:6379/0",
     )
-    assert values["CHANNEL_LAYER"] == "pubsub"
+    assert values["CHANNEL_LAYER"] == "core"
+    assert values["CHANNEL_LAYERS"]["default"] == {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": ["redis://127.0.0.1:6379/0"],
+            "prefix": "alumni",
+            "capacity": 1000,
+            "expiry": 60,
+            "group_expiry": 7 * 86400,
+        },
+    }
+
+
+def test_production_settings_pubsub_layer_can_be_chosen():
+    values = production_settings("CHANNEL_LAYERS", CHANNEL_LAYER="pubsub")
+
     assert values["CHANNEL_LAYERS"]["default"] == {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {"hosts": ["redis://127.0.0.1:6379/0"], "prefix": "alumni"},
@@ -79,7 +94,6 @@ def test_production_settings_postgres_pool_redis_cache_and_channel_layer():
 def test_production_settings_core_layer_capacity_and_sharding():
     values = production_settings(
         "CHANNEL_LAYERS",
-        CHANNEL_LAYER="core",
         CHANNEL_REDIS_URLS="redis://10.0.0.1:6379/0,redis://10.0.0.2:6379/0",
         CHANNEL_CAPACITY="5000",
     )
