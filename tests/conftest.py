@@ -10,11 +10,8 @@ import os
 import socket
 from urllib.parse import urlparse
 
-os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
-os.environ.setdefault("REQUIRE_MFA_FOR_STAFF", "0")
-
-import pytest  # noqa: E402
-from django.utils import timezone  # noqa: E402
+import pytest
+from django.utils import timezone
 
 PASSWORD = "correct-horse-battery-7"
 
@@ -38,9 +35,13 @@ def make_member(email, display_name, *, role="alumnus", cohort=None, **extra):
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
+def _test_settings(settings):
     # The real hasher is slow by design; tests create many members.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run where they are enqueued, so tests exercise the real task code
+    # (django_tasks drops its cached backends when this setting changes).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.REQUIRE_MFA_FOR_STAFF = False
 
 
 @pytest.fixture(autouse=True)
