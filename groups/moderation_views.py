@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -285,7 +286,10 @@ def room_settings(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, "Room settings saved.")
         return redirect("moderation:room", slug=room.slug)
     log = Paginator(
-        AuditLog.objects.filter(target_type="room", target_id=str(room.pk)).order_by("-created_at"), 25
+        AuditLog.objects.filter(Q(target_type="room", target_id=str(room.pk)) | Q(details__room=room.slug)).order_by(
+            "-created_at", "-id"
+        ),
+        25,
     ).get_page(request.GET.get("page"))
     moderators = list(
         Membership.objects.filter(room=room, role=Membership.Role.MODERATOR, left_at__isnull=True).select_related(
