@@ -195,17 +195,23 @@ def machine() -> dict:
 
 
 def run_backend(ctx: Ctx, only: list[str], results: dict, sizes: list[int], kinds: list[str]) -> None:
+    """The raw websockets server does not depend on the backend: it runs with
+    the embedded default only, and the PostgreSQL + Redis ratios use it too.
+    Prototypes run in fan-out, throughput and reconnect, not for idle sockets."""
     from bench.scenarios import connections, fanout, pages, reconnect, throughput
 
     prepare(ctx)
     out = results["backends"].setdefault(ctx.backend, {"processes": ctx.procs})
-    quick = ctx.quick
+    if ctx.backend != "embedded":
+        kinds = [k for k in kinds if k != "raw"]
+    plain_kinds = [k for k in kinds if ":" not in k]
     if "fanout" in only:
         out["fanout"] = fanout.run(ctx, kinds, sizes)
     if "throughput" in only:
         out["throughput"] = throughput.run(ctx, kinds)
     if "connections" in only:
-        out["connections"] = connections.run(ctx, [k for k in kinds if ":" not in k], 2000 if quick else 5000)
+        idle = plain_kinds if ctx.backend == "embedded" else ["app"]
+        out["connections"] = connections.run(ctx, idle, 2000 if ctx.quick else 5000)
     if "reconnect" in only:
         out["reconnect"] = reconnect.run(ctx, kinds)
     if "pages" in only:
@@ -219,11 +225,16 @@ def main() -> None:
     parser.add_argument("--backend", choices=["embedded", "pg", "both"], default="both")
     parser.add_argument("--out", default=str(H.ROOT / "bench" / "results"), help="results folder")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (server logs)")
-    parser.add_argument("--sizes", default="10,100,1000", help="fan-out room sizes")
-    parser.add_argument("--kinds", default="raw,plain,app", help="servers to measure (and prototypes: proto:NAME)")
+    parser.add_argument("--sizes", help="fan-out room sizes (default 10,100,1000; quick 10,100)")
+    parser.add_argument(
+        "--kinds",
+        help="servers: raw, plain, app and prototypes proto:asgi_presence, proto:asgi_hub "
+        "(default raw,plain,app,proto:asgi_hub; quick raw,plain,app)",
+    )
     args = parser.parse_args()
-    sizes = [int(x) for x in args.sizes.split(",")]
-    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    sizes = [int(x) for x in (args.sizes or ("10,100" if args.quick else "10,100,1000")).split(",")]
+    kinds_arg = args.kinds or ("raw,plain,app" if args.quick else "raw,plain,app,proto:asgi_hub")
+    kinds = [k.strip() for k in kinds_arg.split(",") if k.strip()]
     only = [s.strip() for s in args.only.split(",") if s.strip()] or SCENARIOS
     unknown = set(only) - set(SCENARIOS)
     if unknown:
