@@ -215,7 +215,10 @@ def run_backend(ctx: Ctx, only: list[str], results: dict, sizes: list[int], kind
     if "reconnect" in only:
         out["reconnect"] = reconnect.run(ctx, kinds)
     if "pages" in only:
-        out["pages"] = pages.run(ctx)
+        try:
+            out["pages"] = pages.run(ctx)
+        except Exception as exc:
+            out["pages"] = [{"page": "all", "path": "", "available": False, "status": f"{type(exc).__name__}: {exc}"}]
 
 
 def main() -> None:
@@ -277,6 +280,8 @@ def main() -> None:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         stem = date.today().isoformat() + ("-quick" if args.quick else "")
+        if set(only) != set(SCENARIOS) and (out / f"{stem}.json").exists():
+            results = merge(json.loads((out / f"{stem}.json").read_text()), results)
         (out / f"{stem}.json").write_text(json.dumps(results, indent=1, default=str))
         (out / f"{stem}.md").write_text(report.render(results))
         log(f"wrote {out / (stem + '.md')}")
@@ -284,6 +289,21 @@ def main() -> None:
             log(f"kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def merge(earlier: dict, now: dict) -> dict:
+    """A partial run (--only) replaces its scenarios in today's results and
+    keeps the rest, noting which scenarios were re-run when."""
+    for backend, data in now["backends"].items():
+        earlier["backends"].setdefault(backend, {}).update(data)
+    if "matching" in now:
+        earlier["matching"] = now["matching"]
+    earlier.setdefault("notes", []).append(
+        f"Re-run at {now['started']}: {', '.join(now['only'])} (load average "
+        f"{' '.join(f'{v:.1f}' for v in now['machine']['load_before'])})."
+    )
+    earlier["notes"] += now["notes"]
+    return earlier
 
 
 if __name__ == "__main__":
