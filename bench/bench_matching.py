@@ -81,9 +81,10 @@ def main() -> None:
         "requests": args.requests,
         "mentors": args.mentors,
         "seconds": round(best, 3),
-        "matched": runs[0][1],
-        "slots": sum(m.capacity_left for m in instance[1]),
     }))
+    slots = sum(m.capacity_left for m in instance[1])
+    print(f"matched {runs[0][1]} of {args.requests} requests into {slots} mentor slots",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -26,13 +26,17 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [(z, z.replace("_", " ")) for z in ["UTC", *zones]]
 
 
+GRID_PARTS = [{"long": "Morning", "short": "AM"}, {"long": "Afternoon", "short": "PM"},
+              {"long": "Evening", "short": "Eve"}]
+
+
 def availability_rows(bound_field) -> list[dict]:
     """The weekday × part-of-day grid for templates: one row per day, one
     checkbox (value, id, checked) per part."""
     selected = set(bound_field.value() or [])
     prefix = bound_field.auto_id
     return [
-        {"day": DAY_NAMES[day], "cells": [
+        {"day": DAY_NAMES[day], "short": DAY_NAMES[day][:3], "cells": [
             {"value": f"{day}-{part}", "id": f"{prefix}_{day}_{part}", "part": part,
              "label": f"{DAY_NAMES[day]} {part}", "checked": f"{day}-{part}" in selected}
             for part in PARTS

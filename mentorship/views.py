@@ -13,6 +13,7 @@ from community.permissions import is_active_member
 
 from . import actions, permissions, queries
 from .forms import (
+    GRID_PARTS,
     GUIDELINES,
     DecisionForm,
     EndForm,
@@ -125,7 +126,7 @@ def apply(request: HttpRequest) -> HttpResponse:
                                               "focus_areas": list(user.focus_areas.all())})
     return render(request, "mentorship/apply.html", {
         "form": form, "reason": reason, "guidelines": GUIDELINES,
-        "grid": availability_rows(form["availability"]),
+        "grid": availability_rows(form["availability"]), "grid_parts": GRID_PARTS,
     }, status=status)
 
 
@@ -175,6 +176,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                                           "focus_areas": list(user.focus_areas.all())})
     return render(request, "mentorship/request.html", {
         "form": form, "reason": reason, "grid": availability_rows(form["availability"]),
+        "grid_parts": GRID_PARTS,
     }, status=status)
 
 
