@@ -408,3 +408,15 @@ class CrisisAlert(models.Model):
     @property
     def time_to_acknowledge(self):
         return self.acknowledged_at - self.created_at if self.acknowledged_at else None
+
+    @property
+    def time_to_acknowledge_text(self) -> str:
+        delta = self.time_to_acknowledge
+        if delta is None:
+            return "—"
+        minutes = int(delta.total_seconds() // 60)
+        if minutes < 1:
+            return "under a minute"
+        if minutes < 120:
+            return f"{minutes} min"
+        return f"{minutes // 60} h {minutes % 60} min"

@@ -1,0 +1,18 @@
+"""Times on pages are shown in the signed-in member's own time zone."""
+
+from datetime import UTC, datetime
+
+from groups.models import CrisisAlert
+
+
+def test_pages_render_times_in_the_members_time_zone(client, moderator, alumnus):
+    moderator.time_zone = "Asia/Tokyo"
+    moderator.save(update_fields=["time_zone"])
+    alert = CrisisAlert.objects.create(member=alumnus, source="request", status="resolved")
+    CrisisAlert.objects.filter(pk=alert.pk).update(
+        created_at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC), resolved_at=datetime(2026, 3, 2, tzinfo=UTC)
+    )
+    client.force_login(moderator)
+    content = client.get("/moderation/crisis/").content.decode()
+    assert "Mar 2 08:30" in content  # 23:30 UTC is 08:30 the next day in Tokyo
+    assert "Mar 1 23:30" not in content
