@@ -67,6 +67,11 @@ def app_send_frame(seq: int) -> str:
     return json.dumps({"type": "message.send", "client_id": str(uuid.uuid4()), "body": body(seq)})
 
 
+def base(kind: str) -> str:
+    """"app@CHANNEL_LAYER=core" -> "app"."""
+    return kind.split("@", 1)[0]
+
+
 def raise_nofile() -> None:
     import resource
 
@@ -167,8 +172,14 @@ def _wait_ready(server: Server, http: bool, timeout: float = 60.0) -> None:
 def start(kind: str, env: dict, workdir: Path, count: int = 1) -> Servers:
     """kind: "app" (the real community.asgi), "plain" (plain Channels room),
     "raw" (websockets broadcast), or "proto:<module>" (a prototype asgi
-    module under bench/prototypes)."""
+    module under bench/prototypes); "<kind>@NAME=value" runs it with one
+    environment variable changed (a settings lever, e.g.
+    app@CHANNEL_LAYER=core or app@BENCH_SQLITE_SYNCHRONOUS=FULL)."""
     servers = Servers(kind)
+    if "@" in kind:
+        kind, override = kind.split("@", 1)
+        name, _, value = override.partition("=")
+        env = {**env, name: value}
     for i in range(count):
         port = free_port()
         if kind == "raw":
@@ -185,7 +196,7 @@ def start(kind: str, env: dict, workdir: Path, count: int = 1) -> Servers:
         servers.items.append(Server(kind, port, process, log))
     try:
         for s in servers.items:
-            _wait_ready(s, http=kind == "app")
+            _wait_ready(s, http=kind != "raw" and kind != "plain")
     except Exception:
         servers.stop()
         raise

@@ -1,7 +1,15 @@
 """Render the results of one run as Markdown: the machine, every figure,
-every ratio to the two baselines of the same run, and the goals."""
+every ratio to the two baselines of the same run, and the goals.
 
+`<stem>.analysis.md` next to `<stem>.json`, when present, is the written
+account of what was tried and what it gave; it is appended. Re-render after
+editing it: python -m bench.report bench/results/<stem>.json
+"""
+
+import json
+import sys
 from datetime import date
+from pathlib import Path
 
 GOALS = {
     "deliveries_per_process": 10_000,
@@ -445,3 +453,17 @@ def _goal(backend, name, value, target, higher_is_better, ratio=False):
 def _target(target, higher, ratio):
     t = f"{target:.2f}×" if ratio else _f(target, 0)
     return ("≥ " if higher else "≤ ") + t
+
+
+def write(json_path: Path) -> Path:
+    results = json.loads(json_path.read_text())
+    analysis = json_path.with_suffix(".analysis.md")
+    if analysis.exists():
+        results["analysis"] = analysis.read_text()
+    md = json_path.with_suffix(".md")
+    md.write_text(render(results))
+    return md
+
+
+if __name__ == "__main__":
+    print(write(Path(sys.argv[1])))

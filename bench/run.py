@@ -187,7 +187,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "sqlite": __import__("sqlite3").sqlite_version,
         "postgresql": first(["psql", "--version"]),
-        "redis": first(["redis-server", "--version"]),
+        "redis": " ".join(first(["redis-server", "--version"]).split()[:3]),
         "versions": versions,
         "commit": commit,
         "load_before": os.getloadavg(),
@@ -283,7 +283,7 @@ def main() -> None:
         if set(only) != set(SCENARIOS) and (out / f"{stem}.json").exists():
             results = merge(json.loads((out / f"{stem}.json").read_text()), results)
         (out / f"{stem}.json").write_text(json.dumps(results, indent=1, default=str))
-        (out / f"{stem}.md").write_text(report.render(results))
+        report.write(out / f"{stem}.json")
         log(f"wrote {out / (stem + '.md')}")
         if args.keep:
             log(f"kept {workdir}")

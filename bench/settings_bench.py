@@ -3,6 +3,8 @@ query log, no template debug) and plain static storage, so that pages render
 without a collectstatic manifest. Everything else comes from the environment
 exactly as in production (DATABASE_URL, REDIS_URL, CHANNEL_PREFIX ...)."""
 
+import os
+
 from community.settings import *  # noqa: F403
 
 DEBUG = False
@@ -11,3 +13,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+
+# A lever to measure: SQLite's synchronous mode (the app uses NORMAL in WAL).
+_sync = os.environ.get("BENCH_SQLITE_SYNCHRONOUS")
+if _sync and DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    _options = DATABASES["default"]["OPTIONS"]  # noqa: F405
+    _options["init_command"] = _options["init_command"].replace("synchronous=NORMAL", f"synchronous={_sync}")

@@ -23,7 +23,7 @@ async def measure(ctx, kind: str, servers: H.Servers, count: int, idle_s: float)
         (
             ports[u % len(ports)],
             f"/ws/rooms/{L.idle_slug(u // L.IDLE_ROOM_SIZE)}/",
-            None if kind == "raw" else sessions[u],
+            None if H.base(kind) == "raw" else sessions[u],
             None,
             u,
         )

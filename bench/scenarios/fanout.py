@@ -54,7 +54,7 @@ class Tracker:
 
 
 def _maker(kind: str):
-    if kind == "raw" or kind == "plain":
+    if H.base(kind) in ("raw", "plain"):
         return lambda seq: H.baseline_frame(seq, seq, "fanout")
     return H.app_send_frame
 
@@ -70,7 +70,7 @@ async def _drain(tracker: Tracker, seqs, limit: float) -> None:
 async def measure(kind: str, ports: list[int], sessions: list[str], n: int, *, steady_s: float, capacity_s: float,
                   capacity_deliveries: int, servers: H.Servers, connect_limit: float) -> dict:
     path = "/ws/rooms/fanout/"
-    cookie = (lambda i: None) if kind == "raw" else (lambda i: sessions[i])
+    cookie = (lambda i: None) if H.base(kind) == "raw" else (lambda i: sessions[i])
     tracker = Tracker(n)
     make = _maker(kind)
     errors: list[bytes] = []
@@ -182,7 +182,7 @@ def run(ctx, kinds: list[str], sizes: list[int]) -> list[dict]:
     rows = []
     for kind in kinds:
         for n in sizes:
-            count = 1 if kind == "raw" else ctx.procs
+            count = 1 if H.base(kind) == "raw" else ctx.procs
             ctx.log(f"fan-out {ctx.backend} {kind} N={n} ({count} process{'es' if count > 1 else ''})")
             servers = H.start(kind, ctx.env, ctx.workdir, count=count)
             try:

@@ -22,7 +22,7 @@ MISSED = 20
 async def measure(ctx, kind: str, servers: H.Servers) -> dict:
     ports = servers.ports
     sessions = ctx.seed["sessions"]
-    app = kind not in ("raw", "plain")
+    app = H.base(kind) not in ("raw", "plain")
     acked = [0] * L.THROUGHPUT_ROOMS
 
     def on_sender(ws, payload):
@@ -30,7 +30,7 @@ async def measure(ctx, kind: str, servers: H.Servers) -> dict:
             acked[ws.tag] += 1
 
     def cookie(u):
-        return None if kind == "raw" else sessions[u]
+        return None if H.base(kind) == "raw" else sessions[u]
 
     member_specs = []
     for i in range(L.THROUGHPUT_ROOMS):
@@ -123,7 +123,7 @@ async def measure(ctx, kind: str, servers: H.Servers) -> dict:
 def run(ctx, kinds: list[str]) -> list[dict]:
     rows = []
     for kind in kinds:
-        count = 1 if kind == "raw" else ctx.procs
+        count = 1 if H.base(kind) == "raw" else ctx.procs
         ctx.log(f"reconnect storm {ctx.backend} {kind} ({count} process{'es' if count > 1 else ''})")
         servers = H.start(kind, ctx.env, ctx.workdir, count=count)
         try:

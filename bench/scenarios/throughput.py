@@ -23,7 +23,7 @@ WINDOW = 4
 async def measure(ctx, kind: str, servers: H.Servers, seconds: float) -> dict:
     ports = servers.ports
     sessions = ctx.seed["sessions"]
-    app = kind not in ("raw", "plain")
+    app = H.base(kind) not in ("raw", "plain")
     received: dict[int, list[int]] = {}
     acked = [0] * L.THROUGHPUT_ROOMS
     wake = [asyncio.Event() for _ in range(L.THROUGHPUT_ROOMS)]
@@ -53,10 +53,10 @@ async def measure(ctx, kind: str, servers: H.Servers, seconds: float) -> dict:
         path = f"/ws/rooms/{L.tp_slug(i)}/"
         for j, u in enumerate(L.tp_receivers(i)):
             received[u] = []
-            specs.append((ports[(i + j) % len(ports)], path, None if kind == "raw" else sessions[u], on_member, u))
+            specs.append((ports[(i + j) % len(ports)], path, None if H.base(kind) == "raw" else sessions[u], on_member, u))
         sender_tag = 100_000 + i
         received[sender_tag] = []
-        cookie = None if kind == "raw" else sessions[L.THROUGHPUT_SENDER0 + i]
+        cookie = None if H.base(kind) == "raw" else sessions[L.THROUGHPUT_SENDER0 + i]
         specs.append((ports[i % len(ports)], path, cookie, on_sender, sender_tag))
     t0 = time.monotonic()
     sockets, errors = await H.connect_many(specs, concurrency=50, deadline=t0 + 120)
@@ -152,7 +152,7 @@ async def measure(ctx, kind: str, servers: H.Servers, seconds: float) -> dict:
 def run(ctx, kinds: list[str]) -> list[dict]:
     rows = []
     for kind in kinds:
-        count = 1 if kind == "raw" else ctx.procs
+        count = 1 if H.base(kind) == "raw" else ctx.procs
         ctx.log(f"throughput {ctx.backend} {kind} ({count} process{'es' if count > 1 else ''})")
         servers = H.start(kind, ctx.env, ctx.workdir, count=count)
         try:
