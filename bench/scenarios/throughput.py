@@ -53,7 +53,8 @@ async def measure(ctx, kind: str, servers: H.Servers, seconds: float) -> dict:
         path = f"/ws/rooms/{L.tp_slug(i)}/"
         for j, u in enumerate(L.tp_receivers(i)):
             received[u] = []
-            specs.append((ports[(i + j) % len(ports)], path, None if H.base(kind) == "raw" else sessions[u], on_member, u))
+            cookie = None if H.base(kind) == "raw" else sessions[u]
+            specs.append((ports[(i + j) % len(ports)], path, cookie, on_member, u))
         sender_tag = 100_000 + i
         received[sender_tag] = []
         cookie = None if H.base(kind) == "raw" else sessions[L.THROUGHPUT_SENDER0 + i]
