@@ -291,11 +291,22 @@ def main() -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _row_key(row: dict) -> tuple:
+    return row.get("kind"), row.get("n"), row.get("path")
+
+
 def merge(earlier: dict, now: dict) -> dict:
     """A partial run (--only) replaces its scenarios in today's results and
     keeps the rest, noting which scenarios were re-run when."""
     for backend, data in now["backends"].items():
-        earlier["backends"].setdefault(backend, {}).update(data)
+        target = earlier["backends"].setdefault(backend, {})
+        for name, rows in data.items():
+            if not isinstance(rows, list) or not isinstance(target.get(name), list):
+                target[name] = rows
+                continue
+            # Rows of the same server (and room size) are replaced, others kept.
+            fresh = {_row_key(r) for r in rows}
+            target[name] = [r for r in target[name] if _row_key(r) not in fresh] + rows
     if "matching" in now:
         earlier["matching"] = now["matching"]
     earlier.setdefault("notes", []).append(
