@@ -315,7 +315,8 @@ def choose_mentor(*, mentee: User, request: MentorRequest, mentor: User) -> Ment
     pending, or the mentor is not among the current suggestions (the mentor
     paused, filled up, or the pair is excluded).
     Side effects: a proposal the mentor must accept within `response_days`;
-    the mentor is notified.
+    the mentor is notified; a staff draft for this request, if any, is
+    dropped (the mentee's own choice wins).
     """
     request = MentorRequest.objects.select_for_update().select_related("mentee__cohort").get(pk=request.pk)
     if not permissions.can_withdraw_request(mentee, request):
@@ -329,6 +330,7 @@ def choose_mentor(*, mentee: User, request: MentorRequest, mentor: User) -> Ment
                    if s.profile.user_id == mentor.pk), None)
     if chosen is None:
         raise ValidationError("That mentor is not available to you right now. Please pick from your suggestions.")
+    request.mentorships.filter(status=Mentorship.Status.DRAFT).delete()
     mentorship = Mentorship(mentor=mentor, mentee=mentee, request=request,
                             source=Mentorship.Source.SELF_SERVE, score=chosen.scored.score,
                             explanation=chosen.scored.as_dict(), mentee_accepted_at=timezone.now())
@@ -485,7 +487,10 @@ def expire_proposal(*, mentorship: Mentorship, now=None) -> bool:
     if mentorship.source == Mentorship.Source.STAFF:
         notify(recipient=mentorship.mentor, kind=MATCH,
                text="A proposed mentorship expired before both sides accepted.", url=HUB_URL)
-    _offer_next(mentorship.request, "Your mentor ask expired without an answer.")
+    lead = ("A proposed mentorship expired before both of you accepted."
+            if mentorship.source == Mentorship.Source.STAFF
+            else "Your mentor ask expired without an answer.")
+    _offer_next(mentorship.request, lead)
     return True
 
 

@@ -95,9 +95,10 @@ def can_withdraw_request(user, request: MentorRequest) -> bool:
 
 
 def can_choose_mentor(user, request: MentorRequest) -> bool:
-    """The mentee may pick a suggestion while no ask is pending."""
+    """The mentee may pick a suggestion while no ask is pending (a staff
+    draft, which the mentee cannot see, does not count)."""
     return can_withdraw_request(user, request) and not request.mentorships.filter(
-        status__in=[Mentorship.Status.PROPOSED, Mentorship.Status.DRAFT]
+        status=Mentorship.Status.PROPOSED
     ).exists()
 
 

@@ -175,3 +175,31 @@ def test_only_staff_run_bulk_matching(request, who, program):
         actions.run_bulk_matching(staff=user)
     with pytest.raises(PermissionDenied):
         actions.publish_drafts(staff=user)
+
+
+def test_mentees_own_choice_replaces_a_staff_draft(staff, program):
+    actions.run_bulk_matching(staff=staff)
+    request = program["alice"].mentor_requests.get()
+
+    mine = actions.choose_mentor(mentee=program["alice"], request=request, mentor=program["erin"])
+
+    assert mine.status == "proposed"
+    assert not Mentorship.objects.filter(status="draft", mentee=program["alice"]).exists()
+
+
+def test_expired_staff_proposal_tells_both_sides(staff, program):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mentorship.tasks import expire_stale_requests
+
+    actions.run_bulk_matching(staff=staff)
+    actions.publish_drafts(staff=staff)
+    Mentorship.objects.filter(status="proposed").update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    assert expire_stale_requests.enqueue().return_value == 2
+    assert Notification.objects.filter(recipient=program["alice"]).latest("id").text.startswith(
+        "A proposed mentorship expired before both of you accepted.")
+    assert Notification.objects.filter(recipient=program["bob"]).latest("id").text == (
+        "A proposed mentorship expired before both sides accepted.")
