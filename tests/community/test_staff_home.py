@@ -13,8 +13,18 @@ def test_staff_sees_every_tool(client, staff):
 
     response = client.get(reverse("staff_home"))
 
-    assert tool_names(response) == ["Invitations", "Members and roles", "Cohorts", "Focus areas",
-                                     "Crisis resources", "Audit log", "Rooms"]
+    assert tool_names(response) == [
+        "Invitations",
+        "Members and roles",
+        "Cohorts",
+        "Focus areas",
+        "Crisis resources",
+        "Audit log",
+        "Crisis dashboard",
+        "Review queue",
+        "Watched words and crisis phrases",
+        "Rooms",
+    ]
 
 
 def test_moderator_sees_only_moderator_tools(client, moderator):
@@ -22,7 +32,7 @@ def test_moderator_sees_only_moderator_tools(client, moderator):
 
     response = client.get(reverse("staff_home"))
 
-    assert tool_names(response) == ["Rooms", "Crisis resources page"]
+    assert tool_names(response) == ["Crisis dashboard", "Review queue", "Rooms", "Crisis resources page"]
     html = response.content.decode()
     for hidden in ("/staff/audit-log/", "/staff/invitations/", "/staff/members/"):
         assert hidden not in html
