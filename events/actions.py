@@ -246,16 +246,10 @@ def _add_to_discussion_room(event: Event, member: User) -> None:
     room = event.discussion_room
     if room is None:
         return
-    from groups.actions import _activate_membership
-    from groups.models import Room
-    from groups.permissions import get_membership
+    from groups.actions import add_member_to_room
 
-    membership = get_membership(member, room)
-    if membership is not None and (membership.is_active or membership.is_banned):
-        return
-    if room.kind in (Room.Kind.TOPIC, Room.Kind.PRIVATE):
-        # Going to the meetup is the invitation to its room.
-        _activate_membership(member, room)
+    # Going to the meetup is the invitation to its room.
+    add_member_to_room(room=room, member=member)
 
 
 @transaction.atomic

@@ -412,6 +412,19 @@ def leave_room(*, member: User, room: Room) -> None:
 
 
 @transaction.atomic
+def add_member_to_room(*, room: Room, member: User) -> Membership | None:
+    """Add a member on their behalf, for another app's reason (going to a
+    meetup invites you to its discussion room). Never re-admits someone
+    banned from the room. Returns None when nothing was done."""
+    membership = permissions.get_membership(member, room)
+    if membership is not None and (membership.is_active or membership.is_banned):
+        return None
+    if room.kind not in (Room.Kind.TOPIC, Room.Kind.PRIVATE) or not member.is_active or member.is_suspended:
+        return None
+    return _activate_membership(member, room)
+
+
+@transaction.atomic
 def accept_guidelines(*, member: User, room: Room) -> Membership:
     membership = permissions.get_membership(member, room)
     if membership is None or not membership.is_active:
