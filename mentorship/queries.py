@@ -84,14 +84,25 @@ def as_mentee(request: MentorRequest) -> matching.Mentee:
 
 def excluded_pairs(mentee_ids=None) -> set[tuple[int, int]]:
     """(mentee, mentor) user-id pairs that may never be suggested: live or past
-    pairings (ended, declined, expired) and blocks."""
+    pairings (ended, declined, expired), staff pair blocks, and a member
+    block in either direction (groups.Block: one no longer sees the other)."""
+    from groups.models import Block
+
     closed = Mentorship.objects.filter(status__in=Mentorship.PAIR_CLOSED_STATUSES)
     blocks = PairBlock.objects.all()
+    made = Block.objects.all()
+    received = Block.objects.all()
     if mentee_ids is not None:
         closed = closed.filter(mentee_id__in=mentee_ids)
         blocks = blocks.filter(mentee_id__in=mentee_ids)
-    return set(closed.values_list("mentee_id", "mentor_id")) | set(
-        blocks.values_list("mentee_id", "mentor_id"))
+        made = made.filter(blocker_id__in=mentee_ids)
+        received = received.filter(blocked_id__in=mentee_ids)
+    return (
+        set(closed.values_list("mentee_id", "mentor_id"))
+        | set(blocks.values_list("mentee_id", "mentor_id"))
+        | set(made.values_list("blocker_id", "blocked_id"))
+        | set(received.values_list("blocked_id", "blocker_id"))
+    )
 
 
 @dataclass

@@ -243,3 +243,15 @@ def test_home_section_shows_the_mentorship(alumnus, mentor, active):
 
 def test_home_section_counts_what_waits_on_the_mentor(mentor, proposal):
     assert queries.home_section(mentor)["waiting_on_me"] == 1
+
+
+@pytest.mark.parametrize("direction", ["mentee blocked mentor", "mentor blocked mentee"])
+def test_a_member_block_either_way_keeps_the_pair_apart(alumnus, mentor, open_request, direction):
+    from groups.models import Block
+
+    blocker, blocked = (alumnus, mentor) if direction == "mentee blocked mentor" else (mentor, alumnus)
+    Block.objects.create(blocker=blocker, blocked=blocked)
+
+    assert queries.suggestions_for(open_request) == []
+    with pytest.raises(ValidationError):
+        actions.choose_mentor(mentee=alumnus, request=open_request, mentor=mentor)
