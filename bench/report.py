@@ -394,7 +394,10 @@ def _goals(results, backends) -> list[str]:
         fan = data.get("fanout") or []
         app = _by(fan, "app", n=1000)
         raw, plain = _by(fan, "raw", n=1000), _by(fan, "plain", n=1000)
-        if app:
+        if app and "capacity" not in app:
+            rows.append([backend, "fan-out to 1,000 members (deliveries/s, p99, ratios)", "—", "",
+                         f"**not measurable**: {app.get('error', '?')}"])
+        elif app:
             per = _get(app, "capacity", "deliveries_per_s_per_process")
             rows.append(_goal(backend, "deliveries/s per process (N=1,000)", per, GOALS["deliveries_per_process"],
                               True))

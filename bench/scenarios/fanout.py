@@ -143,7 +143,7 @@ async def measure(kind: str, ports: list[int], sessions: list[str], n: int, *, s
     # server just sustained if that is less (above capacity a queue only
     # grows, and its latency says nothing).
     goal_rate = min(GOAL_DELIVERIES / n, 1000.0)
-    rate = max(1.0, min(goal_rate, 0.5 * capacity / n))
+    rate = max(0.2, min(goal_rate, 0.5 * capacity / n))
     count = max(5, int(rate * steady_s))
     first = seq
     seqs = list(range(first, first + count))
