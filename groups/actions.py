@@ -593,11 +593,9 @@ def report_message(*, reporter: User, room: Room, message_id, reason: str, note:
 
 
 def _get_report_for_moderator(moderator: User, report: Report) -> Report:
-    report = Report.objects.select_for_update().select_related("message__room").get(pk=report.pk)
-    room = report.message.room
-    if not permissions.can_moderate_room(moderator, room, permissions.get_membership(moderator, room)):
+    if not permissions.reports_visible_to(moderator).filter(pk=report.pk).exists():
         raise PermissionDenied
-    return report
+    return Report.objects.select_for_update().select_related("message__room").get(pk=report.pk)
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ from .forms import (
     SanctionForm,
     WatchedWordForm,
 )
-from .models import CrisisAlert, CrisisPhrase, Membership, Message, ModeratorDuty, Report, Room, Sanction, WatchedWord
+from .models import CrisisAlert, CrisisPhrase, Membership, Message, ModeratorDuty, Room, Sanction, WatchedWord
 
 
 def _moderator_required(view):
@@ -51,7 +51,8 @@ def _errors(request, exc) -> None:
 def queue(request: HttpRequest) -> HttpResponse:
     rooms = permissions.moderated_rooms(request.user)
     reports = list(
-        Report.objects.filter(status__in=["open", "claimed"], message__room__in=rooms)
+        permissions.reports_visible_to(request.user)
+        .filter(status__in=["open", "claimed"])
         .select_related("message__room", "message__author", "claimed_by")
         .order_by("created_at")[:200]
     )
@@ -69,7 +70,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @_moderator_required
 @require_POST
 def report_action(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = Report.objects.filter(pk=report_id, message__room__in=permissions.moderated_rooms(request.user)).first()
+    report = permissions.reports_visible_to(request.user).filter(pk=report_id).first()
     if report is None:
         raise Http404
     form = NoteActionForm(request.POST)

@@ -5,6 +5,7 @@ raise Http404 for both "missing" and "not yours", so a room's existence never
 leaks to someone who may not see it.
 """
 
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -198,3 +199,15 @@ def can_suspend(user) -> bool:
 
 def can_appoint_room_moderators(user) -> bool:
     return is_staff(user)
+
+
+def reports_visible_to(user):
+    """Reports this user may handle: those in rooms they moderate, plus — for
+    site moderators — reports from private mentorship rooms, the only way a
+    moderator ever sees a message there."""
+    from .models import Report
+
+    rooms = moderated_rooms(user)
+    if is_site_moderator(user):
+        return Report.objects.filter(Q(message__room__in=rooms) | Q(message__room__kind=Room.Kind.MENTORSHIP))
+    return Report.objects.filter(message__room__in=rooms)

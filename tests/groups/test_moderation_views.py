@@ -206,3 +206,16 @@ def test_duty_toggle(client, moderator, alumnus):
     assert moderator.duty.on_duty is True
     client.force_login(alumnus)
     assert client.post(reverse("moderation:duty"), {"on_duty": "1"}).status_code == 403
+
+
+def test_mentorship_room_reports_reach_site_moderators_only_through_the_report(client, alumnus, alumnus2, moderator):
+    mentorship = actions.create_mentorship_room(mentor=alumnus2, mentee=alumnus)
+    message = post(alumnus2, mentorship, "something that worries me")
+    report = actions.report_message(
+        reporter=alumnus, room=mentorship, message_id=message.pk, reason="other", note="not ok"
+    )
+    client.force_login(moderator)
+    assert [r.pk for r in client.get(reverse("moderation:queue")).context["reports"]] == [report.pk]
+    assert client.get(mentorship.get_absolute_url()).status_code == 404
+    client.post(reverse("moderation:report_action", args=[report.pk]), {"action": "resolve", "note": "Spoke to both"})
+    assert Report.objects.get().status == "resolved"
