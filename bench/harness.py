@@ -263,11 +263,13 @@ class WS(asyncio.Protocol):
             status = bytes(buf[:end]).split(b"\r\n", 1)[0]
             del buf[: end + 4]
             if b" 101 " not in status + b" ":
-                self.opened.set_exception(ConnectionError(status.decode("latin-1")))
+                if not self.opened.done():
+                    self.opened.set_exception(ConnectionError(status.decode("latin-1")))
                 self.transport.close()
                 return
             self.handshake_done = True
-            self.opened.set_result(True)
+            if not self.opened.done():  # a handshake that timed out was cancelled
+                self.opened.set_result(True)
         pos, size = 0, len(buf)
         while size - pos >= 2:
             b0, b1 = buf[pos], buf[pos + 1]

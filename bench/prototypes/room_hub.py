@@ -13,22 +13,17 @@ as servers "proto:asgi_presence" and "proto:asgi_hub". Not used by the app.
 2. HubRoomConsumer — fan-out inside the process: one channel-layer
    subscription per room and process (a RoomHub) instead of one channel per
    socket. A room broadcast is one layer message per process, then a plain
-   loop that writes the pre-encoded text to each local socket; no per-socket
-   queue, task wake-up, deepcopy or ChannelFull. The exclude/backlog rules
-   of RoomConsumer.frame are kept per socket. User and session groups (bans,
-   logouts) stay per socket: they are rare and per-user.
+   loop that hands the event to each local socket's own `frame` handler,
+   which writes the pre-encoded text; no per-socket queue, task wake-up,
+   deepcopy or ChannelFull. The consumer is otherwise untouched: only its
+   channel layer is wrapped so that joining a `room.*` group joins the hub.
+   User and session groups (bans, logouts) stay per socket: they are rare.
 """
 
 import asyncio
 import logging
 
-from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
-
-from community.permissions import is_active_member
-from community.realtime import session_group, user_group
-from groups import presence
-from groups.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, RoomConsumer, _load_room
+from groups.consumers import RoomConsumer
 
 PRESENCE_DELAY = 0.5
 logger = logging.getLogger(__name__)
@@ -64,83 +59,73 @@ class RoomHub:
 
     hubs: dict[str, "RoomHub"] = {}
 
-    def __init__(self, group: str):
+    def __init__(self, group: str, layer):
         self.group = group
+        self.layer = layer
         self.sockets: set = set()
-        self.channel: str | None = None
-        self.task: asyncio.Task | None = None
         self.ready = asyncio.Event()
+        self.task = asyncio.ensure_future(self.run())
 
     @classmethod
-    async def join(cls, group: str, consumer) -> "RoomHub":
+    async def join(cls, group: str, consumer, layer) -> None:
         hub = cls.hubs.get(group)
         if hub is None:
-            hub = cls.hubs[group] = cls(group)
-            hub.task = asyncio.ensure_future(hub.run())
+            hub = cls.hubs[group] = cls(group, layer)
         hub.sockets.add(consumer)
         await hub.ready.wait()
-        return hub
 
-    def leave(self, consumer) -> None:
-        self.sockets.discard(consumer)
+    @classmethod
+    def leave(cls, group: str, consumer) -> None:
+        hub = cls.hubs.get(group)
+        if hub is not None:
+            hub.sockets.discard(consumer)
 
     async def run(self):
-        layer = get_channel_layer()
-        self.channel = await layer.new_channel("hub.")
-        await layer.group_add(self.group, self.channel)
+        channel = await self.layer.new_channel("hub.")
+        await self.layer.group_add(self.group, channel)
         self.ready.set()
         while True:
-            event = await layer.receive(self.channel)
-            if event.get("type") != "frame":
-                continue
-            text = event["text"]
-            exclude = event.get("exclude")
-            message_id = event.get("message_id")
+            event = await self.layer.receive(channel)
+            handler_name = event.get("type", "").replace(".", "_")
             for consumer in tuple(self.sockets):
-                if exclude is not None and consumer.channel_name == exclude:
-                    continue
-                if message_id is not None and consumer.backlog_ids and message_id in consumer.backlog_ids:
-                    consumer.backlog_ids.discard(message_id)
+                # The consumer's own handler (RoomConsumer.frame): its
+                # exclude, blocked-author and backlog rules stay where they are.
+                handler = getattr(consumer, handler_name, None)
+                if handler is None:
                     continue
                 try:
-                    await consumer.base_send({"type": "websocket.send", "text": text})
-                except Exception:  # noqa: BLE001 - a closing socket must not stop the room
+                    await handler(event)
+                except Exception:  # a closing socket must not stop the room
                     self.sockets.discard(consumer)
 
 
+class _HubLayer:
+    """A consumer's channel layer, except that joining or leaving a room
+    group goes through the process's RoomHub."""
+
+    def __init__(self, layer, consumer):
+        self._layer = layer
+        self._consumer = consumer
+
+    def __getattr__(self, name):
+        return getattr(self._layer, name)
+
+    async def group_add(self, group, channel):
+        if group.startswith("room."):
+            await RoomHub.join(group, self._consumer, self._layer)
+        else:
+            await self._layer.group_add(group, channel)
+
+    async def group_discard(self, group, channel):
+        if group.startswith("room."):
+            RoomHub.leave(group, self._consumer)
+        else:
+            await self._layer.group_discard(group, channel)
+
+
 class HubRoomConsumer(CoalescedPresenceConsumer):
-    hub: RoomHub | None = None
+    """RoomConsumer, unchanged but for where its room group lives."""
 
     async def connect(self):
-        # RoomConsumer.connect with the room group replaced by the hub.
-        user = self.scope.get("user")
-        self.room = None
-        if not is_active_member(user):
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
-        slug = self.scope["url_route"]["kwargs"]["slug"]
-        room, membership = await database_sync_to_async(_load_room)(user, slug)
-        if room is None:
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
-        self.room = room
-        self.user = user
-        self.public_user = user.public_dict()
-        self.backlog_ids: set[int] = set()
-        self.last_typing = 0.0
-        self.hub = await RoomHub.join(room.group_name, self)
-        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
-        self.session_group = session_group(getattr(self.scope.get("session"), "session_key", None))
-        if self.session_group:
-            await self.channel_layer.group_add(self.session_group, self.channel_name)
-        await self.accept()
-        after = self._query_int("after")
-        if after is not None:
-            await self._send_backlog(after)
-        await presence.store().touch(room.pk, self.public_user, self.channel_name)
-        await self._broadcast_presence()
-
-    async def disconnect(self, code):
-        if self.hub is not None:
-            self.hub.leave(self)
-        await super().disconnect(code)
+        self.channel_layer = _HubLayer(self.channel_layer, self)
+        await super().connect()
