@@ -168,6 +168,11 @@ def post_message(*, author: User, room: Room, body, client_id, reply_to_id=None,
         return PostResult(existing, created=False)
 
     with transaction.atomic():
+        # Messages of one room are inserted one at a time (a row lock on the
+        # room, held to commit), so within a room ids commit in id order: a
+        # client resuming with ?after=<highest id seen> can never skip a
+        # lower id that committed later.
+        Room.objects.select_for_update().filter(pk=room.pk).values_list("pk", flat=True).first()
         membership = permissions.get_membership(author, room)
         _deny(author, room, membership)
         moderator = permissions.can_moderate_room(author, room, membership)
@@ -639,19 +644,38 @@ def close_report(*, moderator: User, report: Report, note: str, dismiss: bool = 
 
 @transaction.atomic
 def approve_held_message(*, moderator: User, message: Message) -> Message:
-    """Release a held message into the room. Side effect: `message` broadcast."""
-    message = Message.objects.select_for_update().select_related("room", "author").get(pk=message.pk)
-    if not permissions.can_moderate_room(moderator, message.room, permissions.get_membership(moderator, message.room)):
+    """Release a held message into the room. Side effect: `message` broadcast.
+
+    The released message gets a new id at the end of the room (same
+    client_id, same text): its old id is lower than what reconnecting clients
+    have already seen, and `?after=` would never deliver it."""
+    held = Message.objects.select_for_update().select_related("room", "author").get(pk=message.pk)
+    room = held.room
+    if not permissions.can_moderate_room(moderator, room, permissions.get_membership(moderator, room)):
         raise PermissionDenied
-    if message.status != Message.Status.HELD:
+    if held.status != Message.Status.HELD:
         raise ValidationError("This message is not waiting for review.")
-    message.status = Message.Status.VISIBLE
-    message.save(update_fields=["status"])
-    Room.objects.filter(pk=message.room_id).update(last_message_at=timezone.now())
-    record_audit(actor=moderator, action="message.approve", target=message, details={"room": message.room.slug})
-    message = Message.objects.for_frames().get(pk=message.pk)
-    broadcast_on_commit(message.room.group_name, _message_event(message))
-    return message
+    Room.objects.select_for_update().filter(pk=room.pk).values_list("pk", flat=True).first()
+    fields = {
+        "room": room,
+        "author": held.author,
+        "client_id": held.client_id,
+        "body": held.body,
+        "html": held.html,
+        "content_note": held.content_note,
+        "reply_to_id": held.reply_to_id,
+        "crisis_level": held.crisis_level,
+    }
+    held_id = held.pk
+    held.delete()
+    released = Message.objects.create(**fields, status=Message.Status.VISIBLE)
+    Room.objects.filter(pk=room.pk).update(last_message_at=released.created_at)
+    record_audit(
+        actor=moderator, action="message.approve", target=released, details={"room": room.slug, "held_id": held_id}
+    )
+    released = Message.objects.for_frames().get(pk=released.pk)
+    broadcast_on_commit(room.group_name, _message_event(released))
+    return released
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 
 from community.permissions import is_active_member
 from community.realtime import encode, session_group, user_group
@@ -23,6 +24,14 @@ from .actions import ChatError
 from .models import Room
 
 logger = logging.getLogger(__name__)
+
+UNAVAILABLE: tuple[type[BaseException], ...] = (DatabaseError, ConnectionError, TimeoutError, OSError)
+try:
+    from redis.exceptions import RedisError
+
+    UNAVAILABLE += (RedisError,)
+except ImportError:  # pragma: no cover - redis is a dependency
+    pass
 
 RESUME_BATCH = 200
 HISTORY_MAX = 100
@@ -106,7 +115,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.accept()
         after = self._query_int("after")
         if after is not None:
-            await self._send_backlog(after)
+            last = await self._send_backlog(after)
+            await self.send(text_data=encode({"type": "resumed", "last_id": last}))
         await presence.store().touch(room.pk, self.public_user, self.channel_name)
         await self._broadcast_presence()
 
@@ -129,7 +139,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 await self.send(text_data=encode({"type": "message", "message": message}))
                 self.backlog_ids.add(message["id"])
             if count < RESUME_BATCH:
-                break
+                return after
 
     async def disconnect(self, code):
         if self.room is None:
@@ -181,6 +191,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 await self.close(code=CLOSE_FORBIDDEN)
         except PermissionDenied:
             await self._error("forbidden", "You may not do that here.", client_id=client_id)
+        except UNAVAILABLE as exc:
+            # The database or Redis is unreachable. Nothing was acknowledged:
+            # the client keeps the message and re-sends the same client_id.
+            logger.warning("frame failed: service unavailable (%s)", type(exc).__name__)
+            await self._error(
+                "unavailable", "The server can't save that right now. It will be retried.", client_id=client_id
+            )
 
     async def _error(self, code, detail, client_id=None, **extra):
         await self.send(

@@ -34,14 +34,15 @@ class MemoryPresence:
 
 
 class RedisPresence:
-    def __init__(self, url: str):
+    def __init__(self, url: str, prefix: str):
         import redis.asyncio as redis
 
         self._redis = redis.from_url(url)
+        self._prefix = prefix
 
-    @staticmethod
-    def _key(room_id: int) -> str:
-        return f"presence:{room_id}"
+    def _key(self, room_id: int) -> str:
+        # Prefixed like the cache, so installations sharing a Redis stay apart.
+        return f"{self._prefix}:presence:{room_id}"
 
     async def touch(self, room_id: int, user: dict, channel: str) -> None:
         member = json.dumps([user["id"], user["display_name"], channel])
@@ -74,7 +75,11 @@ _store = None
 def store():
     global _store
     if _store is None:
-        _store = RedisPresence(settings.REDIS_URL) if settings.REDIS_URL else MemoryPresence()
+        if settings.REDIS_URL:
+            prefix = settings.CACHES["default"].get("KEY_PREFIX", "alumni")
+            _store = RedisPresence(settings.REDIS_URL, prefix)
+        else:
+            _store = MemoryPresence()
     return _store
 
 

@@ -7,14 +7,29 @@ burst/window per second. Only `incr` touches shared state, and it is atomic
 in Redis and in the local-memory cache alike.
 """
 
+import logging
 import math
 import time
 
 from django.core.cache import cache
 
+logger = logging.getLogger(__name__)
+
 
 def hit(key: str, *, limit: int, window: float, now: float | None = None) -> float:
-    """Count one event for `key`. Returns 0 if allowed, else seconds to wait."""
+    """Count one event for `key`. Returns 0 if allowed, else seconds to wait.
+
+    If the cache cannot be reached the event is allowed: during a Redis
+    outage members can still post (the message is stored; the database, not
+    the limiter, is what must not fail)."""
+    try:
+        return _hit(key, limit=limit, window=window, now=now)
+    except Exception:  # noqa: BLE001 - any cache failure: fail open, loudly in the log
+        logger.warning("rate limiter cache unavailable; allowing", exc_info=True)
+        return 0.0
+
+
+def _hit(key: str, *, limit: int, window: float, now: float | None = None) -> float:
     now = time.time() if now is None else now
     index = math.floor(now / window)
     current_key = f"rl:{key}:{index}"

@@ -172,6 +172,8 @@ function upsert(m, { scroll = true } = {}) {
   const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   const pend = m.client_id && pending.get(m.client_id);
   const node = messageNode(m);
+  // A held message released by a moderator comes back with a new id.
+  list.querySelector(`li.held[data-client-id="${CSS.escape(m.client_id || "")}"]`)?.remove();
   if (pend) {
     // Stored: it takes its place in the room's order, which may be above
     // messages that others sent while it was pending.
@@ -305,6 +307,7 @@ function handle(frame) {
       if (pend) {
         pending.delete(frame.message.client_id);
         pend.element.classList.replace("pending", "held");
+        pend.element.dataset.clientId = frame.message.client_id;
         pend.element.querySelector(".state").textContent = "Waiting for a moderator's review before others see it.";
       }
       break;
@@ -330,7 +333,7 @@ function handle(frame) {
 function handleError(frame) {
   const pend = frame.client_id && pending.get(frame.client_id);
   if (pend) {
-    const retryable = frame.code === "rate_limited";
+    const retryable = frame.code === "rate_limited" || frame.code === "unavailable";
     pend.element.classList.remove("pending");
     pend.element.classList.add("failed");
     const state = pend.element.querySelector(".state");
@@ -344,7 +347,7 @@ function handleError(frame) {
     const discard = el("button", { type: "button", class: "link-button" }, "Discard");
     discard.addEventListener("click", () => { pend.element.remove(); pending.delete(frame.client_id); });
     state.append(retry, " ", discard);
-    if (retryable && frame.retry_after) setTimeout(() => retry.click(), frame.retry_after * 1000 + 100);
+    if (retryable) setTimeout(() => retry.click(), (frame.retry_after || 3) * 1000 + 100);
   } else {
     announce(frame.detail);
   }

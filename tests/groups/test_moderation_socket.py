@@ -97,9 +97,16 @@ async def test_held_message_waits_then_release_reaches_everyone(room, alumnus, a
     note = await db(Notification.objects.get)(recipient=moderator, kind="report")
     assert "waiting for review" in note.text
 
+    newer = await db(actions.post_message)(author=alumnus2, room=room, body="meanwhile", client_id=uuid.uuid4())
+    await bob.recv_type("message")
     await db(actions.approve_held_message)(moderator=moderator, message=stored)
-    released = await bob.recv_type("message")
-    assert (released["message"]["id"], released["message"]["status"]) == (stored.pk, "visible")
+    released = (await bob.recv_type("message"))["message"]
+    assert (released["client_id"], released["status"]) == (frame["client_id"], "visible")
+    # Released at the end of the room: a client that already saw `newer`
+    # and resumes after it still gets the released message.
+    assert released["id"] > newer.message.pk
+    late = await connect(alumnus2, room.slug, after=newer.message.pk)
+    assert (await late.recv_type("message"))["message"]["client_id"] == frame["client_id"]
 
 
 async def test_rejected_held_message_never_reaches_the_room(room, alumnus, alumnus2, moderator, connect):

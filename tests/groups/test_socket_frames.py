@@ -11,7 +11,7 @@ from groups.models import Membership, Message
 
 from .conftest import send_frame
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 async def post(user, room, body="hello", **kwargs):
@@ -176,3 +176,39 @@ async def test_mention_notifies_the_mentioned_member(room, alumnus, alumnus2, ou
     notes = await database_sync_to_async(lambda: list(Notification.objects.values_list("recipient_id", "kind")))()
     # Charlie is not in the room: no notification, no highlight.
     assert notes == [(alumnus2.pk, "mention")]
+
+
+async def test_resume_ends_with_a_resumed_marker(room, alumnus, alumnus2, connect):
+    seen = await post(alumnus2, room, "seen")
+    missed = await post(alumnus2, room, "missed")
+    alice = await connect(alumnus, room.slug, after=seen.pk)
+    assert (await alice.recv_type("message"))["message"]["id"] == missed.pk
+    assert await alice.recv_type("resumed") == {"type": "resumed", "last_id": missed.pk}
+
+
+async def test_database_outage_answers_unavailable_and_keeps_the_socket(room, alumnus, connect, monkeypatch):
+    from django.db import OperationalError
+
+    alice = await connect(alumnus, room.slug)
+
+    def down(**kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(actions, "post_message", down)
+    frame = {"type": "message.send", "client_id": str(uuid.uuid4()), "body": "during the outage"}
+    await alice.send(frame)
+    error = await alice.recv_type("error")
+    assert (error["code"], error["client_id"]) == ("unavailable", frame["client_id"])
+    monkeypatch.undo()
+    await alice.send(frame)
+    assert (await alice.recv_type("message"))["message"]["body"] == "during the outage"
+
+
+def test_rate_limiter_allows_when_the_cache_is_down(monkeypatch):
+    from groups import ratelimit
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(ratelimit.cache, "add", broken)
+    assert ratelimit.hit("send:1", limit=1, window=10) == 0.0
