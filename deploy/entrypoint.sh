@@ -14,6 +14,10 @@ case "${1:-web}" in
       --application-close-timeout 10 --websocket_timeout 86400 community.asgi:application
     ;;
   worker)
+    # The periodic jobs (crisis escalation, meetup reminders, mentor request
+    # expiry, check-ins) run beside the task worker; each job takes a Redis
+    # lock per time slot, so several worker containers never double-run one.
+    python manage.py run_schedule &
     exec python manage.py db_worker
     ;;
   migrate)

@@ -51,6 +51,7 @@ def test_compose_worker_runs_db_worker_and_migrate_runs_once_first(services):
 
     assert services["worker"]["command"] == ["worker"]
     assert "exec python manage.py db_worker" in entrypoint
+    assert "python manage.py run_schedule &" in entrypoint
     assert services["migrate"]["command"] == ["migrate"]
     assert services["migrate"]["restart"] == "no"
     assert "python manage.py migrate --noinput" in entrypoint
