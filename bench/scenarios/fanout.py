@@ -196,7 +196,7 @@ def run(ctx, kinds: list[str], sizes: list[int]) -> list[dict]:
                         capacity_s=4 if quick else 8,
                         capacity_deliveries=40_000 if quick else 150_000,
                         servers=servers,
-                        connect_limit=45 if quick else 90,
+                        connect_limit=45 if quick else 60,
                     )
                 )
             except Exception as exc:  # a failed run is a figure too

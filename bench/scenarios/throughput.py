@@ -157,7 +157,7 @@ def run(ctx, kinds: list[str]) -> list[dict]:
         ctx.log(f"throughput {ctx.backend} {kind} ({count} process{'es' if count > 1 else ''})")
         servers = H.start(kind, ctx.env, ctx.workdir, count=count)
         try:
-            row = asyncio.run(measure(ctx, kind, servers, 5 if ctx.quick else 15))
+            row = asyncio.run(measure(ctx, kind, servers, 5 if ctx.quick else 10))
         except Exception as exc:
             row = {"error": f"{type(exc).__name__}: {exc}"}
         finally:
