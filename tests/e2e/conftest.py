@@ -1,6 +1,7 @@
 """A real server for browser tests: Daphne in a subprocess on a temporary
 SQLite database filled by seed_demo, and Debian's Chromium through Playwright."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -48,16 +49,28 @@ def chromium_path():
     pytest.skip("Debian's chromium is not installed")
 
 
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory):
-    """Base URL of a Daphne serving a freshly seeded demo community."""
-    tmp = tmp_path_factory.mktemp("e2e")
+class LiveServer(str):
+    """The base URL of a running server, with its log file beside it
+    (the console email backend writes emails there: tests read it as an inbox)."""
+
+    log_path: Path
+
+
+@contextlib.contextmanager
+def live_server(tmp: Path, *, seed_demo: bool = True, setup: str | None = None, env_extra: dict | None = None):
+    """Migrate a fresh SQLite file, fill it (seed_demo and/or a `manage.py shell`
+    script), start Daphne on a free port and yield its LiveServer URL."""
     env = server_env(tmp / "db.sqlite3")
+    env.update(env_extra or {})
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    if seed_demo:
+        subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    if setup:
+        subprocess.run([*manage, "shell", "-c", setup], cwd=ROOT, env=env, check=True)
     port = free_port()
-    log = open(tmp / "daphne.log", "w")  # noqa: SIM115 - closed in teardown
+    log_path = tmp / "daphne.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "community.asgi:application"],
         cwd=ROOT,
@@ -65,26 +78,35 @@ def demo_server(tmp_path_factory):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("Daphne did not start: " + (tmp / "daphne.log").read_text()[-2000:])
-        time.sleep(0.2)
-    yield base
-    process.terminate()
+    base = LiveServer(f"http://127.0.0.1:{port}")
+    base.log_path = log_path
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("Daphne did not start: " + log_path.read_text()[-2000:])
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    """A Daphne serving a freshly seeded demo community."""
+    with live_server(tmp_path_factory.mktemp("e2e")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,12 @@ opens the link in Chromium, picks a display name and a password, and lands
 on the home page signed in."""
 
 import re
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ROOT, free_port, screenshot, server_env, sign_in
+from .conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,41 +17,8 @@ INVITEE = "river.new-grad@example.org"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """Daphne on a seeded SQLite file; the console email backend writes the
-    invitation into the log file, which the test reads like an inbox."""
-    tmp = tmp_path_factory.mktemp("invite")
-    env = server_env(tmp / "db.sqlite3")
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "seed_demo"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    port = free_port()
-    log_path = tmp / "daphne.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed in teardown
-    process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "community.asgi:application"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("Daphne did not start: " + log_path.read_text()[-2000:])
-        time.sleep(0.2)
-    yield base, log_path
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+def server(demo_server):
+    return demo_server, demo_server.log_path
 
 
 def invitation_link(log_path, address: str, timeout: float = 10) -> str:
@@ -86,7 +50,7 @@ def test_invited_graduate_signs_up_and_lands_home(server, browser):
 
     link = invitation_link(log_path, INVITEE)
     # SITE_URL in the email is the production address; the path is what matters.
-    path = link[link.index("/invite/"):]
+    path = link[link.index("/invite/") :]
 
     context = browser.new_context(viewport={"width": 375, "height": 800})
     page = context.new_page()

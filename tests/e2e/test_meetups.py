@@ -6,24 +6,17 @@ Screenshots of the meetup pages (desktop and a 375px phone) are written to
 tests/artifacts/ for a human look.
 """
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from .conftest import live_server
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery-7"
 LINK = "https://meet.example.org/tuesday-alumni-7f3k"
 
@@ -38,72 +31,11 @@ for email, name, role in [("morgan@example.org", "Morgan (staff)", "staff"), ("s
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing (required in CI)")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    tmp = Path(tempfile.mkdtemp(prefix="meetups-e2e-"))
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL"}},
-        "DJANGO_SETTINGS_MODULE": "community.settings",
-        "SQLITE_PATH": str(tmp / "db.sqlite3"),
-        "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
-        "REQUIRE_MFA_FOR_STAFF": "0",
-        "DEBUG": "1",
-        "EMAIL_URL": "locmem://",
-    }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, cwd=ROOT, check=True)
-    subprocess.run([*manage, "shell", "-c", SETUP], env=env, cwd=ROOT, check=True)
-    port = _free_port()
-    log = open(tmp / "daphne.log", "wb")  # noqa: SIM115 - closed in teardown
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "community.asgi:application"],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(base + "/crisis/", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("Daphne did not start: " + (tmp / "daphne.log").read_text()[-2000:]) from None
-            time.sleep(0.3)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-    shutil.rmtree(tmp, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
+def server(tmp_path_factory, chromium_path):
+    env = {"EMAIL_URL": "locmem://"}
+    with live_server(tmp_path_factory.mktemp("meetups"), seed_demo=False, setup=SETUP, env_extra=env) as base:
+        yield base
 
 
 def _login(browser, base, email, **context_args):
