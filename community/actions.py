@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from . import permissions
 from .models import AuditLog, Cohort, CrisisResource, FocusArea, Invitation, Notification, User
-from .realtime import broadcast_on_commit, force_disconnect_on_commit, frame_event, notification_group
+from .realtime import (
+    broadcast_on_commit,
+    close_session_sockets,
+    force_disconnect_on_commit,
+    frame_event,
+    notification_group,
+)
 
 
 def actor_label(user: User | None) -> str:
@@ -342,3 +348,46 @@ def delete_focus_area(*, staff: User, area: FocusArea) -> None:
     record_audit(actor=staff, action="focus_area.delete", target=area,
                  details={"slug": area.slug, "members": area.members.count()})
     area.delete()
+
+
+# --- Sessions (allauth usersessions) -------------------------------------------------
+
+
+def _end_user_sessions(sessions) -> int:
+    """End allauth user sessions and, after commit, close their sockets.
+
+    The Django session row goes first, so a socket that reconnects in the
+    gap finds no signed-in user."""
+    keys = []
+    for session in sessions:
+        keys.append(session.session_key)
+        session.end()
+    transaction.on_commit(lambda: [close_session_sockets(key) for key in keys])
+    return len(keys)
+
+
+@transaction.atomic
+def end_member_session(*, member: User, session_id: int, current_session_key: str | None) -> None:
+    """Sign one of the member's other browsers out.
+
+    Raises PermissionDenied for a session that is not the member's (or does
+    not exist: the same answer) and ValidationError for the current one
+    (signing out is for that). Side effect: that session's sockets close."""
+    from allauth.usersessions.models import UserSession
+
+    session = UserSession.objects.filter(user=member, pk=session_id).first()
+    if session is None:
+        raise PermissionDenied
+    if session.session_key == current_session_key:
+        raise ValidationError("That is this browser. Use Sign out instead.")
+    _end_user_sessions([session])
+
+
+@transaction.atomic
+def end_other_sessions(*, member: User, current_session_key: str | None) -> int:
+    """Sign out every browser of the member but this one. Returns how many.
+    Side effect: their sockets close."""
+    from allauth.usersessions.models import UserSession
+
+    others = UserSession.objects.filter(user=member).exclude(session_key=current_session_key or "")
+    return _end_user_sessions(list(others))

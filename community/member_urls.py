@@ -1,11 +1,22 @@
 """Member and staff pages of the members app (profile, directory, staff tools)."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
-from . import staff_views, views
+from . import privacy_views, staff_views, views
 
 urlpatterns = [
     path("profile/", views.profile_edit, name="profile"),
+    path("account/data/", privacy_views.data_page, name="account_data"),
+    path("account/data/download/", privacy_views.data_download, name="account_data_download"),
+    path("account/delete/", privacy_views.delete_page, name="account_delete"),
+    path("account/delete/confirm/", privacy_views.delete_confirm, name="account_delete_confirm"),
+    path("account/sessions/", privacy_views.sessions_page, name="account_sessions"),
+    path("account/sessions/<int:session_id>/end/", privacy_views.session_end, name="account_session_end"),
+    path("account/sessions/end-others/", privacy_views.sessions_end_others, name="account_sessions_end_others"),
+    # allauth's own sessions page ends sessions without closing their
+    # sockets; this route (resolved before allauth's) sends members here.
+    path("accounts/sessions/", RedirectView.as_view(pattern_name="account_sessions"), name="usersessions_redirect"),
     path("members/", views.member_directory, name="member_directory"),
     path("members/<int:member_id>/", views.member_profile, name="member_profile"),
     path("notifications/<int:notification_id>/read/", views.notification_mark_one_read,

@@ -265,6 +265,58 @@ class AuditLogQuerySet(models.QuerySet):
     def delete(self):
         raise TypeError("The audit log is append-only.")
 
+    def pseudonymise_erased_member(self, *, member_id: int, targets: set[tuple[str, str]], names: list[str]) -> int:
+        """The one change the audit log allows, and only for account erasure.
+
+        A member who erases their account keeps the right not to be named,
+        while the log must keep saying what happened, when, and by which
+        (pseudonymous) account. So, for member `member_id`:
+
+        - rows they acted in get actor_label "member#<id>" (no display name);
+        - rows about them — whose (target_type, target_id) is in `targets`:
+          their user row, invitation, mentor profile, mentorships, their
+          mentorship rooms — get every one of `names` (their display name and
+          email addresses) replaced by "member#<id>" in target_label and in
+          the string values of details.
+
+        Nothing else changes and no row is removed. Returns how many rows
+        changed. Call it only from `community.privacy.erase_member`.
+        """
+        import re
+
+        pseudonym = f"member#{member_id}"
+        patterns = [re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)", re.IGNORECASE) for n in names if n]
+
+        def scrub(value):
+            if isinstance(value, str):
+                for pattern in patterns:
+                    value = pattern.sub(pseudonym, value)
+                return value
+            if isinstance(value, list):
+                return [scrub(v) for v in value]
+            if isinstance(value, dict):
+                return {k: scrub(v) for k, v in value.items()}
+            return value
+
+        about = models.Q(pk__in=[])
+        for target_type, target_id in targets:
+            about |= models.Q(target_type=target_type, target_id=target_id)
+        acted = models.Q(actor_id=member_id) | models.Q(actor_label__startswith=f"{pseudonym} (")
+        changed = 0
+        for row in self.filter(acted | about).order_by("pk"):
+            fields = {}
+            if row.actor_id == member_id or row.actor_label.startswith(f"{pseudonym} ("):
+                fields["actor_label"] = pseudonym
+            if (row.target_type, row.target_id) in targets:
+                fields["target_label"] = scrub(row.target_label)[:200]
+                fields["details"] = scrub(row.details)
+            fields = {k: v for k, v in fields.items() if getattr(row, k) != v}
+            if fields:
+                # The plain QuerySet.update: ours refuses, on purpose, everywhere else.
+                models.QuerySet.update(self.model.objects.filter(pk=row.pk), **fields)
+                changed += 1
+        return changed
+
 
 class AuditLog(models.Model):
     """An append-only record of every moderator and staff action."""
