@@ -197,22 +197,21 @@ def machine() -> dict:
 def run_backend(ctx: Ctx, only: list[str], results: dict, sizes: list[int], kinds: list[str]) -> None:
     """The raw websockets server does not depend on the backend: it runs with
     the embedded default only, and the PostgreSQL + Redis ratios use it too.
-    Prototypes run in fan-out, throughput and reconnect, not for idle sockets
-    (--kinds proto:asgi_hub --only fanout,throughput adds them to today's file)."""
+    Prototypes run when named (--kinds proto:asgi_hub --only fanout adds
+    them to today's file)."""
     from bench.scenarios import connections, fanout, pages, reconnect, throughput
 
     prepare(ctx)
     out = results["backends"].setdefault(ctx.backend, {"processes": ctx.procs})
     if ctx.backend != "embedded":
         kinds = [k for k in kinds if k != "raw"]
-    plain_kinds = [k for k in kinds if ":" not in k]
     if "fanout" in only:
         out["fanout"] = fanout.run(ctx, kinds, sizes)
     if "throughput" in only:
         out["throughput"] = throughput.run(ctx, kinds)
     if "connections" in only and ctx.backend == "embedded":
         # Idle sockets on one process: the second backend adds nothing here.
-        out["connections"] = connections.run(ctx, plain_kinds, 2000 if ctx.quick else 5000)
+        out["connections"] = connections.run(ctx, kinds, 2000 if ctx.quick else 5000)
     if "reconnect" in only:
         out["reconnect"] = reconnect.run(ctx, kinds)
     if "pages" in only:
