@@ -1,0 +1,243 @@
+"""The role × action matrix, declared as data and checked over HTTP and the
+room socket.
+
+Roles: anonymous, alumnus (Alice: spring cohort, in the spring cohort room,
+mentee of Bob), outsider (fall cohort, in no room), muted (muted in the
+spring cohort room), banned (banned from it), moderator (site moderator),
+staff. Every id in a path belongs to the spring cohort, Alice or Bob.
+
+Outcomes: `ok` — the permission gate let the request through (a page, a
+redirect after the action, or a form error); `login` — sent to sign in;
+`no` — 403/404/405, nothing shown, nothing done. Each request runs in a
+savepoint that is rolled back, so one row never changes the next.
+"""
+
+import json
+import uuid
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from tests.groups.conftest import open_socket
+from tests.security.doors import fill, refused
+from tests.security.routes import http_routes
+
+ROLES = ("anonymous", "alumnus", "outsider", "muted", "banned", "moderator", "staff")
+
+# action, method: outcome per role in the order of ROLES.
+# fmt: off
+HTTP_MATRIX = [
+    ("home",                          "GET",  "ok    ok  ok  ok  ok  ok  ok"),
+    ("crisis",                        "GET",  "ok    ok  ok  ok  ok  ok  ok"),
+    ("healthz",                       "GET",  "ok    ok  ok  ok  ok  ok  ok"),
+    ("invitation_accept",             "GET",  "ok    ok  ok  ok  ok  ok  ok"),
+    ("notifications",                 "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("notifications_mark_read",       "POST", "login ok  ok  ok  ok  ok  ok"),
+    ("notification_mark_one_read",    "POST", "login ok  no  no  no  no  no"),  # Alice's own
+    ("profile",                       "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("member_directory",              "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("member_profile",                "GET",  "login no  no  no  no  ok  ok"),  # Bob is not listed
+    ("staff_home",                    "GET",  "login no  no  no  no  ok  ok"),
+    ("staff_invitations",             "GET",  "login no  no  no  no  no  ok"),
+    ("staff_invitation_create",       "POST", "login no  no  no  no  no  ok"),
+    ("staff_invitation_csv",          "POST", "login no  no  no  no  no  ok"),
+    ("staff_invitation_csv_confirm",  "POST", "login no  no  no  no  no  ok"),
+    ("staff_invitation_resend",       "POST", "login no  no  no  no  no  ok"),
+    ("staff_invitation_revoke",       "POST", "login no  no  no  no  no  ok"),
+    ("staff_members",                 "GET",  "login no  no  no  no  no  ok"),
+    ("staff_member",                  "GET",  "login no  no  no  no  no  ok"),
+    ("staff_member_role",             "POST", "login no  no  no  no  no  ok"),
+    ("staff_member_cohort",           "POST", "login no  no  no  no  no  ok"),
+    ("staff_cohorts",                 "GET",  "login no  no  no  no  no  ok"),
+    ("staff_cohort_edit",             "GET",  "login no  no  no  no  no  ok"),
+    ("staff_focus_areas",             "GET",  "login no  no  no  no  no  ok"),
+    ("staff_focus_area_rename",       "POST", "login no  no  no  no  no  ok"),
+    ("staff_focus_area_delete",       "POST", "login no  no  no  no  no  ok"),
+    ("staff_audit_log",               "GET",  "login no  no  no  no  no  ok"),
+    ("staff_crisis_resources",        "GET",  "login no  no  no  no  no  ok"),
+    ("groups:directory",              "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("groups:create",                 "GET",  "login no  no  no  no  ok  ok"),
+    ("groups:search",                 "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("groups:block",                  "POST", "login ok  ok  ok  ok  ok  ok"),
+    ("groups:room",                   "GET",  "login ok  no  ok  no  ok  ok"),
+    ("groups:join",                   "POST", "login ok  no  ok  no  ok  ok"),  # members: already in
+    ("groups:leave",                  "POST", "login ok  no  ok  no  no  ok"),
+    ("groups:accept_guidelines",      "POST", "login ok  no  ok  no  no  ok"),
+    ("groups:add_member",             "POST", "login no  no  no  no  no  no"),  # private rooms only
+    ("moderation:queue",              "GET",  "login no  no  no  no  ok  ok"),
+    ("moderation:report_action",      "POST", "login no  no  no  no  ok  ok"),
+    ("moderation:held_action",        "POST", "login no  no  no  no  ok  ok"),
+    ("moderation:crisis",             "GET",  "login no  no  no  no  ok  ok"),
+    ("moderation:crisis_action",      "POST", "login no  no  no  no  ok  ok"),
+    ("moderation:duty",               "POST", "login no  no  no  no  ok  ok"),
+    ("moderation:member",             "GET",  "login no  no  no  no  ok  ok"),
+    ("moderation:sanction",           "POST", "login no  no  no  no  ok  ok"),
+    ("moderation:lift",               "POST", "login no  no  no  no  ok  ok"),
+    ("moderation:room",               "GET",  "login no  no  no  no  ok  ok"),
+    ("moderation:pin",                "POST", "login no  no  no  no  ok  ok"),
+    ("moderation:room_moderators",    "POST", "login no  no  no  no  no  ok"),
+    ("moderation:words",              "GET",  "login no  no  no  no  no  ok"),
+    ("moderation:word_remove",        "POST", "login no  no  no  no  no  ok"),
+    ("events:agenda",                 "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("events:month_current",          "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("events:month",                  "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("events:mine",                   "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("events:create",                 "GET",  "login no  no  no  no  no  ok"),
+    ("events:policy",                 "GET",  "login no  no  no  no  no  ok"),
+    ("events:feed_settings",          "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("events:feed_regenerate",        "POST", "login ok  ok  ok  ok  ok  ok"),
+    ("events:feed",                   "GET",  "ok    ok  ok  ok  ok  ok  ok"),  # Alice's secret token
+    ("events:edit",                   "GET",  "login no  no  no  no  no  ok"),
+    ("events:cancel",                 "POST", "login no  no  no  no  no  ok"),
+    ("events:occurrence",             "GET",  "login ok  no  ok  ok  ok  ok"),  # spring cohort meetup
+    ("events:rsvp",                   "POST", "login ok  no  ok  ok  ok  ok"),
+    ("events:ics",                    "GET",  "login ok  no  ok  ok  ok  ok"),
+    ("events:occurrence_cancel",      "POST", "login no  no  no  no  no  ok"),
+    ("events:occurrence_move",        "GET",  "login no  no  no  no  no  ok"),
+    ("events:attendees",              "GET",  "login no  no  no  no  no  ok"),
+    ("events:attendees_csv",          "GET",  "login no  no  no  no  no  ok"),
+    ("mentorship:index",              "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("mentorship:apply",              "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("mentorship:pause",              "POST", "login ok  ok  ok  ok  ok  ok"),
+    ("mentorship:resume",             "POST", "login ok  ok  ok  ok  ok  ok"),
+    ("mentorship:request",            "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("mentorship:withdraw",           "POST", "login ok  no  ok  no  no  no"),  # own open request
+    ("mentorship:choose",             "POST", "login ok  no  ok  no  no  no"),
+    ("mentorship:detail",             "GET",  "login ok  no  no  no  no  ok"),  # Bob mentors Alice
+    ("mentorship:accept",             "POST", "login ok  no  no  no  no  no"),
+    ("mentorship:decline",            "POST", "login ok  no  no  no  no  no"),
+    ("mentorship:cancel",             "POST", "login ok  no  no  no  no  no"),
+    ("mentorship:end",                "POST", "login ok  no  no  no  no  no"),
+    ("mentorship:staff",              "GET",  "login no  no  no  no  no  ok"),
+    ("mentorship:decide",             "POST", "login no  no  no  no  no  ok"),
+    ("mentorship:retire",             "POST", "login no  no  no  no  no  ok"),
+    ("mentorship:settings",           "POST", "login no  no  no  no  no  ok"),
+    ("mentorship:match",              "POST", "login no  no  no  no  no  ok"),
+    ("mentorship:draft",              "POST", "login no  no  no  no  no  ok"),
+    ("mentorship:publish",            "POST", "login no  no  no  no  no  ok"),
+]
+
+# Room socket on the spring cohort room: `refused` at the handshake, `ok`
+# (no error frame), or the error code. Frames point at Bob's message; the
+# delete comes last because it removes it.
+SOCKET_MATRIX = [
+    ("connect",           "refused ok        refused ok        refused ok        ok"),
+    ("message.send",      "-       ok        -       muted     -       ok        ok"),
+    ("message.edit",      "-       forbidden -       forbidden -       forbidden forbidden"),
+    ("reaction.toggle",   "-       ok        -       ok        -       ok        ok"),
+    ("read",              "-       ok        -       ok        -       ok        ok"),
+    ("history",           "-       ok        -       ok        -       ok        ok"),
+    ("typing",            "-       ok        -       ok        -       ok        ok"),
+    ("ping",              "-       ok        -       ok        -       ok        ok"),
+    ("message.report",    "-       ok        -       ok        -       ok        ok"),
+    ("moderator.request", "-       ok        -       ok        -       ok        ok"),
+    ("message.delete",    "-       forbidden -       forbidden -       ok        ok"),
+]
+# fmt: on
+
+# Routes outside this matrix: the admin (staff only, tested by the URL
+# walk) and allauth's own account pages (each member's own account).
+OUTSIDE_MATRIX = ("admin", "account_", "mfa_", "usersessions_")
+
+
+def _expected(table):
+    return {name: dict(zip(ROLES, cells.split(), strict=True)) for name, *_, cells in table}
+
+
+@pytest.fixture
+def matrix_world(world):
+    """The world with the muted member muted in, and the banned member
+    banned from, the spring cohort room."""
+    from django.utils import timezone
+
+    from groups import actions
+    from groups.models import Membership
+
+    Membership.objects.filter(room=world.cohort_room, user=world.muted).update(
+        muted_until=timezone.now() + timezone.timedelta(days=1)
+    )
+    actions.add_member_to_room(room=world.cohort_room, member=world.banned)
+    Membership.objects.filter(room=world.cohort_room, user=world.banned).update(banned_permanently=True)
+    return world
+
+
+def test_matrix_covers_every_view():
+    routes = {r.name for r in http_routes() if not r.name.startswith(OUTSIDE_MATRIX)}
+    assert routes == {name for name, _, _ in HTTP_MATRIX}
+
+
+def _http_outcome(response) -> str:
+    if response.status_code >= 500:
+        return "500"
+    if response.status_code in (301, 302) and response["Location"].startswith("/accounts/login/"):
+        return "login"
+    return "no" if refused(response) else "ok"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_http_matrix(role, matrix_world):
+    routes = {r.name: r for r in http_routes()}
+    user = None if role == "anonymous" else getattr(matrix_world, role)
+    expected, actual = {}, {}
+    for name, method, cells in HTTP_MATRIX:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        with transaction.atomic():
+            response = getattr(client, method.lower())(fill(routes[name], matrix_world))
+            transaction.set_rollback(True)
+        expected[name] = dict(zip(ROLES, cells.split(), strict=True))[role]
+        actual[name] = _http_outcome(response)
+    assert actual == expected
+
+
+def _frame(kind, world):
+    message_id = world.message.pk
+    return {
+        "message.send": {"client_id": str(uuid.uuid4()), "body": "Hello from the matrix"},
+        "message.edit": {"id": message_id, "body": "changed"},
+        "message.delete": {"id": message_id, "reason": "matrix"},
+        "reaction.toggle": {"id": message_id, "emoji": "heart"},
+        "read": {"id": message_id},
+        "history": {"limit": 10},
+        "typing": {},
+        "ping": {},
+        "message.report": {"id": message_id, "reason": "spam"},
+        "moderator.request": {},
+    }[kind] | {"type": kind}
+
+
+async def _reply(socket) -> str:
+    """`ok` unless an error frame comes back within a moment."""
+    while True:
+        if await socket.c.receive_nothing(timeout=0.3):
+            return "ok"
+        frame = json.loads(await socket.c.receive_from())
+        if frame["type"] == "error":
+            return frame["code"]
+        if frame["type"] not in ("presence", "typing"):
+            # The direct answer (pong, history, report.received, the echo...).
+            await socket.c.receive_nothing(timeout=0.05)
+            return "ok"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("role", ROLES)
+async def test_socket_matrix(role, matrix_world):
+    world = matrix_world
+    user = None if role == "anonymous" else getattr(world, role)
+    table = _expected(SOCKET_MATRIX)
+    expected = {action: cells[role] for action, cells in table.items() if cells[role] != "-"}
+    actual = {}
+    connected, code, communicator = await open_socket(user, world.cohort_room.slug, expect_ok=False)
+    actual["connect"] = "ok" if connected else "refused"
+    if connected:
+        from tests.groups.conftest import Socket
+
+        socket = Socket(communicator)
+        for action, _ in SOCKET_MATRIX[1:]:
+            await socket.send(_frame(action, world))
+            actual[action] = await _reply(socket)
+        await socket.close()
+    assert actual == expected
