@@ -41,14 +41,21 @@ async def measure(ctx, kind: str, servers: H.Servers) -> dict:
         for i in range(L.THROUGHPUT_ROOMS)
     ]
     t0 = time.monotonic()
-    senders, e1 = await H.connect_many(sender_specs, concurrency=50, deadline=t0 + 60)
-    members, e2 = await H.connect_many(member_specs, concurrency=100, deadline=t0 + 120)
+    senders, e1 = await H.connect_many(sender_specs, concurrency=25, deadline=t0 + 60)
+    # Gently: the storm is what is measured, not this first join.
+    members, e2 = await H.connect_many(member_specs, concurrency=25, deadline=t0 + 120)
     await H.wait_quiet([*senders, *members], limit=60)
     result = {"members": len(member_specs), "first_connect_s": time.monotonic() - t0}
-    if len(members) < len(member_specs) or len(senders) < len(sender_specs):
+    if len(senders) < len(sender_specs) or not members:
         H.close_all([*senders, *members])
         result["error"] = f"initial connect incomplete: {(e1 + e2)[:2]}"
         return result
+    if len(members) < len(member_specs):
+        # Storm with those that got in; the table says how many.
+        result["members"] = len(members)
+        result["first_connect_note"] = f"only {len(members)} of {len(member_specs)} joined within 120 s"
+        joined = {ws.tag for ws in members}
+        member_specs = [spec for spec in member_specs if spec[4] in joined]
 
     last_id = {}
     if app:
