@@ -322,7 +322,7 @@ def _reconnect(rows) -> list[str]:
             _f(r.get("p50_s"), 2),
             _f(r.get("p99_s"), 2),
             _f(r.get("server_cpu_s"), 1),
-            r.get("error", "") or ("; ".join(r.get("errors") or [])),
+            r.get("error", "") or r.get("first_connect_note", "") or ("; ".join(r.get("errors") or [])),
         ]
         for r in rows
     ]
