@@ -285,7 +285,9 @@ class AuditLogQuerySet(models.QuerySet):
         import re
 
         pseudonym = f"member#{member_id}"
-        patterns = [re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)", re.IGNORECASE) for n in names if n]
+        # Longest first: an email address contains the display name's letters.
+        ordered = sorted((n for n in names if n), key=len, reverse=True)
+        patterns = [re.compile(r"(?<!\w)" + re.escape(n) + r"(?!\w)", re.IGNORECASE) for n in ordered]
 
         def scrub(value):
             if isinstance(value, str):

@@ -356,6 +356,18 @@ def _word(text: str) -> re.Pattern:
     return re.compile(r"(?<!\w)" + re.escape(text) + r"(?!\w)", re.IGNORECASE)
 
 
+def _unname(text: str, patterns: list[re.Pattern]) -> str:
+    """Replace the member's name and addresses (patterns, longest first) by
+    "a former member", capitalised where it starts the text or a sentence."""
+    for pattern in patterns:
+        text = pattern.sub("a former member", text)
+    return re.sub(r"(^|[.!?]\s+)a former member", lambda m: m.group(1) + FORMER_MEMBER_TEXT, text)
+
+
+def _patterns(member: User, emails: list[str]) -> list[re.Pattern]:
+    return [_word(v) for v in sorted([member.display_name, *emails], key=len, reverse=True) if v]
+
+
 def erase_member(*, member: User, password_confirmed: bool, keep_messages: bool) -> str:
     """Erase a member's account, at their own request, in one transaction.
 
@@ -416,13 +428,13 @@ def erase_member(*, member: User, password_confirmed: bool, keep_messages: bool)
                 *(e.lower() for e in EmailAddress.objects.filter(user=member).values_list("email", flat=True)),
             }
         )
-        names = [member.display_name, *emails]
+        names = [*emails, member.display_name]
         targets: set[tuple[str, str]] = {("user", str(member_id))}
         room_ids = list(member.memberships.values_list("room_id", flat=True))
 
         targets |= _erase_mentorship(member)
         _erase_events(member)
-        targets |= _erase_groups(member, keep_messages=keep_messages)
+        targets |= _erase_groups(member, keep_messages=keep_messages, emails=emails)
         targets |= _erase_community(member, emails=emails)
         session_keys = _erase_account(member)
         _scrub_admin_log(member_id, names)
@@ -505,7 +517,7 @@ def _erase_events(member: User) -> None:
     CalendarFeed.objects.filter(member=member).delete()
 
 
-def _erase_groups(member: User, *, keep_messages: bool) -> set[tuple[str, str]]:
+def _erase_groups(member: User, *, keep_messages: bool, emails: list[str]) -> set[tuple[str, str]]:
     from groups.models import (
         Block,
         CrisisAlert,
@@ -520,7 +532,7 @@ def _erase_groups(member: User, *, keep_messages: bool) -> set[tuple[str, str]]:
     )
 
     now = timezone.now()
-    name = _word(member.display_name)
+    patterns = _patterns(member, emails)
     alias = pseudonym(member.pk)
     # Other members' messages that @mention the member: the mention is a
     # reference to them, so it goes; the rest of the text is the writer's.
@@ -538,8 +550,7 @@ def _erase_groups(member: User, *, keep_messages: bool) -> set[tuple[str, str]]:
     # Reports about the member's messages stay for moderator history; names
     # of the member in their notes go.
     for report in Report.objects.filter(message__in=own).exclude(reporter=member):
-        note = name.sub(FORMER_MEMBER_TEXT, report.note)
-        resolution = name.sub(FORMER_MEMBER_TEXT, report.resolution_note)
+        note, resolution = _unname(report.note, patterns), _unname(report.resolution_note, patterns)
         if (note, resolution) != (report.note, report.resolution_note):
             Report.objects.filter(pk=report.pk).update(note=note, resolution_note=resolution)
     if keep_messages:
@@ -555,7 +566,10 @@ def _erase_groups(member: User, *, keep_messages: bool) -> set[tuple[str, str]]:
     # answered), not the notes about the member's health.
     CrisisAlert.objects.filter(member=member).update(member=None, follow_up="")
     for alert in CrisisAlert.objects.filter(follow_up__icontains=member.display_name).only("pk", "follow_up"):
-        CrisisAlert.objects.filter(pk=alert.pk).update(follow_up=name.sub(alias, alert.follow_up))
+        follow_up = alert.follow_up
+        for pattern in patterns:
+            follow_up = pattern.sub(alias, follow_up)
+        CrisisAlert.objects.filter(pk=alert.pk).update(follow_up=follow_up)
 
     Sanction.objects.filter(member=member).delete()
     ModeratorDuty.objects.filter(moderator=member).delete()
@@ -578,18 +592,12 @@ def _erase_community(member: User, *, emails: list[str]) -> set[tuple[str, str]]
     Notification.objects.filter(recipient=member).delete()
     # Other members' notifications that named the member ("Alice mentioned
     # you", "Alice may be in crisis") now name nobody.
-    name = _word(member.display_name)
-    secrets = [name, *(_word(e) for e in emails)]
+    patterns = _patterns(member, emails)
     candidates = Q(text__icontains=member.display_name)
     for email in emails:
         candidates |= Q(text__icontains=email)
     for notification in Notification.objects.filter(candidates).only("pk", "text"):
-        text = notification.text
-        for pattern in secrets:
-            text = pattern.sub(FORMER_MEMBER_TEXT.lower(), text)
-        if text.startswith(FORMER_MEMBER_TEXT.lower()):
-            text = FORMER_MEMBER_TEXT + text[len(FORMER_MEMBER_TEXT) :]
-        Notification.objects.filter(pk=notification.pk).update(text=text)
+        Notification.objects.filter(pk=notification.pk).update(text=_unname(notification.text, patterns))
     return targets
 
 
