@@ -340,25 +340,35 @@ async def ws_connect(port: int, path: str, *, cookie: str | None = None, on_text
     return ws
 
 
-async def connect_many(specs, *, concurrency: int = 50, deadline: float) -> tuple[list[WS], list[str]]:
+async def connect_many(specs, *, concurrency: int = 50, deadline: float, attempts: int = 3):
     """specs: (port, path, cookie, on_text, tag) tuples. Connects them with at
-    most `concurrency` handshakes in flight, until `deadline` (monotonic)."""
+    most `concurrency` handshakes in flight, until `deadline` (monotonic). A
+    refused or reset handshake is retried, like a browser would, up to
+    `attempts` times in all. Returns (sockets, errors, retries)."""
     sockets: list[WS | None] = [None] * len(specs)
     errors: list[str] = []
-    queue = list(enumerate(specs))
+    queue = [(i, spec, 1) for i, spec in enumerate(specs)]
     queue.reverse()
+    retried = 0
 
     async def worker():
+        nonlocal retried
         while queue and time.monotonic() < deadline:
-            i, (port, path, cookie, on_text, tag) = queue.pop()
+            i, (port, path, cookie, on_text, tag), attempt = queue.pop()
             try:
                 sockets[i] = await ws_connect(
                     port, path, cookie=cookie, on_text=on_text, tag=tag, timeout=max(1.0, deadline - time.monotonic())
                 )
             except (TimeoutError, OSError, ConnectionError) as exc:
-                errors.append(f"{type(exc).__name__}: {exc}")
+                if attempt < attempts and time.monotonic() < deadline:
+                    retried += 1
+                    queue.insert(0, (i, specs[i], attempt + 1))
+                else:
+                    errors.append(f"{type(exc).__name__}: {exc}")
 
     await asyncio.gather(*(worker() for _ in range(min(concurrency, len(specs)))))
+    if retried:
+        errors.append(f"({retried} handshakes retried)")
     return [s for s in sockets if s is not None], errors
 
 
