@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import AuditLog, Cohort, CrisisResource, FocusArea, Invitation, User
+from .throttle import admin_login_limit
 
 
 @admin.register(User)
@@ -28,3 +29,7 @@ class AuditLogAdmin(admin.ModelAdmin):
 
 
 admin.site.register([Cohort, FocusArea, CrisisResource, Invitation])
+
+# The admin's own sign-in has no attempt limit; allauth's limits cover only
+# the member sign-in. Wrapped here so the route keeps its name (admin:login).
+admin.site.login = admin_login_limit(admin.site.login)

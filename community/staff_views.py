@@ -36,6 +36,7 @@ from .forms import (
 )
 from .models import AuditLog, Cohort, CrisisResource, FocusArea, Invitation, User
 from .queries import crisis_resources
+from .throttle import invitation_limit
 
 CSV_SALT = "community.invitations.csv"
 CSV_MAX_AGE = 60 * 60  # a preview is good for an hour
@@ -143,6 +144,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
 
 @staff_only(permissions.can_invite)
 @require_POST
+@invitation_limit
 def invitation_create(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
@@ -184,6 +186,7 @@ def _render_preview(request, preview, *, status=200, stale=False):
 
 @staff_only(permissions.can_invite)
 @require_POST
+@invitation_limit
 def invitation_csv_confirm(request: HttpRequest) -> HttpResponse:
     try:
         data = signing.loads(request.POST.get("payload", ""), salt=CSV_SALT, max_age=CSV_MAX_AGE)
@@ -215,6 +218,7 @@ def invitation_csv_confirm(request: HttpRequest) -> HttpResponse:
 
 @staff_only(permissions.can_invite)
 @require_POST
+@invitation_limit
 def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = _object_or_404(Invitation, invitation_id)
     try:
