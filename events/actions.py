@@ -382,7 +382,7 @@ def _lock(occurrence: Occurrence) -> Occurrence:
     # Every RSVP change and every change of the occurrence takes this row lock
     # first, so capacity checks and counters never race (SQLite's IMMEDIATE
     # transactions serialise writers the same way).
-    return Occurrence.objects.select_for_update().select_related("event").get(pk=occurrence.pk)
+    return Occurrence.objects.select_for_update(of=("self",)).select_related("event").get(pk=occurrence.pk)
 
 
 def _notify_people_in(occ: Occurrence, text_for) -> None:

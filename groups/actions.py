@@ -600,7 +600,7 @@ def report_message(*, reporter: User, room: Room, message_id, reason: str, note:
 def _get_report_for_moderator(moderator: User, report: Report) -> Report:
     if not permissions.reports_visible_to(moderator).filter(pk=report.pk).exists():
         raise PermissionDenied
-    return Report.objects.select_for_update().select_related("message__room").get(pk=report.pk)
+    return Report.objects.select_for_update(of=("self",)).select_related("message__room").get(pk=report.pk)
 
 
 @transaction.atomic
@@ -649,7 +649,7 @@ def approve_held_message(*, moderator: User, message: Message) -> Message:
     The released message gets a new id at the end of the room (same
     client_id, same text): its old id is lower than what reconnecting clients
     have already seen, and `?after=` would never deliver it."""
-    held = Message.objects.select_for_update().select_related("room", "author").get(pk=message.pk)
+    held = Message.objects.select_for_update(of=("self",)).select_related("room", "author").get(pk=message.pk)
     room = held.room
     if not permissions.can_moderate_room(moderator, room, permissions.get_membership(moderator, room)):
         raise PermissionDenied
@@ -681,7 +681,7 @@ def approve_held_message(*, moderator: User, message: Message) -> Message:
 @transaction.atomic
 def reject_held_message(*, moderator: User, message: Message, note: str = "") -> Message:
     """Keep a held message out of the room. Side effect: its author is told, with the note."""
-    message = Message.objects.select_for_update().select_related("room", "author").get(pk=message.pk)
+    message = Message.objects.select_for_update(of=("self",)).select_related("room", "author").get(pk=message.pk)
     if not permissions.can_moderate_room(moderator, message.room, permissions.get_membership(moderator, message.room)):
         raise PermissionDenied
     if message.status != Message.Status.HELD:
@@ -831,7 +831,7 @@ def _end_sessions(member: User) -> None:
 @transaction.atomic
 def lift_sanction(*, moderator: User, sanction: Sanction, reason: str) -> Sanction:
     """Lift a mute, ban or suspension early; recorded like the sanction itself."""
-    sanction = Sanction.objects.select_for_update().select_related("member", "room").get(pk=sanction.pk)
+    sanction = Sanction.objects.select_for_update(of=("self",)).select_related("member", "room").get(pk=sanction.pk)
     if sanction.kind == Sanction.Kind.SUSPENSION:
         if not permissions.is_staff(moderator):
             raise PermissionDenied
@@ -1068,7 +1068,7 @@ def escalate_if_unacknowledged(*, alert_id: int, now=None) -> bool:
     """Escalate an alert nobody acknowledged in time to every moderator and staff."""
     now = now or timezone.now()
     minutes = getattr(settings, "CRISIS_ESCALATE_MINUTES", 10)
-    alert = CrisisAlert.objects.select_for_update().select_related("member", "room").filter(pk=alert_id).first()
+    alert = CrisisAlert.objects.select_for_update(of=("self",)).select_related("member", "room").filter(pk=alert_id).first()
     if alert is None or alert.status != CrisisAlert.Status.OPEN or alert.escalated_at is not None:
         return False
     if alert.created_at > now - timedelta(minutes=minutes):

@@ -116,7 +116,7 @@ def apply_as_mentor(*, member: User, focus_areas, languages, availability, time_
 
 
 def _decide(staff: User, profile: MentorProfile, status: str, note: str, action: str) -> MentorProfile:
-    profile = MentorProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
+    profile = MentorProfile.objects.select_for_update(of=("self",)).select_related("user").get(pk=profile.pk)
     if not permissions.can_decide_application(staff, profile):
         if not permissions.can_manage_mentoring(staff):
             raise PermissionDenied
@@ -180,7 +180,7 @@ def retire_mentor(*, staff: User, profile: MentorProfile, note: str = "") -> Men
     drafts are withdrawn (each mentee is told and keeps their open request);
     active mentorships carry on until either side ends them.
     Side effects: audit row; notifications to the mentor and affected mentees."""
-    profile = MentorProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
+    profile = MentorProfile.objects.select_for_update(of=("self",)).select_related("user").get(pk=profile.pk)
     if not permissions.can_retire(staff, profile):
         if not permissions.can_manage_mentoring(staff):
             raise PermissionDenied
@@ -318,7 +318,7 @@ def choose_mentor(*, mentee: User, request: MentorRequest, mentor: User) -> Ment
     the mentor is notified; a staff draft for this request, if any, is
     dropped (the mentee's own choice wins).
     """
-    request = MentorRequest.objects.select_for_update().select_related("mentee__cohort").get(pk=request.pk)
+    request = MentorRequest.objects.select_for_update(of=("self",)).select_related("mentee__cohort").get(pk=request.pk)
     if not permissions.can_withdraw_request(mentee, request):
         raise ValidationError("This request is not open.")
     if not permissions.can_choose_mentor(mentee, request):
@@ -348,7 +348,7 @@ def choose_mentor(*, mentee: User, request: MentorRequest, mentor: User) -> Ment
 
 
 def _lock_mentorship(mentorship: Mentorship) -> Mentorship:
-    return Mentorship.objects.select_for_update().select_related("mentor", "mentee", "request").get(
+    return Mentorship.objects.select_for_update(of=("self",)).select_related("mentor", "mentee", "request").get(
         pk=mentorship.pk)
 
 
