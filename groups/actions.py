@@ -1068,7 +1068,9 @@ def escalate_if_unacknowledged(*, alert_id: int, now=None) -> bool:
     """Escalate an alert nobody acknowledged in time to every moderator and staff."""
     now = now or timezone.now()
     minutes = getattr(settings, "CRISIS_ESCALATE_MINUTES", 10)
-    alert = CrisisAlert.objects.select_for_update(of=("self",)).select_related("member", "room").filter(pk=alert_id).first()
+    alert = (
+        CrisisAlert.objects.select_for_update(of=("self",)).select_related("member", "room").filter(pk=alert_id).first()
+    )
     if alert is None or alert.status != CrisisAlert.Status.OPEN or alert.escalated_at is not None:
         return False
     if alert.created_at > now - timedelta(minutes=minutes):
