@@ -19,3 +19,7 @@ _sync = os.environ.get("BENCH_SQLITE_SYNCHRONOUS")
 if _sync and DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     _options = DATABASES["default"]["OPTIONS"]  # noqa: F405
     _options["init_command"] = _options["init_command"].replace("synchronous=NORMAL", f"synchronous={_sync}")
+
+# A lever to measure: the in-memory layer's expiry sweep on every receive.
+if os.environ.get("BENCH_INMEMORY_LAYER") == "throttled" and CHANNEL_LAYER == "memory":  # noqa: F405
+    CHANNEL_LAYERS["default"]["BACKEND"] = "bench.prototypes.layer.ThrottledSweepInMemoryChannelLayer"  # noqa: F405
