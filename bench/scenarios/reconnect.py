@@ -43,7 +43,7 @@ async def measure(ctx, kind: str, servers: H.Servers) -> dict:
     t0 = time.monotonic()
     senders, e1 = await H.connect_many(sender_specs, concurrency=25, deadline=t0 + 60)
     # Gently: the storm is what is measured, not this first join.
-    members, e2 = await H.connect_many(member_specs, concurrency=25, deadline=t0 + 90)
+    members, e2 = await H.connect_many(member_specs, concurrency=25, deadline=t0 + 60)
     await H.wait_quiet([*senders, *members], limit=60)
     result = {"members": len(member_specs), "first_connect_s": time.monotonic() - t0}
     if len(senders) < len(sender_specs) or not members:
@@ -53,7 +53,7 @@ async def measure(ctx, kind: str, servers: H.Servers) -> dict:
     if len(members) < len(member_specs):
         # Storm with those that got in; the table says how many.
         result["members"] = len(members)
-        result["first_connect_note"] = f"only {len(members)} of {len(member_specs)} joined within 90 s"
+        result["first_connect_note"] = f"only {len(members)} of {len(member_specs)} joined within 60 s"
         joined = {ws.tag for ws in members}
         member_specs = [spec for spec in member_specs if spec[4] in joined]
 
@@ -103,12 +103,12 @@ async def measure(ctx, kind: str, servers: H.Servers) -> dict:
         specs.append((port, path + suffix, ck, on_member, (i, u)))
     start = time.monotonic()
     cpu0 = servers.cpu()
-    members, errors = await H.connect_many(specs, concurrency=200, deadline=start + 90)
+    members, errors = await H.connect_many(specs, concurrency=200, deadline=start + 60)
     connected_at = time.monotonic()
     if not app:
         for ws in members:
             caught_up[ws.tag[1]] = connected_at
-    deadline = start + 90
+    deadline = start + 60
     while len(caught_up) < len(members) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     end = max(caught_up.values(), default=time.monotonic())
@@ -151,6 +151,6 @@ def summary(row: dict) -> str:
     total = row["all_caught_up_s"]
     return (
         f"{row['reconnected']}/{row['members']} back in {row['reconnect_s']:.2f}s, all caught up in "
-        f"{f'{total:.2f}s' if total is not None else 'NOT within 90 s'} ({row['missed_per_member']} missed each), "
+        f"{f'{total:.2f}s' if total is not None else 'NOT within 60 s'} ({row['missed_per_member']} missed each), "
         f"p99 {row['p99_s'] or 0:.2f}s, server cpu {row['server_cpu_s']:.1f}s"
     )
