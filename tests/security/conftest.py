@@ -49,6 +49,7 @@ class World:
     mentor_profile: object
     mentorship: object
     draft: object
+    session: object
 
 
 @pytest.fixture
@@ -146,6 +147,9 @@ def world(db, alumnus, alumnus2, moderator, staff, outsider, banned, muted, room
         status=Mentorship.Status.DRAFT,
         source=Mentorship.Source.STAFF,
     )
+    from allauth.usersessions.models import UserSession
+
+    session = UserSession.objects.create(user=alumnus, ip="192.0.2.1", session_key="a" * 32, user_agent="Firefox")
     return World(
         alumnus=alumnus,
         alumnus2=alumnus2,
@@ -172,5 +176,6 @@ def world(db, alumnus, alumnus2, moderator, staff, outsider, banned, muted, room
         feed=feed,
         mentor_profile=profile,
         mentorship=mentorship,
+        session=session,
         draft=draft,
     )

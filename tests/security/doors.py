@@ -25,6 +25,7 @@ def path_values(world):
         table = {
             "member_id": world.alumnus2.pk,
             "notification_id": world.notification.pk,
+            "session_id": world.session.pk,
             "invitation_id": world.invitation.pk,
             "cohort_id": world.cohort.pk,
             "area_id": world.area.pk,

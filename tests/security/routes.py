@@ -13,6 +13,7 @@ class Route:
     name: str  # "namespace:name", or the pattern text for unnamed ones
     pattern: str  # the joined pattern, for messages
     parts: tuple  # (pattern object, ...) from the root to the view
+    module: str = ""  # where the view lives: ours, allauth's or the admin's
 
     def __str__(self):
         return self.name
@@ -27,7 +28,9 @@ def _walk(patterns, prefix=(), namespace=()):
             parts = (*prefix, entry.pattern)
             text = "".join(str(p) for p in parts)
             name = ":".join((*namespace, entry.name)) if entry.name else text
-            yield Route(name=name, pattern=text, parts=parts)
+            callback = getattr(entry.callback, "view_class", entry.callback)
+            module = getattr(callback, "__module__", "") or ""
+            yield Route(name=name, pattern=text, parts=parts, module=module)
 
 
 def http_routes() -> list[Route]:

@@ -34,6 +34,8 @@ PUBLIC = {
     "account_reset_password_done": "static 'check your e-mail' text",
     "account_reset_password_from_key": "the reset link; a bad key shows an error",
     "account_reset_password_from_key_done": "static 'password changed' text",
+    "usersessions_redirect": "sends /accounts/sessions/ on to /account/sessions/, which requires sign-in",
+    "usersessions_list": "allauth's sessions page, shadowed by usersessions_redirect on the same path",
 }
 
 # Reviewed: any active member may open these, the outsider included; none
@@ -67,7 +69,12 @@ MEMBER_WIDE = {
     "mfa_reauthenticate": "your own two-factor check",
     "mfa_activate_totp": "your own authenticator app",
     "mfa_generate_recovery_codes": "your own recovery codes",
-    "usersessions_list": "your own sessions",
+    "account_data": "your own data, explained",
+    "account_data_download": "your own data export",
+    "account_delete": "deleting your own account (explained)",
+    "account_delete_confirm": "deleting your own account (needs your password)",
+    "account_sessions": "your own signed-in browsers",
+    "account_sessions_end_others": "signs out your own other browsers",
 }
 
 PUBLIC_SOCKETS: set[str] = set()
@@ -106,11 +113,13 @@ def _walk(world, user, allowed):
 
 
 def test_every_url_refuses_anonymous_visitors_unless_public(world):
-    assert _walk(world, None, PUBLIC) == []
+    failures = _walk(world, None, PUBLIC)
+    assert failures == [], "\n".join(failures)
 
 
 def test_every_url_refuses_the_outsider_unless_member_wide(world):
-    assert _walk(world, world.outsider, PUBLIC | MEMBER_WIDE) == []
+    failures = _walk(world, world.outsider, PUBLIC | MEMBER_WIDE)
+    assert failures == [], "\n".join(failures)
 
 
 def test_public_pages_name_no_member(world):
