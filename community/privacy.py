@@ -19,7 +19,6 @@ import logging
 import re
 from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
@@ -648,62 +647,12 @@ def _forget_live_state(member_id: int, session_keys: list[str], room_ids: list[i
 
 
 def _forget_presence(member_id: int) -> None:
-    """Drop the member's presence entries (user id + display name) at once,
-    rather than when their closing sockets get round to it.
-
-    Reaches into groups.presence's two stores (a `forget_user` there would be
-    the tidy home for this). Redis is read with its own synchronous client:
-    the store's asyncio client belongs to the server's event loop."""
-    import json
-
     from groups import presence
 
-    store = presence.store()
-    if isinstance(store, presence.MemoryPresence):
-        for entries in store._rooms.values():
-            for channel in [c for c, (uid, _, _) in entries.items() if uid == member_id]:
-                entries.pop(channel, None)
-        return
-    import redis
-
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    try:
-        for key in client.scan_iter(match=store._key("*"), count=500):
-            for raw in client.zrange(key, 0, -1):
-                try:
-                    uid = json.loads(raw)[0]
-                except (ValueError, IndexError, TypeError):
-                    continue
-                if uid == member_id:
-                    client.zrem(key, raw)
-    finally:
-        client.close()
+    presence.forget_user(member_id)
 
 
 def _forget_rate_limits(member_id: int, room_ids: list[int]) -> None:
-    """Rate-limit counters are keyed by member id; they expire within
-    seconds, but erasure should not wait for them."""
-    from django.core.cache import cache
+    from groups import ratelimit
 
-    if settings.REDIS_URL:
-        client = cache._cache.get_client(write=True)
-        prefix = cache.make_key("rl:")
-        for pattern in (f"{prefix}send:{member_id}:*", f"{prefix}slow:*:{member_id}:*"):
-            keys = list(client.scan_iter(match=pattern, count=500))
-            if keys:
-                client.delete(*keys)
-        return
-    import math
-    import time
-
-    from groups.models import Room
-
-    now = time.time()
-    windows = [("send", settings.RATE_LIMIT_BURST / settings.RATE_LIMIT_PER_SECOND, f"send:{member_id}")]
-    for room_id, seconds in Room.objects.filter(pk__in=room_ids, slow_mode_seconds__gt=0).values_list(
-        "pk", "slow_mode_seconds"
-    ):
-        windows.append(("slow", seconds, f"slow:{room_id}:{member_id}"))
-    for _, window, key in windows:
-        index = math.floor(now / window)
-        cache.delete_many([f"rl:{key}:{i}" for i in (index - 1, index, index + 1)])
+    ratelimit.forget_member(member_id, room_ids)

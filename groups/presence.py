@@ -86,3 +86,31 @@ def store():
 def reset_for_tests() -> None:
     global _store
     _store = None
+
+
+def forget_user(member_id: int) -> None:
+    """Drop the member's presence entries (user id + display name) at once,
+    rather than when their closing sockets get round to it.
+
+    Used by account erasure. Redis is read with its own synchronous client:
+    the store's asyncio client belongs to the server's event loop."""
+    store_ = store()
+    if isinstance(store_, MemoryPresence):
+        for entries in store_._rooms.values():
+            for channel in [c for c, (uid, _, _) in entries.items() if uid == member_id]:
+                entries.pop(channel, None)
+        return
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        for key in client.scan_iter(match=store_._key("*"), count=500):
+            for raw in client.zrange(key, 0, -1):
+                try:
+                    uid = json.loads(raw)[0]
+                except (ValueError, IndexError, TypeError):
+                    continue
+                if uid == member_id:
+                    client.zrem(key, raw)
+    finally:
+        client.close()

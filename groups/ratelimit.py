@@ -11,6 +11,7 @@ import logging
 import math
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
@@ -51,3 +52,27 @@ def _hit(key: str, *, limit: int, window: float, now: float | None = None) -> fl
     else:
         wait = (1.0 - elapsed) * window
     return round(max(wait, 0.05), 2)
+
+
+def forget_member(member_id: int, room_ids: list[int]) -> None:
+    """Rate-limit counters are keyed by member id; they expire within
+    seconds, but erasure should not wait for them."""
+    if settings.REDIS_URL:
+        client = cache._cache.get_client(write=True)
+        prefix = cache.make_key("rl:")
+        for pattern in (f"{prefix}send:{member_id}:*", f"{prefix}slow:*:{member_id}:*"):
+            keys = list(client.scan_iter(match=pattern, count=500))
+            if keys:
+                client.delete(*keys)
+        return
+    from .models import Room
+
+    now = time.time()
+    windows = [("send", settings.RATE_LIMIT_BURST / settings.RATE_LIMIT_PER_SECOND, f"send:{member_id}")]
+    for room_id, seconds in Room.objects.filter(pk__in=room_ids, slow_mode_seconds__gt=0).values_list(
+        "pk", "slow_mode_seconds"
+    ):
+        windows.append(("slow", seconds, f"slow:{room_id}:{member_id}"))
+    for _, window, key in windows:
+        index = math.floor(now / window)
+        cache.delete_many([f"rl:{key}:{i}" for i in (index - 1, index, index + 1)])
