@@ -160,7 +160,7 @@ def post_message(*, author: User, room: Room, body, client_id, reply_to_id=None,
     client_uuid = _parse_client_id(client_id)
     if not isinstance(content_note, str) or len(content_note) > 60:
         raise ChatError("invalid", "A content note is text of up to 60 characters.")
-    if reply_to_id is not None and (not isinstance(reply_to_id, int) or isinstance(reply_to_id, bool)):
+    if reply_to_id is not None and not is_message_id(reply_to_id):
         raise ChatError("invalid", "reply_to must be a message id.")
 
     existing = Message.objects.for_frames().filter(author=author, client_id=client_uuid).first()
@@ -279,8 +279,16 @@ def _notify_moderators(room: Room | None, kind: str, text: str, url: str) -> Non
     notify_many(recipients=recipients.values(), kind=kind, text=text, url=url)
 
 
+MAX_ID = 2**63 - 1
+
+
+def is_message_id(value) -> bool:
+    """A whole number a database id can be (64-bit, not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
+
+
 def _get_message(room: Room, message_id) -> Message:
-    if not isinstance(message_id, int) or isinstance(message_id, bool):
+    if not is_message_id(message_id):
         raise ChatError("invalid", "id must be a message id.")
     message = Message.objects.for_frames().filter(room=room, pk=message_id).first()
     if message is None or message.status != Message.Status.VISIBLE:
@@ -347,7 +355,7 @@ def delete_message(*, actor: User, room: Room, message_id, reason: str = "") -> 
 def toggle_reaction(*, member: User, room: Room, message_id, emoji) -> Message:
     """Add the reaction, or remove it if the member already gave it.
     Side effect: `reaction {id, reactions}` to the room."""
-    if emoji not in REACTIONS:
+    if not isinstance(emoji, str) or emoji not in REACTIONS:
         raise ChatError("invalid", f"Reactions are one of: {', '.join(REACTIONS)}.")
     with transaction.atomic():
         membership = permissions.get_membership(member, room)
@@ -373,7 +381,7 @@ def toggle_reaction(*, member: User, room: Room, message_id, emoji) -> Message:
 
 def mark_read(*, member: User, room: Room, message_id) -> int:
     """Move the member's read marker forward (never back)."""
-    if not isinstance(message_id, int) or isinstance(message_id, bool) or message_id < 0:
+    if not is_message_id(message_id):
         raise ChatError("invalid", "id must be a message id.")
     return Membership.objects.filter(room=room, user=member, left_at__isnull=True).update(
         last_read_message_id=Greatest(F("last_read_message_id"), message_id)
@@ -579,7 +587,7 @@ def report_message(*, reporter: User, room: Room, message_id, reason: str, note:
     if not permissions.can_read_room(reporter, room, membership):
         raise ChatError("forbidden", DENIAL_DETAIL["forbidden"])
     message = _get_message(room, message_id)
-    if reason not in Report.Reason.values or reason == Report.Reason.WATCHED_WORD:
+    if not isinstance(reason, str) or reason not in Report.Reason.values or reason == Report.Reason.WATCHED_WORD:
         raise ChatError("invalid", "Choose a reason for the report.")
     if reason == Report.Reason.OTHER and not note.strip():
         raise ChatError("invalid", "Please say a few words about what is wrong.")
@@ -588,6 +596,13 @@ def report_message(*, reporter: User, room: Room, message_id, reason: str, note:
     existing = Report.objects.filter(message=message, reporter=reporter, status__in=["open", "claimed"]).first()
     if existing is not None:
         return existing
+    # Each report pages every moderator of the room: a burst of reports must
+    # not become a way to flood them.
+    wait = ratelimit.hit(f"report:{reporter.pk}", limit=10, window=600)
+    if wait:
+        raise ChatError(
+            "rate_limited", "You've sent a lot of reports. Moderators are on it; try again later.", retry_after=wait
+        )
     report = Report.objects.create(message=message, reporter=reporter, reason=reason, note=note.strip()[:1000])
     _notify_moderators(
         room, Notification.Kind.REPORT, f"New report in {room.name}: {report.get_reason_display()}", "/moderation/"

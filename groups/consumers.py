@@ -176,6 +176,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not isinstance(frame, dict):
             await self._error("invalid", "A frame is a JSON object with a type.")
             return
+        try:
+            # JSON may escape lone surrogates ("\ud800") that no UTF-8 text can hold.
+            json.dumps(frame, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            await self._error("invalid", "That frame contains text that is not valid Unicode.")
+            return
         client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
         handler = self.HANDLERS.get(frame.get("type")) if isinstance(frame.get("type"), str) else None
         if handler is None:
@@ -259,7 +265,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not await database_sync_to_async(_still_allowed)(self.user, self.room.pk):
             raise ChatError("forbidden", "You are not a member of this room.")
         before, limit = frame.get("before"), frame.get("limit", 50)
-        if before is not None and (not isinstance(before, int) or isinstance(before, bool) or before < 0):
+        if before is not None and not actions.is_message_id(before):
             raise ChatError("invalid", "before must be a message id.")
         if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= HISTORY_MAX:
             raise ChatError("invalid", f"limit must be between 1 and {HISTORY_MAX}.")
