@@ -4,7 +4,8 @@
 
 Scenarios: fanout, throughput, connections, reconnect, pages, matching.
 Everything runs on 127.0.0.1, every loop is bounded in count and time; the
-full run takes about 12–15 minutes on 2 cores, --quick about 3–4.
+full run takes about 15–17 minutes on 2 cores, --quick (embedded only,
+smaller counts) about 3–4.
 
 Backends: the embedded default (SQLite in WAL mode, in-memory channel layer,
 one process) and, when PostgreSQL and Redis answer, PostgreSQL + Redis with
@@ -229,7 +230,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a ~3-minute smoke run with smaller counts")
     parser.add_argument("--only", default="", help="comma-separated scenarios: " + ", ".join(SCENARIOS))
-    parser.add_argument("--backend", choices=["embedded", "pg", "both"], default="both")
+    parser.add_argument("--backend", choices=["embedded", "pg", "both"],
+                        help="default both; --quick: embedded")
     parser.add_argument("--out", default=str(H.ROOT / "bench" / "results"), help="results folder")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (server logs)")
     parser.add_argument("--sizes", help="fan-out room sizes (default 10,100,1000; quick 10,100)")
@@ -243,6 +245,7 @@ def main() -> None:
     kinds_arg = args.kinds or "raw,plain,app"
     kinds = [k.strip() for k in kinds_arg.split(",") if k.strip()]
     only = [s.strip() for s in args.only.split(",") if s.strip()] or SCENARIOS
+    args.backend = args.backend or ("embedded" if args.quick else "both")
     unknown = set(only) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")

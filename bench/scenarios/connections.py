@@ -69,7 +69,7 @@ def run(ctx, kinds: list[str], count: int) -> list[dict]:
         ctx.log(f"connections {ctx.backend} {kind}: {count} idle sockets on 1 process")
         servers = H.start(kind, ctx.env, ctx.workdir, count=1)
         try:
-            row = asyncio.run(measure(ctx, kind, servers, count, 5 if ctx.quick else 10, 45 if ctx.quick else 60))
+            row = asyncio.run(measure(ctx, kind, servers, count, 5 if ctx.quick else 10, 20 if ctx.quick else 40))
         except Exception as exc:
             row = {"count": count, "error": f"{type(exc).__name__}: {exc}"}
         finally:

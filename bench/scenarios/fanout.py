@@ -192,11 +192,11 @@ def run(ctx, kinds: list[str], sizes: list[int]) -> list[dict]:
                         servers.ports,
                         ctx.seed["sessions"],
                         n,
-                        steady_s=3 if quick else 6,
-                        capacity_s=4 if quick else 8,
+                        steady_s=3 if quick else 4,
+                        capacity_s=4 if quick else 5,
                         capacity_deliveries=40_000 if quick else 150_000,
                         servers=servers,
-                        connect_limit=45 if quick else 60,
+                        connect_limit=20 if quick else 30,
                     )
                 )
             except Exception as exc:  # a failed run is a figure too
