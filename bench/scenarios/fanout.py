@@ -120,6 +120,10 @@ async def measure(kind: str, ports: list[int], sessions: list[str], n: int, *, s
         seq += 1
     cap_seqs = list(range(1, seq))
     await _drain(tracker, cap_seqs, limit=10)
+    if not tracker.deliveries:
+        H.close_all([*members, sender])
+        result["error"] = "nothing was delivered"
+        return result
     span = max(tracker.last_recv - start, 1e-9)
     cpu, ccpu = servers.cpu() - cpu0, time.process_time() - ccpu0
     lat = [tracker.done[s] - tracker.sent[s] for s in cap_seqs if s in tracker.done]

@@ -99,6 +99,10 @@ async def measure(ctx, kind: str, servers: H.Servers, seconds: float) -> dict:
         await asyncio.sleep(0.2)
         if time.monotonic() - counters["last"] > 2.0:
             break
+    if not counters["last"]:
+        H.close_all(sockets)
+        result["error"] = "nothing was delivered"
+        return result
     span = max(counters["last"] - start, 1e-9)
     cpu = servers.cpu() - cpu0
 
