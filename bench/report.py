@@ -28,6 +28,8 @@ KIND_NAMES = {
     "app": "**app** (RoomConsumer)",
     "proto:asgi_presence": "prototype: coalesced presence",
     "proto:asgi_hub": "prototype: per-room hub + coalesced presence",
+    "plain@BENCH_INMEMORY_LAYER=throttled": "lever: plain Channels, in-memory sweep once a second",
+    "app@BENCH_INMEMORY_LAYER=throttled": "lever: app, in-memory sweep once a second",
 }
 
 
