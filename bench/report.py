@@ -207,7 +207,11 @@ def _fanout(rows) -> list[str]:
                 _r(_ratio(_get(r, "steady", "p99_ms"), _get(plain, "steady", "p99_ms"))),
             ]
         )
-    out += ["Ratios (higher is better for throughput; for p99 a ratio above 1 means slower):", ""]
+    out += [
+        "Ratios (higher is better for throughput; for p99 a ratio above 1 means slower — each server's p99 is at "
+        "its own steady rate, so read it with the steady msg/s column):",
+        "",
+    ]
     out += _table(
         [
             "server", "N", "deliveries/s per process ÷ raw", "÷ plain Channels", "per CPU-s ÷ raw",
