@@ -6,6 +6,7 @@ back as `error` frames and the socket stays open unless the user lost access.
 The protocol is documented in docs/protocol.md.
 """
 
+import asyncio
 import json
 import logging
 import time
@@ -34,6 +35,19 @@ except ImportError:  # pragma: no cover - redis is a dependency
     pass
 
 RESUME_BATCH = 200
+PRESENCE_COALESCE = 0.5
+_pending_presence: dict[int, asyncio.Future] = {}
+
+
+async def _send_presence_later(layer, room_id: int, group: str) -> None:
+    try:
+        await asyncio.sleep(PRESENCE_COALESCE)
+    finally:
+        _pending_presence.pop(room_id, None)
+    online = await presence.store().online(room_id)
+    await layer.group_send(group, {"type": "frame", "text": encode({"type": "presence", "online": online})})
+
+
 HISTORY_MAX = 100
 TYPING_INTERVAL = 2.0
 
@@ -152,9 +166,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self._broadcast_presence()
 
     async def _broadcast_presence(self):
-        online = await presence.store().online(self.room.pk)
-        await self.channel_layer.group_send(
-            self.room.group_name, {"type": "frame", "text": encode({"type": "presence", "online": online})}
+        """Send the room's online list, at most once per PRESENCE_COALESCE
+        seconds per room in this process: a room filling up with N members
+        would otherwise cost N broadcasts of up to N names each."""
+        room_id = self.room.pk
+        if room_id in _pending_presence:
+            return
+        _pending_presence[room_id] = asyncio.ensure_future(
+            _send_presence_later(self.channel_layer, room_id, self.room.group_name)
         )
 
     # --- frames from the client ------------------------------------------------

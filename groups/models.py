@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,15 +33,15 @@ class RoomQuerySet(models.QuerySet):
             return self.none()
         if permissions.is_site_moderator(user):
             return self.exclude(kind=Room.Kind.MENTORSHIP)
+        # EXISTS rather than a join + DISTINCT: annotations on the result
+        # (unread counts in the directory) then run once per room, not once
+        # per membership row.
+        member_of = Membership.objects.filter(room=OuterRef("pk"), user=user, left_at__isnull=True)
         return self.filter(
             Q(kind=Room.Kind.TOPIC)
             | Q(kind=Room.Kind.COHORT, cohort_id=user.cohort_id, cohort__isnull=False)
-            | Q(
-                kind__in=[Room.Kind.PRIVATE, Room.Kind.MENTORSHIP],
-                memberships__user=user,
-                memberships__left_at__isnull=True,
-            )
-        ).distinct()
+            | (Q(kind__in=[Room.Kind.PRIVATE, Room.Kind.MENTORSHIP]) & Exists(member_of))
+        )
 
 
 class Room(models.Model):

@@ -97,7 +97,7 @@ async def test_erasure_leaves_no_trace_in_redis(redis_everything, room, alumnus,
     # What Daphne does after a server-side close: the consumer's disconnect
     # runs and leaves its groups.
     await alice_socket.close()
-    for _ in range(40):
+    for _ in range(200):  # up to 10 s: the disconnect runs on a loaded machine
         left = redis_traces(client, prefix, alumnus)
         if not left:
             break
