@@ -43,7 +43,8 @@ async def _send_presence_later(layer, room_id: int, group: str) -> None:
     try:
         await asyncio.sleep(PRESENCE_COALESCE)
     finally:
-        _pending_presence.pop(room_id, None)
+        if _pending_presence.get(room_id) is asyncio.current_task():
+            del _pending_presence[room_id]
     online = await presence.store().online(room_id)
     await layer.group_send(group, {"type": "frame", "text": encode({"type": "presence", "online": online})})
 
@@ -170,9 +171,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         seconds per room in this process: a room filling up with N members
         would otherwise cost N broadcasts of up to N names each."""
         room_id = self.room.pk
-        if room_id in _pending_presence:
+        pending = _pending_presence.get(room_id)
+        if pending is not None and not pending.done() and pending.get_loop() is asyncio.get_running_loop():
             return
-        _pending_presence[room_id] = asyncio.ensure_future(
+        _pending_presence[room_id] = asyncio.get_running_loop().create_task(
             _send_presence_later(self.channel_layer, room_id, self.room.group_name)
         )
 

@@ -35,10 +35,23 @@ class MemoryPresence:
 
 class RedisPresence:
     def __init__(self, url: str, prefix: str):
+        self._url = url
+        self._prefix = prefix
+        self._client = None
+        self._loop = None
+
+    @property
+    def _redis(self):
+        """An asyncio client belongs to the event loop it was made in: one per loop."""
+        import asyncio
+
         import redis.asyncio as redis
 
-        self._redis = redis.from_url(url)
-        self._prefix = prefix
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._client = redis.from_url(self._url)
+            self._loop = loop
+        return self._client
 
     def _key(self, room_id: int) -> str:
         # Prefixed like the cache, so installations sharing a Redis stay apart.
