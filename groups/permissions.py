@@ -5,7 +5,7 @@ raise Http404 for both "missing" and "not yours", so a room's existence never
 leaks to someone who may not see it.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -211,3 +211,19 @@ def reports_visible_to(user):
     if is_site_moderator(user):
         return Report.objects.filter(Q(message__room__in=rooms) | Q(message__room__kind=Room.Kind.MENTORSHIP))
     return Report.objects.filter(message__room__in=rooms)
+
+
+def readable_rooms(user):
+    """The rooms whose messages this user may read, as a queryset — the set
+    form of can_read_room (used by search): active, unbanned members, and site
+    moderators everywhere but mentorship rooms."""
+    if not is_active_member(user):
+        return Room.objects.none()
+    rooms = Room.objects.visible_to(user)
+    if is_site_moderator(user):
+        return rooms.exclude(kind=Room.Kind.MENTORSHIP)
+    now = timezone.now()
+    readable = Membership.objects.filter(
+        room=OuterRef("pk"), user=user, left_at__isnull=True, banned_permanently=False
+    ).filter(Q(banned_until__isnull=True) | Q(banned_until__lte=now))
+    return rooms.filter(Exists(readable))

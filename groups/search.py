@@ -7,9 +7,8 @@ import re
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
-from community.permissions import is_site_moderator
-
-from .models import Message, Room
+from . import permissions
+from .models import Message
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 PG_MATCH = "SELECT id FROM groups_message WHERE to_tsvector('english', body) @@ websearch_to_tsquery('english', %s)"
@@ -17,21 +16,12 @@ PG_RANK = "ts_rank(to_tsvector('english', groups_message.body), websearch_to_tsq
 SQLITE_MATCH = "SELECT rowid FROM groups_message_fts WHERE groups_message_fts MATCH %s"
 
 
-def readable_rooms(user):
-    rooms = Room.objects.visible_to(user)
-    if is_site_moderator(user):
-        return rooms
-    return rooms.filter(
-        memberships__user=user, memberships__left_at__isnull=True, memberships__banned_permanently=False
-    )
-
-
 def search_messages(user, query: str, *, limit: int = 50) -> list[Message]:
     """Visible messages matching every word of `query`, best match first."""
     words = _WORD.findall(query)[:12]
     if not words:
         return []
-    qs = Message.objects.visible().filter(room__in=readable_rooms(user), deleted_at__isnull=True)
+    qs = Message.objects.visible().filter(room__in=permissions.readable_rooms(user), deleted_at__isnull=True)
     if connection.vendor == "postgresql":
         # Literal SQL with the member's words passed as parameters only.
         terms = " ".join(words)

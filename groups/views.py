@@ -1,5 +1,3 @@
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -148,7 +146,3 @@ def search(request: HttpRequest) -> HttpResponse:
 
         results = search_messages(request.user, form.cleaned_data["q"], limit=50)
     return render(request, "groups/search.html", {"form": form, "results": results})
-
-
-def config_json(config: dict) -> str:
-    return json.dumps(config)

@@ -268,3 +268,10 @@ def test_outsider_cannot_see_private_room(client, private_room, outsider):
         client.post(reverse("groups:add_member", args=[private_room.slug]), {"display_name": "Charlie"}).status_code
         == 404
     )
+
+
+def test_search_leaves_out_a_room_the_member_is_banned_from_for_now(client, room, alumnus, alumnus2, moderator):
+    post_as(alumnus2, room, "the walrus story")
+    actions.ban_member(moderator=moderator, member=alumnus, room=room, reason="cool-off", days=7)
+    client.force_login(alumnus)
+    assert client.get(reverse("groups:search"), {"q": "walrus"}).context["results"] == []
