@@ -172,7 +172,16 @@ class Message(models.Model):
             # when two sends race: the database is the referee.
             models.UniqueConstraint(fields=["author", "client_id"], name="one_message_per_client_id"),
         ]
-        indexes = [models.Index(fields=["room", "id"], name="message_room_id_idx")]
+        indexes = [
+            models.Index(fields=["room", "id"], name="message_room_id_idx"),
+            # The room page's latest visible messages, the socket's resume and
+            # the directory's unread counts all ask for one room's *visible*
+            # messages in id order. With status in the index the planner walks
+            # it backwards and stops after a page, even without table
+            # statistics; on (room, id) alone PostgreSQL fetched and sorted
+            # the room's whole history (10 ms at 5,000 messages).
+            models.Index(fields=["room", "status", "id"], name="message_room_status_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} in {self.room_id}"

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Case, Count, OuterRef, Subquery, When
 from django.db.models.functions import Coalesce
 
 from .models import Membership, Message, Room
@@ -79,7 +79,8 @@ def messages_before(
 
 def directory_rooms(user):
     """Rooms for the directory with the member's membership, unread count
-    and last activity, in one query."""
+    (0 in rooms they are not an active member of) and last activity, in one
+    query."""
     from community.permissions import is_active_member
 
     if not is_active_member(user):
@@ -100,11 +101,21 @@ def directory_rooms(user):
     )
     rooms = (
         Room.objects.visible_to(user)
+        # The columns the directory and the home page show; guidelines and
+        # the rest stay in the database.
+        .only("slug", "name", "kind", "description", "member_count", "last_message_at")
         .annotate(
             my_membership_id=Subquery(mine.filter(left_at__isnull=True).values("pk")[:1]),
             my_last_read=Coalesce(Subquery(mine.values("last_read_message_id")[:1]), 0),
         )
-        .annotate(unread=Coalesce(Subquery(unread), 0))
+        # Only an active member's card shows the unread badge; counting a
+        # room's history for everyone else was most of the query's work.
+        .annotate(
+            unread=Case(
+                When(my_membership_id__isnull=False, then=Coalesce(Subquery(unread), 0)),
+                default=0,
+            )
+        )
         .order_by("kind", "name")
     )
     return list(rooms)

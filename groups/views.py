@@ -3,13 +3,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_POST
 
 from community.permissions import is_active_member, is_site_moderator
 
 from . import actions, permissions, queries
 from .forms import AddMemberForm, RoomForm, SearchForm
-from .models import REACTIONS
+from .models import REACTIONS, Room
 
 
 def _member_required(view):
@@ -25,10 +28,42 @@ def _member_required(view):
     return wrapped
 
 
+def _slug_url(name: str):
+    """A function slug -> reverse(name, args=[slug]) that reverses only once.
+
+    The directory lists every room with two links each; reverse() costs
+    ~15 µs, which at a few hundred rooms was a fifth of the page. A slug never
+    needs quoting in a path (the <slug:> converter admits only ASCII letters,
+    digits, "-" and "_"), so filling it into the reversed pattern gives
+    exactly what reverse() would."""
+    marker = "slug-placeholder"
+    prefix, suffix = reverse(name, args=[marker]).split(marker)
+    return lambda slug: f"{prefix}{slug}{suffix}"
+
+
+def _directory_rows(rooms) -> list:
+    """Each room with what its card shows, computed here once rather than
+    through per-row template lookups and filters."""
+    room_url, join_url = _slug_url("groups:room"), _slug_url("groups:join")
+    now = timezone.now()
+    for room in rooms:
+        room.url = room_url(room.slug)
+        room.kind_label = room.get_kind_display()
+        room.active_ago = timesince(room.last_message_at, now) if room.last_message_at else ""
+        # Joining is the room's own rule (permissions.can_join_room, checked
+        # again on POST); the button is shown where it can apply.
+        room.join_url = (
+            join_url(room.slug)
+            if not room.my_membership_id and room.kind in (Room.Kind.TOPIC, Room.Kind.COHORT, Room.Kind.STAFF)
+            else ""
+        )
+    return rooms
+
+
 @_member_required
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
-    rooms = queries.directory_rooms(request.user)
+    rooms = _directory_rows(queries.directory_rooms(request.user))
     return render(
         request,
         "groups/directory.html",

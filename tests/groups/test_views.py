@@ -49,6 +49,34 @@ def test_directory_counts_unread_messages_from_others(client, room, alumnus, alu
     assert [r.unread for r in rooms] == [2]
 
 
+def test_directory_counts_nothing_in_rooms_the_member_left_or_never_joined(client, room, alumnus, alumnus2, outsider):
+    actions.leave_room(member=alumnus, room=room)
+    post_as(alumnus2, room, "one")
+    for member in (alumnus, outsider):
+        client.force_login(member)
+        response = client.get(reverse("groups:directory"))
+        assert [(r.slug, r.my_membership_id, r.unread) for r in response.context["rooms"]] == [("anxiety", None, 0)]
+        assert '<span class="visually-hidden"> unread</span>' not in response.content.decode()
+
+
+def test_directory_links_open_for_members_and_join_for_others(client, room, staff, alumnus, outsider):
+    private = actions.create_room(creator=staff, name="Quiet corner", kind=Room.Kind.PRIVATE)
+    actions.invite_to_private_room(moderator=staff, room=private, member=alumnus)
+    open_url, join_url = reverse("groups:room", args=["anxiety"]), reverse("groups:join", args=["anxiety"])
+
+    client.force_login(alumnus)
+    html = client.get(reverse("groups:directory")).content.decode()
+    assert f'<a class="button secondary" href="{open_url}">Open' in html
+    assert f'href="{reverse("groups:room", args=[private.slug])}">Open' in html
+    assert join_url not in html
+
+    client.force_login(outsider)
+    html = client.get(reverse("groups:directory")).content.decode()
+    assert f'<h2><a href="{open_url}">Anxiety</a></h2>' in html
+    assert f'<form method="post" action="{join_url}">' in html
+    assert "Quiet corner" not in html and private.slug not in html
+
+
 def test_directory_hides_rooms_the_member_may_not_see(client, room, staff, cohort, other_cohort, outsider):
     actions.create_room(creator=staff, name="Spring", kind=Room.Kind.COHORT, cohort=cohort)
     actions.create_room(creator=staff, name="Moderators", kind=Room.Kind.STAFF)
@@ -73,6 +101,19 @@ def test_room_page_query_count_does_not_grow_with_messages(
     with django_assert_num_queries(8):
         response = client.get(reverse("groups:room", args=[room.slug]))
     assert len(response.context["initial_messages"]) == count + 1
+
+
+def test_room_page_starts_with_the_latest_page_of_messages(client, room, alumnus, alumnus2, settings):
+    settings.RATE_LIMIT_BURST = 100
+    ids = [post_as(alumnus2, room, f"message {i}").pk for i in range(55)]
+    client.force_login(alumnus)
+
+    response = client.get(reverse("groups:room", args=[room.slug]))
+
+    assert [m["id"] for m in response.context["initial_messages"]] == ids[-50:]
+    assert response.context["config"]["hasMore"] is True
+    page = response.content.decode()
+    assert '"message 4"' not in page and '"message 5"' in page and '"message 54"' in page
 
 
 def test_room_page_never_shows_emails(client, room, alumnus, alumnus2):
