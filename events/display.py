@@ -12,8 +12,11 @@ def zone_or_default(name: str | None) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("America/Chicago")
 
 
-def _clock(dt: datetime) -> str:
-    return dt.strftime("%-I:%M %p")
+def clock(dt: datetime) -> str:
+    """'7:05 PM' — what strftime("%-I:%M %p") gives in the C locale, built by
+    hand: strftime on an aware datetime costs ~20 µs, and the month grid
+    shows hundreds of clocks."""
+    return f"{dt.hour % 12 or 12}:{dt.minute:02d} {'AM' if dt.hour < 12 else 'PM'}"
 
 
 def day_label(dt: datetime) -> str:
@@ -30,18 +33,18 @@ def when(starts_at: datetime, ends_at: datetime, viewer_zone: str, event_zone: s
     viewer = zone_or_default(viewer_zone)
     start, end = starts_at.astimezone(viewer), ends_at.astimezone(viewer)
     same_day = start.date() == end.date()
-    until = _clock(end) if same_day else f"{day_label(end)} {_clock(end)}"
-    label = f"{day_label(start)} · {_clock(start)}–{until} {start.tzname()}"
+    until = clock(end) if same_day else f"{day_label(end)} {clock(end)}"
+    label = f"{day_label(start)} · {clock(start)}–{until} {start.tzname()}"
     event_label = ""
     if event_zone != viewer_zone:
         ev = zone_or_default(event_zone)
         es, ee = starts_at.astimezone(ev), ends_at.astimezone(ev)
         if es.utcoffset() != start.utcoffset() or es.tzname() != start.tzname():
-            event_label = f"{day_label(es)} · {_clock(es)}–{_clock(ee)} {es.tzname()} ({event_zone})"
+            event_label = f"{day_label(es)} · {clock(es)}–{clock(ee)} {es.tzname()} ({event_zone})"
     return {
         "start": start,
         "end": end,
-        "start_clock": _clock(start),
+        "start_clock": clock(start),
         "label": label,
         "event_label": event_label,
     }
@@ -50,4 +53,4 @@ def when(starts_at: datetime, ends_at: datetime, viewer_zone: str, event_zone: s
 def short(dt: datetime, zone_name: str) -> str:
     """'Tue, Oct 13 at 7:00 PM CDT' in the given zone (notifications)."""
     local = dt.astimezone(zone_or_default(zone_name))
-    return f"{day_label(local)} at {_clock(local)} {local.tzname()}"
+    return f"{day_label(local)} at {clock(local)} {local.tzname()}"

@@ -49,7 +49,7 @@ def _titles(response):
 
 
 def _month_titles(response):
-    return sorted({o.event.title for week in response.context["weeks"] for d in week for o in d.occurrences})
+    return sorted({o.title for week in response.context["weeks"] for d in week for o in d.occurrences})
 
 
 def test_agenda_shows_each_member_their_audience(client, alumnus, outsider, moderator, three_meetups):
@@ -103,7 +103,7 @@ def test_month_view_places_meetups_on_local_days(client, alumnus, three_meetups)
 
     response = client.get(f"/meetups/month/{day.year}/{day.month}/")
 
-    cells = {d.date: [o.event.title for o in d.occurrences] for week in response.context["weeks"] for d in week}
+    cells = {d.date: [o.title for o in d.occurrences] for week in response.context["weeks"] for d in week}
     assert cells[day] == ["Alumni group"]
     assert response.context["weeks"][0][0].date.weekday() == 0
 
@@ -116,9 +116,54 @@ def test_month_view_for_a_berlin_member_moves_7pm_chicago_to_the_next_day(client
 
     response = client.get("/meetups/month/2099/10/")
 
-    cells = {d.date: [o.event.title for o in d.occurrences] for week in response.context["weeks"] for d in week}
+    cells = {d.date: [o.title for o in d.occurrences] for week in response.context["weeks"] for d in week}
     assert (cells[date(2099, 10, 20)], cells[date(2099, 10, 21)]) == ([], ["Weekly alumni group"])
     assert "2:00 AM" in response.content.decode()
+
+
+def test_month_cells_link_each_meetup_and_mark_cancelled_going_and_waitlisted(client, alumnus, alumnus2, staff):
+    day = date(2099, 10, 20)
+    going = make_event(staff, title="Going one", start_date=day, capacity=1).occurrences.get()
+    waitlisted = make_event(staff, title="Waitlisted one", start_date=day, capacity=1).occurrences.get()
+    cancelled = make_event(staff, title="Cancelled one", start_date=day).occurrences.get()
+    series = make_event(staff, title="Cancelled series", start_date=day)
+    plain = make_event(staff, title="Plain one", start_date=day).occurrences.get()
+    actions.rsvp(member=alumnus, occurrence=going, status="going")
+    actions.rsvp(member=alumnus2, occurrence=waitlisted, status="going")
+    actions.rsvp(member=alumnus, occurrence=waitlisted, status="going")  # full: waitlisted
+    actions.cancel_occurrence(actor=staff, occurrence=cancelled)
+    actions.cancel_event(actor=staff, event=series)
+    client.force_login(alumnus)
+
+    response = client.get("/meetups/month/2099/10/")
+
+    [cell] = [d for week in response.context["weeks"] for d in week if d.date == day]
+    marks = {o.title: (o.url, o.is_cancelled, o.my_status, o.start_clock) for o in cell.occurrences}
+    assert marks == {
+        "Going one": (going.get_absolute_url(), False, "going", "7:00 PM"),
+        "Waitlisted one": (waitlisted.get_absolute_url(), False, "waitlisted", "7:00 PM"),
+        "Cancelled one": (cancelled.get_absolute_url(), True, None, "7:00 PM"),
+        "Cancelled series": (series.occurrences.get().get_absolute_url(), True, None, "7:00 PM"),
+        "Plain one": (plain.get_absolute_url(), False, None, "7:00 PM"),
+    }
+    html = response.content.decode()
+    assert f'<a href="{going.get_absolute_url()}"><time datetime="2099-10-20T19:00:00-05:00">7:00 PM</time>' in html
+    assert "Cancelled one <strong>(cancelled)</strong>" in html
+    assert 'Going one <span class="ev-tick">✓' in html
+    assert 'Waitlisted one <span class="ev-tick">(waitlist)</span>' in html
+
+
+def test_month_shows_only_meetups_the_member_may_see(client, outsider, staff, cohort, room):
+    day = date(2099, 10, 20)
+    make_event(staff, title="For everyone", start_date=day)
+    make_event(staff, title="Spring only", start_date=day, audience="cohort", audience_cohort=cohort)
+    make_event(staff, title="Room only", start_date=day, audience="room", audience_room=room)
+    client.force_login(outsider)
+
+    response = client.get("/meetups/month/2099/10/")
+
+    assert _month_titles(response) == ["For everyone"]
+    assert "Spring only" not in response.content.decode() and "Room only" not in response.content.decode()
 
 
 def test_detail_notes_the_event_zone_when_it_differs(client, alumnus, staff):
