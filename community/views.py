@@ -132,6 +132,9 @@ def _directory_members():
     return (
         User.objects.filter(is_active=True, in_directory=True, suspended_at__isnull=True)
         .select_related("cohort")
+        # What a card shows, and nothing else (no address or password hash
+        # leaves the database for this page).
+        .only("display_name", "pronouns", "bio", "cohort__name")
         .prefetch_related(Prefetch("focus_areas", queryset=FocusArea.objects.order_by("name")))
         .order_by("display_name", "pk")
     )

@@ -123,3 +123,18 @@ def test_directory_query_count(client, alumnus, cohort, area, count, django_asse
 
     assert len(response.context["members"]) == count
     assert "Relapse prevention" in response.content.decode()
+
+
+def test_directory_query_reads_no_address_or_password(client, alumnus, alumnus2):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    list_in_directory(alumnus2)
+    client.force_login(alumnus)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("member_directory"))
+
+    [listing] = [q["sql"] for q in queries if "ORDER BY" in q["sql"] and "in_directory" in q["sql"]]
+    assert '"email"' not in listing and '"password"' not in listing
+    assert '"display_name"' in listing
