@@ -2,11 +2,12 @@
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from .hub import HubConsumerMixin
 from .permissions import is_active_member
 from .realtime import notification_group, session_group, user_group
 
 
-class NotificationConsumer(AsyncWebsocketConsumer):
+class NotificationConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
     user = None
 
     async def connect(self):
@@ -15,19 +16,18 @@ class NotificationConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         self.user = user
-        await self.channel_layer.group_add(notification_group(user.pk), self.channel_name)
-        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         self.session_group = session_group(getattr(self.scope.get("session"), "session_key", None))
-        if self.session_group:
-            await self.channel_layer.group_add(self.session_group, self.channel_name)
-        await self.accept()
+        self.hold_events()
+        try:
+            await self.hub_join((notification_group(user.pk), user_group(user.pk), self.session_group))
+            await self.accept()
+            await self.release_events()
+        except BaseException:
+            self.hub_leave()
+            raise
 
     async def disconnect(self, code):
-        if self.user is not None:
-            await self.channel_layer.group_discard(notification_group(self.user.pk), self.channel_name)
-            await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
-            if self.session_group:
-                await self.channel_layer.group_discard(self.session_group, self.channel_name)
+        self.hub_leave()
 
     async def receive(self, text_data=None, bytes_data=None):
         # Nothing to say from the client on this socket; reads go through HTTP.

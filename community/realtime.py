@@ -5,8 +5,11 @@ Broadcasting before commit could announce a message that a rollback then
 erases, or one a reconnecting client cannot find yet.
 """
 
+import asyncio
 import hashlib
 import json
+import logging
+import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -34,10 +37,78 @@ def encode(frame: dict) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
 
-def send_now(group: str, event: dict) -> None:
+logger = logging.getLogger(__name__)
+
+
+async def group_send(group: str, event: dict) -> None:
+    """Send an event to a group from async code. Every event names its group:
+    the process's hub (community.hub) delivers by that name."""
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(layer.group_send)(group, event)
+        await layer.group_send(group, {**event, "group": group})
+
+
+def send_now(group: str, event: dict) -> None:
+    """Send an event to a group from synchronous code.
+
+    In a process that serves sockets (its event loop has a hub), the event is
+    handed to that loop, in order, and this returns at once: the database
+    thread that committed the message does not wait for the broadcast. Else
+    (a management command, a task worker, a test without a loop) it is sent
+    before this returns.
+    """
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = {**event, "group": group}
+    sender = _senders.get(id(layer))
+    if sender is not None and sender.submit(layer, event):
+        return
+    async_to_sync(layer.group_send)(group, event)
+
+
+class _OrderedSender:
+    """Broadcasts handed over from worker threads, sent one after another on
+    the event loop in the order they were handed over."""
+
+    def __init__(self, layer, loop: asyncio.AbstractEventLoop):
+        self.layer = layer
+        self.loop = loop
+        self.thread = threading.get_ident()
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.task = loop.create_task(self._drain())
+
+    def submit(self, layer, event: dict) -> bool:
+        if layer is not self.layer or self.loop.is_closed() or not self.loop.is_running():
+            return False
+        if threading.get_ident() == self.thread:
+            return False  # synchronous code on the loop's own thread: send it the plain way
+        try:
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, event)
+        except RuntimeError:  # the loop closed meanwhile
+            return False
+        return True
+
+    async def _drain(self) -> None:
+        while True:
+            event = await self.queue.get()
+            try:
+                await self.layer.group_send(event["group"], event)
+            except Exception as exc:
+                # The message itself is stored; sockets that miss it are closed
+                # by their hub when the layer fails and resume with ?after=.
+                logger.warning("broadcast to %s failed (%s)", event["group"], type(exc).__name__)
+
+
+_senders: dict[int, _OrderedSender] = {}
+
+
+def start_sender(layer) -> None:
+    """Called on the event loop that serves sockets (by the hub)."""
+    loop = asyncio.get_running_loop()
+    sender = _senders.get(id(layer))
+    if sender is None or sender.layer is not layer or sender.loop is not loop or sender.task.done():
+        _senders[id(layer)] = _OrderedSender(layer, loop)
 
 
 def broadcast_on_commit(group: str, event: dict) -> None:

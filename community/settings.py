@@ -8,6 +8,7 @@ then. Bad values stop the process at start with a message naming the variable.
 
 import json
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -211,6 +212,9 @@ if REDIS_URL:
                     "hosts": _channel_hosts,
                     "prefix": env_str("CHANNEL_PREFIX", "alumni"),
                     "capacity": env_int("CHANNEL_CAPACITY", 1000, minimum=100),
+                    # A process's hub channel (community.hub) carries every
+                    # event for every socket of the process.
+                    "channel_capacity": {"hub.*": env_int("CHANNEL_HUB_CAPACITY", 50000, minimum=1000)},
                     "expiry": env_int("CHANNEL_EXPIRY", 60, minimum=10),
                     "group_expiry": env_int("CHANNEL_GROUP_EXPIRY", 7 * 86400, minimum=2 * 86400),
                 },
@@ -241,9 +245,12 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels.layers.InMemoryChannelLayer",
-            # The default 100 queued events per socket overflows during a join
-            # storm, and Channels then drops frames silently.
-            "CONFIG": {"capacity": 1000},
+            # The default 100 queued events per channel would overflow in a
+            # burst, and Channels then drops events silently; the process's
+            # hub channel (community.hub) carries every socket's events.
+            # (Channels' in-memory layer does not compile channel_capacity
+            # globs itself, so the pattern is given compiled.)
+            "CONFIG": {"capacity": 1000, "channel_capacity": [(re.compile(r"hub\."), 50000)]},
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

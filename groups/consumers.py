@@ -17,8 +17,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 
+from community.hub import HubConsumerMixin
 from community.permissions import is_active_member
-from community.realtime import encode, session_group, user_group
+from community.realtime import encode, group_send, session_group, user_group
 
 from . import actions, permissions, presence, queries
 from .actions import ChatError
@@ -39,14 +40,14 @@ PRESENCE_COALESCE = 0.5
 _pending_presence: dict[int, asyncio.Future] = {}
 
 
-async def _send_presence_later(layer, room_id: int, group: str) -> None:
+async def _send_presence_later(room_id: int, group: str) -> None:
     try:
         await asyncio.sleep(PRESENCE_COALESCE)
     finally:
         if _pending_presence.get(room_id) is asyncio.current_task():
             del _pending_presence[room_id]
     online = await presence.store().online(room_id)
-    await layer.group_send(group, {"type": "frame", "text": encode({"type": "presence", "online": online})})
+    await group_send(group, {"type": "frame", "text": encode({"type": "presence", "online": online})})
 
 
 HISTORY_MAX = 100
@@ -54,7 +55,6 @@ TYPING_INTERVAL = 2.0
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
-CLOSE_RECONNECT = 4000
 
 
 def _load_room(user, slug):
@@ -99,7 +99,35 @@ def _refresh(user, room_id):
     return User.objects.filter(pk=user.pk).first(), Room.objects.filter(pk=room_id).first()
 
 
-class RoomConsumer(AsyncWebsocketConsumer):
+def _fresh_or_refuse(user, room_id):
+    user, room = _refresh(user, room_id)
+    if user is None or not is_active_member(user):
+        raise ChatError("forbidden", "Your account cannot use chat right now.")
+    if room is None:
+        raise ChatError("forbidden", "This room no longer exists.")
+    return user, room
+
+
+def _send(user, room_id, frame):
+    """message.send in one trip to the database thread: re-read the user and
+    room, store, and for a re-send read back the stored copy."""
+    user, room = _fresh_or_refuse(user, room_id)
+    result = actions.post_message(
+        author=user,
+        room=room,
+        body=frame.get("body"),
+        client_id=frame.get("client_id"),
+        reply_to_id=frame.get("reply_to"),
+        content_note=frame.get("content_note") or "",
+    )
+    stored = None if result.created else queries.message_dict(result.message)
+    return user, room, result, stored
+
+
+class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
+    """Events reach the socket through the process's hub (community.hub):
+    one channel-layer subscription per room per process, not per socket."""
+
     room: Room | None = None
 
     async def connect(self):
@@ -121,18 +149,22 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.last_typing = 0.0
         # Join the groups before reading the backlog: a message stored while
         # we read is then either in the backlog or arrives live — and the
-        # live copy of one we already sent is dropped by id.
-        await self.channel_layer.group_add(room.group_name, self.channel_name)
-        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        # live copy of one we already sent is dropped by id. Live events are
+        # held until the backlog is out, so they follow it in order.
         self.session_group = session_group(getattr(self.scope.get("session"), "session_key", None))
-        if self.session_group:
-            await self.channel_layer.group_add(self.session_group, self.channel_name)
-        await self.accept()
-        after = self._query_int("after")
-        if after is not None:
-            last = await self._send_backlog(after)
-            await self.send(text_data=encode({"type": "resumed", "last_id": last}))
-        await presence.store().touch(room.pk, self.public_user, self.channel_name)
+        self.hold_events()
+        try:
+            await self.hub_join((room.group_name, user_group(user.pk), self.session_group))
+            await self.accept()
+            after = self._query_int("after")
+            if after is not None:
+                last = await self._send_backlog(after)
+                await self.send(text_data=encode({"type": "resumed", "last_id": last}))
+            await self.release_events()
+            await presence.store().touch(room.pk, self.public_user, self.channel_name)
+        except BaseException:
+            self.hub_leave()
+            raise
         await self._broadcast_presence()
 
     def _query_int(self, name):
@@ -157,12 +189,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 return after
 
     async def disconnect(self, code):
+        self.hub_leave()
         if self.room is None:
             return
-        await self.channel_layer.group_discard(self.room.group_name, self.channel_name)
-        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
-        if self.session_group:
-            await self.channel_layer.group_discard(self.session_group, self.channel_name)
         await presence.store().remove(self.room.pk, self.channel_name)
         await self._broadcast_presence()
 
@@ -175,8 +204,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if pending is not None and not pending.done() and pending.get_loop() is asyncio.get_running_loop():
             return
         _pending_presence[room_id] = asyncio.get_running_loop().create_task(
-            _send_presence_later(self.channel_layer, room_id, self.room.group_name)
+            _send_presence_later(room_id, self.room.group_name)
         )
+
+    async def dispatch(self, message):
+        """Channels' dispatch, without its per-message trip to the database
+        thread to close stale connections: every database call here goes
+        through database_sync_to_async, which does that on its own trip."""
+        handler = self.ASGI_HANDLERS.get(message["type"])
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(self, message)
 
     # --- frames from the client ------------------------------------------------
 
@@ -234,28 +272,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def _refresh(self):
         """Re-read the user for this frame: suspension, role and cohort changes
         take effect on the very next frame."""
-        user, room = await database_sync_to_async(_refresh)(self.user, self.room.pk)
-        if user is None or not is_active_member(user):
-            raise ChatError("forbidden", "Your account cannot use chat right now.")
-        if room is None:
-            raise ChatError("forbidden", "This room no longer exists.")
-        self.user, self.room = user, room
-        return user
+        self.user, self.room = await database_sync_to_async(_fresh_or_refuse)(self.user, self.room.pk)
+        return self.user
 
     async def on_send(self, frame):
-        user = await self._refresh()
-        result = await database_sync_to_async(actions.post_message)(
-            author=user,
-            room=self.room,
-            body=frame.get("body"),
-            client_id=frame.get("client_id"),
-            reply_to_id=frame.get("reply_to"),
-            content_note=frame.get("content_note") or "",
-        )
-        if not result.created:
+        self.user, self.room, result, stored = await database_sync_to_async(_send)(self.user, self.room.pk, frame)
+        if stored is not None:
             # A re-send: only this socket hears about it, with the stored copy.
-            message = await database_sync_to_async(queries.message_dict)(result.message)
-            await self.send(text_data=encode({"type": "message", "message": message}))
+            await self.send(text_data=encode({"type": "message", "message": stored}))
         for private in result.private_frames:
             await self.send(text_data=encode(private))
 
@@ -298,7 +322,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if now - self.last_typing < TYPING_INTERVAL:
             return  # typing is best-effort; extra frames are dropped silently
         self.last_typing = now
-        await self.channel_layer.group_send(
+        await group_send(
             self.room.group_name,
             {
                 "type": "frame",
@@ -352,9 +376,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
             # and a lower id arriving live after the backlog must still go out.
             self.backlog_ids.discard(message_id)
             return
-        await self.send(text_data=event["text"])
+        await self.base_send({"type": "websocket.send", "text": event["text"]})
 
     async def force_disconnect(self, event):
         room = event.get("room")
         if room is None or (self.room is not None and room == self.room.slug):
             await self.close(code=event.get("code", CLOSE_FORBIDDEN))
+
+    ASGI_HANDLERS = {
+        "websocket.connect": AsyncWebsocketConsumer.websocket_connect,
+        "websocket.receive": AsyncWebsocketConsumer.websocket_receive,
+        "websocket.disconnect": AsyncWebsocketConsumer.websocket_disconnect,
+    }

@@ -6,6 +6,7 @@ another cohort, in no room — must see nothing private), `banned` (banned from
 `room`). All passwords are PASSWORD.
 """
 
+import inspect
 import os
 import socket
 from urllib.parse import urlparse
@@ -42,6 +43,22 @@ def _test_settings(settings):
     # (django_tasks drops its cached backends when this setting changes).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.REQUIRE_MFA_FOR_STAFF = False
+
+
+@pytest.fixture(autouse=True)
+def _hubs_closed_with_their_test(request):
+    """An async test's socket hub (community.hub) is closed before the test's
+    event loop is, even when the test fails with sockets still open."""
+    if inspect.iscoroutinefunction(getattr(request, "function", None)):
+        request.getfixturevalue("_close_hubs")
+
+
+@pytest.fixture
+async def _close_hubs():
+    from community import hub
+
+    yield
+    await hub.close_for_tests()
 
 
 @pytest.fixture(autouse=True)

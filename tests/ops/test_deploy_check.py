@@ -76,6 +76,7 @@ def test_production_settings_postgres_pool_redis_cache_and_channel_layer():
             "hosts": ["redis://127.0.0.1:6379/0"],
             "prefix": "alumni",
             "capacity": 1000,
+            "channel_capacity": {"hub.*": 50000},
             "expiry": 60,
             "group_expiry": 7 * 86400,
         },
@@ -87,7 +88,10 @@ def test_production_settings_pubsub_layer_can_be_chosen():
 
     assert values["CHANNEL_LAYERS"]["default"] == {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": ["redis://127.0.0.1:6379/0"], "prefix": "alumni"},
+        "CONFIG": {
+            "hosts": ["redis://127.0.0.1:6379/0"],
+            "prefix": "alumni",
+        },
     }
 
 
@@ -101,9 +105,13 @@ def test_production_settings_core_layer_capacity_and_sharding():
     config = values["CHANNEL_LAYERS"]["default"]["CONFIG"]
     assert values["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
     assert config == {
-        "hosts": ["redis://10.0.0.1:6379/0", "redis://10.0.0.2:6379/0"],
+        "hosts": [
+            "redis://10.0.0.1:6379/0",
+            "redis://10.0.0.2:6379/0",
+        ],
         "prefix": "alumni",
         "capacity": 5000,
+        "channel_capacity": {"hub.*": 50000},
         "expiry": 60,
         "group_expiry": 7 * 86400,
     }

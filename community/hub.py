@@ -1,0 +1,371 @@
+"""Fan-out inside one process: one channel-layer channel per process.
+
+A socket does not get a channel of its own. It subscribes to its groups
+(a room, its user, its browser session) through the process's Hub, and the
+Hub's single channel joins each group on the channel layer once, for as long
+as a local socket needs it. A broadcast is then one channel-layer message per
+process, which the Hub hands to every local socket of that group in turn:
+no per-socket queue, task wake-up, copy or capacity limit on the way.
+
+Events name their group (community.realtime.group_send adds it), because a
+channel layer does not say which group a message came through.
+
+Ordering: the Hub reads its channel one event at a time and delivers each
+event to every local subscriber before it reads the next, so a socket sees
+a room's events in the order they were sent.
+
+Failure: if reading the channel fails (Redis went away), every local socket
+is closed with CLOSE_RECONNECT and the Hub starts afresh. Clients reconnect
+with ?after= and lose nothing; a socket is never left open and deaf.
+
+Group membership on the layer expires (group_expiry): the Hub re-adds its
+groups well before that, so a long-lived room never goes quiet. A group that
+has had no local socket for EMPTY_GRACE seconds is left, so a reconnect
+storm does not churn the layer; a member's own groups are left at once.
+"""
+
+import asyncio
+import logging
+import secrets
+import weakref
+from contextlib import suppress
+from typing import Protocol
+
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+TIMEOUTS: tuple[type[BaseException], ...] = (TimeoutError,)
+try:
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    TIMEOUTS += (RedisTimeoutError,)
+except ImportError:  # pragma: no cover - redis is a dependency
+    pass
+
+EMPTY_GRACE = 60.0
+# Only room groups linger when their last local socket leaves (a reconnect
+# storm rejoins them at once). A member's own groups are left at once: after
+# an account is erased no group named after it may remain.
+LINGER_PREFIXES = ("room.",)
+HOUSEKEEPING_EVERY = 30.0
+# Channel layers forget a group member after group_expiry seconds; re-add long before.
+REFRESH_FRACTION = 0.25
+REFRESH_MAX = 3600.0
+
+
+class Subscriber(Protocol):
+    async def hub_event(self, event: dict) -> None: ...
+
+    async def hub_lost(self) -> None: ...
+
+
+class Hub:
+    def __init__(self, layer, loop: asyncio.AbstractEventLoop):
+        self.layer = layer
+        self.loop = loop
+        self.channel: str | None = None
+        self.members: dict[str, dict[Subscriber, None]] = {}
+        self.added: dict[str, asyncio.Task] = {}
+        self.empty_since: dict[str, float] = {}
+        self._ops: dict[str, asyncio.Task] = {}
+        self._reader: asyncio.Task | None = None
+        self._keeper: asyncio.Task | None = None
+        self._starting: asyncio.Task | None = None
+        self._closing = False
+
+    # --- subscriptions ---------------------------------------------------------
+
+    async def subscribe(self, sock: Subscriber, groups) -> None:
+        """Deliver the groups' events to `sock` from now on. Returns once the
+        layer knows this process is in every group; raises if it can't."""
+        await self._start()
+        waits = []
+        for group in groups:
+            self.members.setdefault(group, {})[sock] = None
+            self.empty_since.pop(group, None)
+            added = self.added.get(group)
+            if added is None:
+                added = self.added[group] = self._chain(group, self.layer.group_add, group, self.channel)
+            waits.append((group, added))
+        for group, added in waits:
+            try:
+                await asyncio.shield(added)
+            except Exception:
+                if self.added.get(group) is added:
+                    del self.added[group]
+                self.unsubscribe(sock, groups)
+                raise
+
+    def unsubscribe(self, sock: Subscriber, groups) -> None:
+        for group in groups:
+            members = self.members.get(group)
+            if members is None or sock not in members:
+                continue
+            del members[sock]
+            if members:
+                continue
+            if group.startswith(LINGER_PREFIXES):
+                self.empty_since[group] = self.loop.time()
+            else:
+                self._leave(group)
+
+    def _leave(self, group: str) -> None:
+        self.members.pop(group, None)
+        self.empty_since.pop(group, None)
+        if self.added.pop(group, None) is not None and self.channel is not None:
+            self._chain(group, self._discard_quietly, group, self.channel)
+
+    def _chain(self, group: str, operation, *args) -> asyncio.Task:
+        """Run a layer operation for `group` after the previous one finished,
+        so that a leave and a later join can never reach Redis out of order."""
+        previous = self._ops.get(group)
+
+        async def run():
+            if previous is not None:
+                await asyncio.wait([previous])  # its outcome is its own
+            await operation(*args)
+
+        task = self._ops[group] = self.loop.create_task(run())
+        task.add_done_callback(lambda t: self._ops.pop(group, None) if self._ops.get(group) is t else None)
+        return task
+
+    # --- the reader --------------------------------------------------------------
+
+    async def _start(self) -> None:
+        if self._reader is not None and not self._reader.done():
+            return
+        if self._starting is None or self._starting.done():
+            self._starting = self.loop.create_task(self._open())
+        await asyncio.shield(self._starting)
+
+    async def _open(self) -> None:
+        self.channel = await self.layer.new_channel("hub")
+        self._reader = self.loop.create_task(self._read(self.channel))
+        if self._keeper is None or self._keeper.done():
+            self._keeper = self.loop.create_task(self._housekeeping())
+
+    async def _read(self, channel: str) -> None:
+        while True:
+            try:
+                event = await self.layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except TIMEOUTS:
+                # channels-redis blocks 5 s per read, and redis-py's default
+                # socket timeout is also 5 s: an idle read can time out on
+                # our side. Nothing is lost (channels-redis re-queues an
+                # unacknowledged message on the next read); if Redis is
+                # really unreachable the check fails and the sockets go.
+                if await self._layer_answers():
+                    continue
+                logger.warning("hub: the channel layer does not answer; closing local sockets")
+                await self._lose_everything()
+                return
+            except Exception as exc:
+                logger.warning("hub: reading the channel layer failed (%s); closing local sockets", type(exc).__name__)
+                await self._lose_everything()
+                return
+            if self._closing and event.get("type") == "hub.stop":
+                return
+            members = self.members.get(event.get("group"))
+            if not members:
+                continue
+            for sock in tuple(members):
+                try:
+                    await sock.hub_event(event)
+                except Exception:
+                    logger.exception("hub: delivering to a socket failed; unsubscribing it")
+                    for group_members in self.members.values():
+                        group_members.pop(sock, None)
+
+    async def _layer_answers(self) -> bool:
+        connection = getattr(self.layer, "connection", None)
+        if connection is None or self.channel is None:
+            return True
+        try:
+            index = self.layer.consistent_hash(self.layer.non_local_name(self.channel))
+            await asyncio.wait_for(connection(index).ping(), timeout=3)
+        except Exception:
+            return False
+        return True
+
+    async def _lose_everything(self) -> None:
+        sockets = {sock for members in self.members.values() for sock in members}
+        self.members.clear()
+        self.added.clear()
+        self.empty_since.clear()
+        self.channel = None
+        for sock in sockets:
+            with suppress(Exception):
+                await sock.hub_lost()
+
+    async def _housekeeping(self) -> None:
+        expiry = getattr(self.layer, "group_expiry", 86400)
+        refresh_every = min(expiry * REFRESH_FRACTION, REFRESH_MAX)
+        last_refresh = self.loop.time()
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_EVERY)
+            if self.channel is None:
+                continue
+            now = self.loop.time()
+            for group, since in list(self.empty_since.items()):
+                if now - since >= EMPTY_GRACE and not self.members.get(group):
+                    self._leave(group)
+            if now - last_refresh >= refresh_every:
+                last_refresh = now
+                for group in list(self.added):
+                    self.added[group] = self._chain(group, self.layer.group_add, group, self.channel)
+
+    async def _discard_quietly(self, group: str, channel: str) -> None:
+        try:
+            await self.layer.group_discard(group, channel)
+        except Exception as exc:  # it expires on its own
+            logger.warning("hub: leaving %s failed (%s)", group, type(exc).__name__)
+
+    async def close(self) -> None:
+        """Stop reading and leave every group (tests, and a loop that ends).
+
+        The reader is stopped by a message on its own channel rather than by
+        cancelling it: a blocking Redis read that is cancelled can take many
+        seconds to unwind in channels-redis."""
+        self._closing = True
+        reader = self._reader
+        if reader is not None and not reader.done() and self.channel is not None:
+            with suppress(Exception):
+                await self.layer.send(self.channel, {"type": "hub.stop"})
+            await asyncio.wait([reader], timeout=10)
+        tasks = [t for t in (self._reader, self._keeper) if t is not None and not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=10)
+        # channels-redis finishes each receive in a task of its own that holds
+        # a per-channel lock; let those end on this loop.
+        cleaners = list(getattr(self.layer, "receive_cleaners", ()))
+        if cleaners:
+            await asyncio.wait(cleaners, timeout=5)
+        if self.channel is not None:
+            for group in list(self.added):
+                await self._discard_quietly(group, self.channel)
+        self.members.clear()
+        self.added.clear()
+        self.channel = None
+
+
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, Hub]]" = weakref.WeakKeyDictionary()
+_abandoned: list[Hub] = []
+
+
+async def get_hub() -> Hub | None:
+    """This event loop's hub for the default channel layer (None without one)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return None
+    loop = asyncio.get_running_loop()
+    per_loop = _hubs.get(loop)
+    if per_loop is None:
+        per_loop = _hubs[loop] = {}
+        await _forget_abandoned()
+    hub = per_loop.get(id(layer))
+    if hub is None or hub.layer is not layer:
+        from .realtime import start_sender
+
+        hub = per_loop[id(layer)] = Hub(layer, loop)
+        _abandoned.append(hub)
+        start_sender(layer)
+    return hub
+
+
+async def _forget_abandoned() -> None:
+    """A hub whose event loop has closed (one per test, in the test suite)
+    still sits in its groups: take it out, so broadcasts stop queuing for it."""
+    for hub in list(_abandoned):
+        if hub.loop.is_closed():
+            _abandoned.remove(hub)
+            if hub.channel is not None:
+                for group in list(hub.added):
+                    with suppress(Exception):
+                        await hub.layer.group_discard(group, hub.channel)
+                channels = getattr(hub.layer, "channels", None)
+                if isinstance(channels, dict):  # the in-memory layer's queues
+                    channels.pop(hub.channel, None)
+
+
+CLOSE_RECONNECT = 4000
+
+
+class HubConsumerMixin:
+    """For an AsyncWebsocketConsumer whose events come through the Hub.
+
+    The consumer has no channel of its own (its channel layer alias names no
+    layer); `channel_name` is still a unique name for the socket, used by
+    presence and to leave out the sender of a typing frame. Events are
+    dispatched to the handlers named in HUB_HANDLERS only. While `hold_events`
+    is on (during connect, while the backlog is sent) events are kept and
+    delivered in order by `release_events`.
+    """
+
+    channel_layer_alias = "__hub_no_layer__"
+    HUB_HANDLERS: dict[str, str] = {"frame": "frame", "force_disconnect": "force_disconnect"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.channel_name = "socket." + secrets.token_hex(12)
+        self._hub: Hub | None = None
+        self._hub_groups: tuple[str, ...] = ()
+        self._held: list[dict] | None = None
+
+    async def hub_join(self, groups) -> None:
+        groups = tuple(g for g in groups if g)
+        hub = await get_hub()
+        if hub is None:
+            return
+        self._hub, self._hub_groups = hub, groups
+        await hub.subscribe(self, groups)
+
+    def hub_leave(self) -> None:
+        if self._hub is not None:
+            self._hub.unsubscribe(self, self._hub_groups)
+            self._hub = None
+
+    def hold_events(self) -> None:
+        self._held = []
+
+    async def release_events(self) -> None:
+        while self._held:
+            held, self._held = self._held, []
+            for event in held:
+                await self._handle_hub_event(event)
+        self._held = None
+
+    async def hub_event(self, event: dict) -> None:
+        if self._held is not None:
+            self._held.append(event)
+            return
+        await self._handle_hub_event(event)
+
+    async def _handle_hub_event(self, event: dict) -> None:
+        name = self.HUB_HANDLERS.get(event.get("type"))
+        if name is not None:
+            await getattr(self, name)(event)
+
+    async def hub_lost(self) -> None:
+        await self.close(code=CLOSE_RECONNECT)
+
+
+async def close_for_tests() -> None:
+    """Close this loop's hubs while the loop still runs: a reader left
+    pending when a test's loop closes would leave the Redis layer's receive
+    state tied to a dead loop."""
+    loop = asyncio.get_running_loop()
+    for hub in list((_hubs.get(loop) or {}).values()):
+        await hub.close()
+        # channels-redis keeps per-channel asyncio locks across calls; one
+        # left behind by a cancelled read is bound to this loop and would
+        # refuse the next test's loop.
+        locks = getattr(hub.layer, "receive_clean_locks", None)
+        if locks is not None and not any(lock.locked() for lock in locks.locks.values()):
+            locks.locks.clear()
+            locks.wait_counts.clear()
+    _hubs.pop(loop, None)
