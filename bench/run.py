@@ -4,7 +4,7 @@
 
 Scenarios: fanout, throughput, connections, reconnect, pages, matching.
 Everything runs on 127.0.0.1, every loop is bounded in count and time; the
-full run takes about 15–17 minutes on 2 cores, --quick (embedded only,
+full run took 9 minutes on a quiet 2-core machine (15–17 loaded), --quick (embedded only,
 smaller counts) about 5–6 (measured 5.8 on a loaded 2-core machine).
 
 Backends: the embedded default (SQLite in WAL mode, in-memory channel layer,
