@@ -17,14 +17,7 @@ class NotificationConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             return
         self.user = user
         self.session_group = session_group(getattr(self.scope.get("session"), "session_key", None))
-        self.hold_events()
-        try:
-            await self.hub_join((notification_group(user.pk), user_group(user.pk), self.session_group))
-            await self.accept()
-            await self.release_events()
-        except BaseException:
-            self.hub_leave()
-            raise
+        await self.hub_accept((notification_group(user.pk), user_group(user.pk), self.session_group))
 
     async def disconnect(self, code):
         self.hub_leave()

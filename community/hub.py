@@ -209,13 +209,17 @@ class Hub:
             if self.channel is None:
                 continue
             now = self.loop.time()
-            for group, since in list(self.empty_since.items()):
-                if now - since >= EMPTY_GRACE and not self.members.get(group):
-                    self._leave(group)
+            self.leave_idle_groups(now)
             if now - last_refresh >= refresh_every:
                 last_refresh = now
                 for group in list(self.added):
                     self.added[group] = self._chain(group, self.layer.group_add, group, self.channel)
+
+    def leave_idle_groups(self, now: float) -> None:
+        """Leave the groups that have had no local socket for EMPTY_GRACE."""
+        for group, since in list(self.empty_since.items()):
+            if now - since >= EMPTY_GRACE and not self.members.get(group):
+                self._leave(group)
 
     async def _discard_quietly(self, group: str, channel: str) -> None:
         try:
@@ -323,6 +327,21 @@ class HubConsumerMixin:
             return
         self._hub, self._hub_groups = hub, groups
         await hub.subscribe(self, groups)
+
+    async def hub_accept(self, groups, before_live=None) -> None:
+        """Subscribe, accept the socket, run `before_live` (e.g. send a resume
+        backlog) and only then let live events through, in order. On any
+        failure the socket is unsubscribed again."""
+        self.hold_events()
+        try:
+            await self.hub_join(groups)
+            await self.accept()
+            if before_live is not None:
+                await before_live()
+            await self.release_events()
+        except BaseException:
+            self.hub_leave()
+            raise
 
     def hub_leave(self) -> None:
         if self._hub is not None:

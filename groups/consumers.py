@@ -91,16 +91,12 @@ def _history(room, before, limit, hidden=frozenset()):
     return [queries.message_dict(m, room_slug=room.slug) for m in rows], has_more
 
 
-def _refresh(user, room_id):
+def _fresh_or_refuse(user, room_id):
     """The user and room as they are now: a lock, slow mode, suspension or
     role change made a moment ago applies to this very frame."""
     from community.models import User
 
-    return User.objects.filter(pk=user.pk).first(), Room.objects.filter(pk=room_id).first()
-
-
-def _fresh_or_refuse(user, room_id):
-    user, room = _refresh(user, room_id)
+    user, room = User.objects.filter(pk=user.pk).first(), Room.objects.filter(pk=room_id).first()
     if user is None or not is_active_member(user):
         raise ChatError("forbidden", "Your account cannot use chat right now.")
     if room is None:
@@ -152,20 +148,19 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         # live copy of one we already sent is dropped by id. Live events are
         # held until the backlog is out, so they follow it in order.
         self.session_group = session_group(getattr(self.scope.get("session"), "session_key", None))
-        self.hold_events()
+        await self.hub_accept((room.group_name, user_group(user.pk), self.session_group), self._resume)
         try:
-            await self.hub_join((room.group_name, user_group(user.pk), self.session_group))
-            await self.accept()
-            after = self._query_int("after")
-            if after is not None:
-                last = await self._send_backlog(after)
-                await self.send(text_data=encode({"type": "resumed", "last_id": last}))
-            await self.release_events()
             await presence.store().touch(room.pk, self.public_user, self.channel_name)
         except BaseException:
             self.hub_leave()
             raise
         await self._broadcast_presence()
+
+    async def _resume(self):
+        after = self._query_int("after")
+        if after is not None:
+            last = await self._send_backlog(after)
+            await self.send(text_data=encode({"type": "resumed", "last_id": last}))
 
     def _query_int(self, name):
         from urllib.parse import parse_qs

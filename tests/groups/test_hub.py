@@ -71,10 +71,7 @@ async def test_a_members_own_groups_are_left_at_once_rooms_linger(room, alumnus)
     assert not _members(layer, user_group)
     # The room stays joined for a while: a reconnect storm does not churn it.
     assert _members(layer, room.group_name) == {hub.channel}
-    hub.empty_since[room.group_name] -= hub_module.EMPTY_GRACE + 1
-    for group, since in list(hub.empty_since.items()):
-        if hub.loop.time() - since >= hub_module.EMPTY_GRACE:
-            hub._leave(group)
+    hub.leave_idle_groups(hub.loop.time() + hub_module.EMPTY_GRACE + 1)
     for _ in range(50):
         if not _members(layer, room.group_name):
             break
