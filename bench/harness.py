@@ -170,7 +170,7 @@ def _wait_ready(server: Server, http: bool, timeout: float = 60.0) -> None:
 
 
 def start(kind: str, env: dict, workdir: Path, count: int = 1) -> Servers:
-    """kind: "app" (the real community.asgi), "plain" (plain Channels room),
+    """kind: "app" (the real alumni.asgi), "plain" (plain Channels room),
     "raw" (websockets broadcast), or "proto:<module>" (a prototype asgi
     module under bench/prototypes); "<kind>@NAME=value" runs it with one
     environment variable changed (a settings lever, e.g.
@@ -186,7 +186,7 @@ def start(kind: str, env: dict, workdir: Path, count: int = 1) -> Servers:
             cmd = [PY, str(ROOT / "bench" / "baselines" / "raw_ws.py"), "--port", str(port)]
         else:
             module = {
-                "app": "community.asgi:application",
+                "app": "alumni.asgi:application",
                 "plain": "bench.baselines.plain_asgi:application",
             }.get(kind) or f"bench.prototypes.{kind.split(':', 1)[1]}:application"
             cmd = [PY, "-m", "daphne", "-b", HOST, "-p", str(port), module]

@@ -5,7 +5,7 @@ exactly as in production (DATABASE_URL, REDIS_URL, CHANNEL_PREFIX ...)."""
 
 import os
 
-from community.settings import *  # noqa: F403
+from alumni.settings import *  # noqa: F403
 
 DEBUG = False
 STORAGES = {

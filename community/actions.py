@@ -184,9 +184,6 @@ def accept_invitation(*, invitation: Invitation, user: User, display_name: str) 
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    from groups.actions import join_default_rooms
-
-    join_default_rooms(member=user)
     return user
 
 
@@ -246,9 +243,6 @@ def set_member_cohort(*, staff: User, member: User, cohort: Cohort | None, gradu
     member.save(update_fields=["cohort", "graduation_date"])
     record_audit(actor=staff, action="member.cohort", target=member,
                  details={"from": old, "to": cohort.slug if cohort else None})
-    from groups.actions import join_default_rooms
-
-    join_default_rooms(member=member)
     return member
 
 

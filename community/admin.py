@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from .models import AuditLog, Cohort, CrisisResource, FocusArea, Invitation, User
-from .throttle import admin_login_limit
+from .ratelimit import admin_login_limit
 
 
 @admin.register(User)

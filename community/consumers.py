@@ -2,9 +2,9 @@
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from .hub import HubConsumerMixin
 from .permissions import is_active_member
 from .realtime import notification_group, session_group, user_group
+from .realtime.hub import HubConsumerMixin
 
 
 class NotificationConsumer(HubConsumerMixin, AsyncWebsocketConsumer):

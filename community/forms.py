@@ -9,7 +9,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from .actions import accept_invitation
+from .adapters import SESSION_KEY, invitation_from_session
 from .models import AuditLog, Cohort, FocusArea, Invitation, Notification, User
+from .permissions import is_site_moderator
 
 
 def clean_display_name_value(value: str, *, exclude_pk: int | None = None) -> str:
@@ -51,7 +54,6 @@ class InvitedSignupForm(forms.Form):
         super().__init__(*args, **kwargs)
         from allauth.core import context
 
-        from .adapters import invitation_from_session
 
         request = context.request
         self.invitation = invitation_from_session(request) if request is not None else None
@@ -73,14 +75,15 @@ class InvitedSignupForm(forms.Form):
             )
         return cleaned
 
-    def signup(self, request, user):
-        from .actions import accept_invitation
-        from .adapters import SESSION_KEY, invitation_from_session
+    # The top package's onboarding form replaces this with the whole
+    # onboarding (joining the default rooms too); allauth only knows the form.
+    accept_invitation = staticmethod(accept_invitation)
 
+    def signup(self, request, user):
         invitation = invitation_from_session(request)
         if invitation is None:
             raise ValidationError("This invitation link is no longer valid.")
-        accept_invitation(invitation=invitation, user=user, display_name=self.cleaned_data["display_name"])
+        self.accept_invitation(invitation=invitation, user=user, display_name=self.cleaned_data["display_name"])
         request.session.pop(SESSION_KEY, None)
 
 
@@ -238,7 +241,6 @@ MODERATOR_KINDS = {Notification.Kind.REPORT, Notification.Kind.CRISIS_ALERT}
 
 
 def email_kind_choices(user) -> list[tuple[str, str]]:
-    from .permissions import is_site_moderator
 
     choices = []
     for value, label in Notification.Kind.choices:

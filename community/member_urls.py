@@ -3,17 +3,10 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import privacy_views, staff_views, views
+from . import staff_views, views
 
 urlpatterns = [
     path("profile/", views.profile_edit, name="profile"),
-    path("account/data/", privacy_views.data_page, name="account_data"),
-    path("account/data/download/", privacy_views.data_download, name="account_data_download"),
-    path("account/delete/", privacy_views.delete_page, name="account_delete"),
-    path("account/delete/confirm/", privacy_views.delete_confirm, name="account_delete_confirm"),
-    path("account/sessions/", privacy_views.sessions_page, name="account_sessions"),
-    path("account/sessions/<int:session_id>/end/", privacy_views.session_end, name="account_session_end"),
-    path("account/sessions/end-others/", privacy_views.sessions_end_others, name="account_sessions_end_others"),
     # allauth's own sessions page ends sessions without closing their
     # sockets; this route (resolved before allauth's) sends members here.
     path("accounts/sessions/", RedirectView.as_view(pattern_name="account_sessions"), name="usersessions_redirect"),
@@ -34,8 +27,6 @@ urlpatterns = [
     path("staff/members/", staff_views.member_list, name="staff_members"),
     path("staff/members/<int:member_id>/", staff_views.member_detail, name="staff_member"),
     path("staff/members/<int:member_id>/role/", staff_views.member_set_role, name="staff_member_role"),
-    path("staff/members/<int:member_id>/cohort/", staff_views.member_set_cohort,
-         name="staff_member_cohort"),
     path("staff/cohorts/", staff_views.cohort_list, name="staff_cohorts"),
     path("staff/cohorts/<int:cohort_id>/", staff_views.cohort_edit, name="staff_cohort_edit"),
     path("staff/focus-areas/", staff_views.focus_area_list, name="staff_focus_areas"),

@@ -280,7 +280,7 @@ class AuditLogQuerySet(models.QuerySet):
           the string values of details.
 
         Nothing else changes and no row is removed. Returns how many rows
-        changed. Call it only from `community.privacy.erase_member`.
+        changed. Call it only from `alumni.privacy.erase_member`.
         """
         import re
 

@@ -36,7 +36,7 @@ from .forms import (
 )
 from .models import AuditLog, Cohort, CrisisResource, FocusArea, Invitation, User
 from .queries import crisis_resources
-from .throttle import invitation_limit
+from .ratelimit import invitation_limit
 
 CSV_SALT = "community.invitations.csv"
 CSV_MAX_AGE = 60 * 60  # a preview is good for an hour
@@ -299,21 +299,6 @@ def member_set_role(request: HttpRequest, member_id: int) -> HttpResponse:
             return redirect("staff_member", member_id=member.pk)
     member.refresh_from_db()
     return _member_page(request, member, role_form=form, status=400)
-
-
-@staff_only(permissions.can_manage_cohorts)
-@require_POST
-def member_set_cohort(request: HttpRequest, member_id: int) -> HttpResponse:
-    member = _object_or_404(User, member_id)
-    form = MemberCohortForm(request.POST)
-    if form.is_valid():
-        actions.set_member_cohort(
-            staff=request.user, member=member, cohort=form.cleaned_data["cohort"],
-            graduation_date=form.cleaned_data["graduation_date"],
-        )
-        messages.success(request, f"Cohort of {member.display_name} saved.")
-        return redirect("staff_member", member_id=member.pk)
-    return _member_page(request, member, cohort_form=form, status=400)
 
 
 # --- Cohorts and focus areas ----------------------------------------------------------------

@@ -23,31 +23,6 @@ from .models import FocusArea, Invitation, User
 from .queries import crisis_resources
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    if not permissions.is_active_member(request.user):
-        return render(request, "community/landing.html")
-    from groups.queries import directory_rooms
-
-    rooms = [r for r in directory_rooms(request.user) if r.my_membership_id]
-    context = {"rooms": rooms, "sections": home_sections(request.user)}
-    return render(request, "community/home.html", context)
-
-
-def home_sections(user) -> list[dict]:
-    """What the other apps contribute to the home page (next meetups,
-    mentorship status). Each app exposes `home_section(user)` in queries.py."""
-    sections = []
-    for module in ("events.queries", "mentorship.queries"):
-        try:
-            mod = __import__(module, fromlist=["home_section"])
-        except ImportError:
-            continue
-        section = getattr(mod, "home_section", None)
-        if section is not None:
-            sections.append(section(user))
-    return sections
-
-
 def crisis_page(request: HttpRequest) -> HttpResponse:
     # Public on purpose: someone locked out of their account may need it most.
     return render(request, "community/crisis.html", {"resources": crisis_resources()})

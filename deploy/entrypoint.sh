@@ -11,7 +11,7 @@ case "${1:-web}" in
     # closes after a day (the page reconnects and resumes), well inside the
     # channel layer's CHANNEL_GROUP_EXPIRY, so no socket outlives its groups.
     exec daphne --bind 0.0.0.0 --port 8000 --proxy-headers \
-      --application-close-timeout 10 --websocket_timeout 86400 community.asgi:application
+      --application-close-timeout 10 --websocket_timeout 86400 alumni.asgi:application
     ;;
   worker)
     # The periodic jobs (crisis escalation, meetup reminders, mentor request

@@ -15,10 +15,12 @@ from django.utils import timezone
 from community.actions import notify, record_audit
 from community.models import Notification, User
 from groups import markup
+from groups.actions import add_member_to_room, create_room
+from groups.models import Room
 
 from . import permissions, recurrence
 from .display import short
-from .models import RSVP, CalendarFeed, CalendarPolicy, Event, Occurrence, SentReminder
+from .models import RSVP, CalendarFeed, CalendarPolicy, Event, Occurrence, SentReminder, _feed_token
 
 # Fields a series edit may change; anything else is not the editor's to set.
 EVENT_FIELDS = (
@@ -227,8 +229,6 @@ def create_event(*, author: User, create_discussion_room: bool = False, **fields
 
 
 def _create_discussion_room(author: User, event: Event):
-    from groups.actions import create_room
-    from groups.models import Room
 
     # A room for everyone may be a topic room; a cohort's or a room's meetup
     # gets a private room that members join when they RSVP, so its name never
@@ -246,7 +246,6 @@ def _add_to_discussion_room(event: Event, member: User) -> None:
     room = event.discussion_room
     if room is None:
         return
-    from groups.actions import add_member_to_room
 
     # Going to the meetup is the invitation to its room.
     add_member_to_room(room=room, member=member)
@@ -646,7 +645,6 @@ def ensure_calendar_feed(*, member: User) -> CalendarFeed:
 @transaction.atomic
 def regenerate_calendar_feed(*, member: User) -> CalendarFeed:
     """Replace the feed token: the old subscription URL stops working at once."""
-    from .models import _feed_token
 
     feed, created = CalendarFeed.objects.select_for_update().get_or_create(member=member)
     if not created:

@@ -12,6 +12,7 @@ from django.core.validators import URLValidator
 from django.utils import timezone
 
 from community.models import Cohort, User
+from groups.models import Room
 
 from . import actions
 from .models import RSVP, Event
@@ -102,7 +103,6 @@ class EventForm(forms.Form):
         if event is not None and "initial" not in kwargs:
             kwargs["initial"] = initial_for(event)
         super().__init__(*args, **kwargs)
-        from groups.models import Room
 
         self.fields["time_zone"].choices = _zone_choices()
         if event is None and user is not None:

@@ -19,7 +19,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from community import permissions
 from community.models import Cohort, validate_time_zone
+from groups.models import Membership
 
 
 class CalendarPolicy(models.Model):
@@ -45,7 +47,6 @@ class EventQuerySet(models.QuerySet):
         """Series this member may see: everyone's, their cohort's, and those
         of rooms they are an active, unbanned member of. Staff and site
         moderators see every series."""
-        from community import permissions
 
         if not permissions.is_active_member(user):
             return self.none()
@@ -63,7 +64,6 @@ class EventQuerySet(models.QuerySet):
 
 
 def _active_room_ids(user):
-    from groups.models import Membership
 
     return (
         Membership.objects.filter(user=user, left_at__isnull=True, banned_permanently=False)

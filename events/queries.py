@@ -13,6 +13,8 @@ from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from community.permissions import is_active_member
+
 from .display import clock, when, zone_or_default
 from .models import RSVP, Event, Occurrence
 
@@ -203,7 +205,6 @@ def attendee_rows(occurrence: Occurrence) -> list[RSVP]:
 
 def home_section(user) -> dict:
     """The home page card: the member's next meetups, else what is coming up."""
-    from community.permissions import is_active_member
 
     section = {
         "title": "Next meetups",

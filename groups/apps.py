@@ -5,6 +5,3 @@ class GroupsConfig(AppConfig):
     name = "groups"
     verbose_name = "Chat rooms"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self):
-        from . import signals  # noqa: F401 - connects the receivers

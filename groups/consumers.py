@@ -17,12 +17,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 
-from community.hub import HubConsumerMixin
+from community.models import User
 from community.permissions import is_active_member
-from community.realtime import encode, group_send, session_group, user_group
+from community.realtime import encode, group_send, presence, session_group, user_group
+from community.realtime.hub import HubConsumerMixin
 
-from . import actions, permissions, presence, queries
-from .actions import ChatError
+from . import actions, permissions, queries
+from .errors import ChatError
 from .models import Room
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,6 @@ def _load_room(user, slug):
 
 
 def _still_allowed(user, room_id) -> bool:
-    from community.models import User
 
     fresh = User.objects.filter(pk=user.pk).first()
     room = Room.objects.filter(pk=room_id).first()
@@ -94,7 +94,6 @@ def _history(room, before, limit, hidden=frozenset()):
 def _fresh_or_refuse(user, room_id):
     """The user and room as they are now: a lock, slow mode, suspension or
     role change made a moment ago applies to this very frame."""
-    from community.models import User
 
     user, room = User.objects.filter(pk=user.pk).first(), Room.objects.filter(pk=room_id).first()
     if user is None or not is_active_member(user):
@@ -121,7 +120,7 @@ def _send(user, room_id, frame):
 
 
 class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
-    """Events reach the socket through the process's hub (community.hub):
+    """Events reach the socket through the process's hub (community.realtime.hub):
     one channel-layer subscription per room per process, not per socket."""
 
     room: Room | None = None

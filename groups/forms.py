@@ -1,5 +1,7 @@
 from django import forms
 
+from community.models import User
+
 from .models import Room
 
 
@@ -27,7 +29,6 @@ class AddMemberForm(forms.Form):
     display_name = forms.CharField(label="Member's display name", max_length=40)
 
     def clean_display_name(self):
-        from community.models import User
 
         name = self.cleaned_data["display_name"].strip()
         member = User.objects.filter(display_name__iexact=name, is_active=True, suspended_at__isnull=True).first()

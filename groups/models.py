@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from community import permissions
 from community.models import Cohort
 
 REACTIONS = {
@@ -27,7 +28,6 @@ class RoomQuerySet(models.QuerySet):
         Topic rooms: every member. Cohort rooms: that cohort. Private and
         moderator rooms: their members. Site moderators see every room.
         """
-        from community import permissions
 
         if not permissions.is_active_member(user):
             return self.none()

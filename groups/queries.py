@@ -8,7 +8,9 @@ from django.db.models import Case, Count, OuterRef, Subquery, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from .models import Membership, Message, Room
+from community.permissions import is_active_member
+
+from .models import Block, Membership, Message, Room
 
 FORMER_MEMBER = {"id": None, "display_name": "Former member"}
 
@@ -60,7 +62,6 @@ def messages_after(room: Room, after_id: int, *, limit: int) -> list[Message]:
 
 
 def blocked_ids(user) -> set[int]:
-    from .models import Block
 
     return set(Block.objects.filter(blocker=user).values_list("blocked_id", flat=True))
 
@@ -110,7 +111,6 @@ def directory_rooms(user) -> list[DirectoryRoom]:
     """Rooms for the directory with the member's membership, unread count
     (0 in rooms they are not an active member of) and last activity, in one
     query."""
-    from community.permissions import is_active_member
 
     if not is_active_member(user):
         return []

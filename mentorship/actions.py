@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from community.actions import notify, record_audit
 from community.models import FocusArea, Notification, User
+from groups.actions import close_mentorship_room, create_mentorship_room
 
 from . import matching, permissions, queries
 from .models import (
@@ -392,7 +393,6 @@ def accept_proposal(*, member: User, mentorship: Mentorship) -> Mentorship:
 
 
 def _activate(mentorship: Mentorship) -> None:
-    from groups.actions import create_mentorship_room
 
     mentorship.status = Mentorship.Status.ACTIVE
     mentorship.started_at = timezone.now()
@@ -451,7 +451,6 @@ def end_mentorship(*, member: User, mentorship: Mentorship, feedback: str = "") 
     locked (history stays readable); the other side is notified; the mentee
     may ask for a mentor again.
     """
-    from groups.actions import close_mentorship_room
 
     feedback = (feedback or "").strip()
     if len(feedback) > 2000:

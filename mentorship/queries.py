@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from community.models import FocusArea
+from community.permissions import is_active_member
+from groups.models import Block
 
 from . import matching
 from .models import LANGUAGE_NAMES, MatchingSettings, MentorProfile, MentorRequest, Mentorship, PairBlock
@@ -86,7 +88,6 @@ def excluded_pairs(mentee_ids=None) -> set[tuple[int, int]]:
     """(mentee, mentor) user-id pairs that may never be suggested: live or past
     pairings (ended, declined, expired), staff pair blocks, and a member
     block in either direction (groups.Block: one no longer sees the other)."""
-    from groups.models import Block
 
     closed = Mentorship.objects.filter(status__in=Mentorship.PAIR_CLOSED_STATUSES)
     blocks = PairBlock.objects.all()
@@ -156,7 +157,6 @@ def my_mentorships(user) -> list[Mentorship]:
 
 def home_section(user) -> dict:
     """The home page card: the member's mentorships, ask, or how to start."""
-    from community.permissions import is_active_member
 
     section = {
         "title": "Mentorship",

@@ -47,7 +47,7 @@ def _test_settings(settings):
 
 @pytest.fixture(autouse=True)
 def _hubs_closed_with_their_test(request):
-    """An async test's socket hub (community.hub) is closed before the test's
+    """An async test's socket hub (community.realtime.hub) is closed before the test's
     event loop is, even when the test fails with sockets still open."""
     if inspect.iscoroutinefunction(getattr(request, "function", None)):
         request.getfixturevalue("_close_hubs")
@@ -55,7 +55,7 @@ def _hubs_closed_with_their_test(request):
 
 @pytest.fixture
 async def _close_hubs():
-    from community import hub
+    from community.realtime import hub
 
     yield
     await hub.close_for_tests()
@@ -65,7 +65,7 @@ async def _close_hubs():
 def _fresh_state():
     from django.core.cache import cache
 
-    from groups import presence
+    from community.realtime import presence
 
     cache.clear()
     presence.reset_for_tests()

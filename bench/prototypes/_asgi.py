@@ -1,4 +1,4 @@
-"""The app's ASGI stack (community/asgi.py) with another room consumer."""
+"""The app's ASGI stack (alumni/asgi.py) with another room consumer."""
 
 import os
 

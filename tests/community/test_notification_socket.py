@@ -7,8 +7,8 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from alumni.asgi import application
 from community import actions
-from community.asgi import application
 from tests.groups.conftest import ORIGIN, session_cookie
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

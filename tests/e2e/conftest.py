@@ -29,7 +29,7 @@ def free_port() -> int:
 def server_env(db_path: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "TEST_DATABASE_URL"}}
     env.update(
-        DJANGO_SETTINGS_MODULE="community.settings",
+        DJANGO_SETTINGS_MODULE="alumni.settings",
         DEBUG="1",
         SQLITE_PATH=str(db_path),
         TASKS_BACKEND="django_tasks.backends.immediate.ImmediateBackend",
@@ -72,7 +72,7 @@ def live_server(tmp: Path, *, seed_demo: bool = True, setup: str | None = None, 
     log_path = tmp / "daphne.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "community.asgi:application"],
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "alumni.asgi:application"],
         cwd=ROOT,
         env=env,
         stdout=log,

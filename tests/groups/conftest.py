@@ -10,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
-from community.asgi import application
+from alumni.asgi import application
 
 ORIGIN = (b"origin", b"http://testserver")
 

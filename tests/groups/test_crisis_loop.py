@@ -105,7 +105,9 @@ def test_acknowledged_alert_does_not_escalate(room, alumnus, moderator):
     alert = CrisisAlert.objects.get()
     actions.acknowledge_alert(moderator=moderator, alert=alert)
     CrisisAlert.objects.filter(pk=alert.pk).update(created_at=timezone.now() - timedelta(hours=1))
-    assert tasks.escalate_crisis_alert.call(alert.pk) is False
+    assert tasks.escalate_crisis_alerts.call() == 0
+    alert.refresh_from_db()
+    assert alert.escalated_at is None
 
 
 def test_staff_crisis_phrase_extends_the_detector(room, alumnus, staff, moderator, django_capture_on_commit_callbacks):

@@ -1,4 +1,4 @@
-"""The per-process hub (community.hub): one channel-layer subscription per
+"""The per-process hub (community.realtime.hub): one channel-layer subscription per
 group per process, delivery in order, failure closes sockets so they resume."""
 
 import asyncio
@@ -8,7 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
-from community import hub as hub_module
+from community.realtime import hub as hub_module
 from community.realtime import group_send, send_now
 
 from .conftest import open_socket

@@ -205,7 +205,7 @@ async def test_database_outage_answers_unavailable_and_keeps_the_socket(room, al
 
 
 def test_rate_limiter_allows_when_the_cache_is_down(monkeypatch):
-    from groups import ratelimit
+    from community import ratelimit
 
     def broken(*args, **kwargs):
         raise ConnectionError("redis down")

@@ -6,7 +6,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
-from community.asgi import application
+from alumni.asgi import application
 
 from .conftest import ORIGIN, Socket
 

@@ -182,7 +182,7 @@ class Daphne(Process):
     def __init__(self, name: str, env: dict, log_dir: Path):
         self.port = free_port()
         super().__init__(
-            name, [DAPHNE, "-b", "127.0.0.1", "-p", str(self.port), "community.asgi:application"], env, log_dir
+            name, [DAPHNE, "-b", "127.0.0.1", "-p", str(self.port), "alumni.asgi:application"], env, log_dir
         )
         self.base = f"http://127.0.0.1:{self.port}"
 

@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from community.management.commands.seed_demo import Command
+from alumni.management.commands.seed_demo import Command
+
 from mentorship import demo, permissions
 from mentorship.models import MentorProfile, MentorRequest, Mentorship
 

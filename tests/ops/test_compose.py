@@ -23,7 +23,7 @@ def services(compose) -> dict:
 
 
 def _settings_variables() -> set[str]:
-    source = (ROOT / "community" / "settings.py").read_text()
+    source = (ROOT / "alumni" / "settings.py").read_text()
     found = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z_]+)"', source))
     found |= set(re.findall(r'os\.environ(?:\.get)?[\[(]\s*"([A-Z_]+)"', source))
     return found
@@ -42,7 +42,7 @@ def test_compose_web_runs_two_daphne_replicas(services):
     assert web["command"] == ["web"]
     entrypoint = (ROOT / "deploy" / "entrypoint.sh").read_text()
     assert "exec daphne --bind 0.0.0.0 --port 8000 --proxy-headers" in entrypoint
-    assert "community.asgi:application" in entrypoint
+    assert "alumni.asgi:application" in entrypoint
     assert "--websocket_timeout 86400" in entrypoint  # below CHANNEL_GROUP_EXPIRY's minimum (2 days)
 
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from community import privacy
+from alumni import privacy
 from community.models import AuditLog, Notification, User
 from groups.models import Membership, Message, Report, Room
 from tests.conftest import PASSWORD

@@ -12,7 +12,7 @@ import pytest
 from django.apps import apps
 from django.db import models
 
-from community import privacy
+from alumni import privacy
 
 from .seed import user_foreign_keys
 

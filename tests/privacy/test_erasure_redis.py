@@ -21,7 +21,7 @@ def redis_everything(settings, redis_url):
     this test's own (presence keys take the cache's prefix)."""
     import redis
 
-    from groups import presence
+    from community.realtime import presence
 
     prefix = f"privacy-test-{uuid.uuid4().hex[:10]}"
     settings.REDIS_URL = redis_url
@@ -76,7 +76,7 @@ def redis_traces(client, prefix, member) -> list[str]:
 
 
 async def test_erasure_leaves_no_trace_in_redis(redis_everything, room, alumnus, alumnus2, moderator, staff, outsider):
-    from community import privacy
+    from alumni import privacy
 
     client, prefix = redis_everything
     await sync_to_async(seed_member_everywhere)(

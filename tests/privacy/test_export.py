@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from community.privacy import export_member_data
+from alumni.privacy import export_member_data
 
 from .seed import BOB_GOALS, BOB_REPORT_NOTE
 

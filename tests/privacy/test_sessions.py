@@ -126,7 +126,7 @@ async def test_ending_all_others_closes_their_sockets(room, alumnus):
 
 @pytest.mark.django_db(transaction=True)
 async def test_erasure_closes_every_socket_of_the_member(room, alumnus, alumnus2):
-    from community import privacy
+    from alumni import privacy
 
     laptop = await sync_to_async(_login)(alumnus)
     phone = await sync_to_async(_login)(alumnus)

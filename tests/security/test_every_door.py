@@ -161,7 +161,7 @@ async def _attempt(user, path, origin=ORIGIN):
     from asgiref.sync import sync_to_async
     from channels.testing import WebsocketCommunicator
 
-    from community.asgi import application
+    from alumni.asgi import application
     from tests.groups.conftest import session_cookie
 
     headers = [origin] if origin else []

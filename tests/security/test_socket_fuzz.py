@@ -16,7 +16,7 @@ from channels.testing import WebsocketCommunicator
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from community.asgi import application
+from alumni.asgi import application
 from tests.groups.conftest import ORIGIN, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,5 +1,5 @@
 """Escalate crisis alerts nobody acknowledged in time. Run every minute
-(cron or a scheduler) as a safety net beside the deferred per-alert task."""
+by hand or from cron where `run_schedule` is not running."""
 
 from django.core.management.base import BaseCommand
 

@@ -33,6 +33,8 @@ from typing import Protocol
 
 from channels.layers import get_channel_layer
 
+from . import start_sender
+
 logger = logging.getLogger(__name__)
 
 TIMEOUTS: tuple[type[BaseException], ...] = (TimeoutError,)
@@ -273,8 +275,6 @@ async def get_hub() -> Hub | None:
         await _forget_abandoned()
     hub = per_loop.get(id(layer))
     if hub is None or hub.layer is not layer:
-        from .realtime import start_sender
-
         hub = per_loop[id(layer)] = Hub(layer, loop)
         _abandoned.append(hub)
         start_sender(layer)

@@ -7,7 +7,7 @@ with a member's cookie).
 
 import os
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "community.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alumni.settings")
 
 from django.core.asgi import get_asgi_application  # noqa: E402
 
@@ -17,11 +17,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-import community.routing  # noqa: E402
-import groups.routing  # noqa: E402
+from alumni.routing import websocket_urlpatterns  # noqa: E402
 
 websocket_application = AllowedHostsOriginValidator(
-    AuthMiddlewareStack(URLRouter(community.routing.websocket_urlpatterns + groups.routing.websocket_urlpatterns))
+    AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
 )
 
 application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})

@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 async def group_send(group: str, event: dict) -> None:
     """Send an event to a group from async code. Every event names its group:
-    the process's hub (community.hub) delivers by that name."""
+    the process's hub (community.realtime.hub) delivers by that name."""
     layer = get_channel_layer()
     if layer is not None:
         await layer.group_send(group, {**event, "group": group})

@@ -1,11 +1,14 @@
 """A member's own data pages: what we hold and its download, account
 deletion, and the signed-in browsers (allauth usersessions) list.
 
-Thin views: the work is in community.privacy and community.actions.
+Thin views: the work is in alumni.privacy (export and erasure across every
+app) and community.actions (sessions).
 """
 
 import json
 
+from allauth.usersessions import app_settings as usersessions_settings
+from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -18,7 +21,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import actions, permissions, privacy
+from community import actions, permissions
+
+from . import privacy
 
 # --- What we hold, and its download -------------------------------------------------
 
@@ -151,8 +156,6 @@ def describe_device(user_agent: str) -> str:
 @login_required
 @require_GET
 def sessions_page(request: HttpRequest) -> HttpResponse:
-    from allauth.usersessions import app_settings as usersessions_settings
-    from allauth.usersessions.models import UserSession
 
     _require_member(request)
     current = request.session.session_key

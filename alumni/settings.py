@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "groups",
     "events",
     "mentorship",
+    # The top floor: composes the apps (home page, onboarding, demo data, export and erasure).
+    "alumni",
 ]
 
 MIDDLEWARE = [
@@ -110,8 +112,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
 ]
 
-ROOT_URLCONF = "community.urls"
-ASGI_APPLICATION = "community.asgi.application"
+ROOT_URLCONF = "alumni.urls"
+ASGI_APPLICATION = "alumni.asgi.application"
 WSGI_APPLICATION = None
 
 TEMPLATES = [
@@ -212,7 +214,7 @@ if REDIS_URL:
                     "hosts": _channel_hosts,
                     "prefix": env_str("CHANNEL_PREFIX", "alumni"),
                     "capacity": env_int("CHANNEL_CAPACITY", 1000, minimum=100),
-                    # A process's hub channel (community.hub) carries every
+                    # A process's hub channel (community.realtime.hub) carries every
                     # event for every socket of the process.
                     "channel_capacity": {"hub.*": env_int("CHANNEL_HUB_CAPACITY", 50000, minimum=1000)},
                     "expiry": env_int("CHANNEL_EXPIRY", 60, minimum=10),
@@ -247,7 +249,7 @@ else:
             "BACKEND": "channels.layers.InMemoryChannelLayer",
             # The default 100 queued events per channel would overflow in a
             # burst, and Channels then drops events silently; the process's
-            # hub channel (community.hub) carries every socket's events.
+            # hub channel (community.realtime.hub) carries every socket's events.
             # (Channels' in-memory layer does not compile channel_capacity
             # globs itself, so the pattern is given compiled.)
             "CONFIG": {"capacity": 1000, "channel_capacity": [(re.compile(r"hub\."), 50000)]},
@@ -279,7 +281,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "community.adapters.InvitationOnlyAdapter"
-ACCOUNT_SIGNUP_FORM_CLASS = "community.forms.InvitedSignupForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "alumni.onboarding.InvitedSignupForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

@@ -5,7 +5,6 @@ through a `demo.seed(context)` function: groups (rooms and conversation),
 events (a month of meetups) and mentorship (mentors and requests).
 """
 
-import importlib
 from datetime import date, datetime, timedelta
 
 from allauth.account.models import EmailAddress
@@ -14,6 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from community.models import Cohort, FocusArea, User
+from events import demo as events_demo
+from groups import demo as groups_demo
+from mentorship import demo as mentorship_demo
 
 PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo password
 
@@ -89,12 +91,9 @@ class Command(BaseCommand):
             raise CommandError("The database already has members; seed_demo only fills an empty one.")
         with transaction.atomic():
             context = self.seed_members()
-            for module_name in ("groups.demo", "events.demo", "mentorship.demo"):
-                try:
-                    module = importlib.import_module(module_name)
-                except ModuleNotFoundError:
-                    continue
-                module.seed(context)
+            # The order matters: meetups and mentorships use rooms.
+            for seed in (groups_demo.seed, events_demo.seed, mentorship_demo.seed):
+                seed(context)
         self.stdout.write(self.style.SUCCESS("Demo community created. Sign in with any of:"))
         for email, role in [
             ("sam@example.org", "alumnus"),

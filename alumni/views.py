@@ -1,0 +1,41 @@
+"""Pages that compose several apps: the home page, and the staff form that
+moves a member to another cohort (which changes their rooms)."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from community import permissions
+from community.forms import MemberCohortForm
+from community.models import User
+from community.staff_views import _member_page, _object_or_404, staff_only
+from groups.queries import directory_rooms
+
+from . import home as home_sections
+from . import onboarding
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not permissions.is_active_member(request.user):
+        return render(request, "community/landing.html")
+    rooms = [r for r in directory_rooms(request.user) if r.my_membership_id]
+    context = {"rooms": rooms, "sections": home_sections.sections(request.user)}
+    return render(request, "community/home.html", context)
+
+
+@staff_only(permissions.can_manage_cohorts)
+@require_POST
+def member_set_cohort(request: HttpRequest, member_id: int) -> HttpResponse:
+    member = _object_or_404(User, member_id)
+    form = MemberCohortForm(request.POST)
+    if form.is_valid():
+        onboarding.set_member_cohort(
+            staff=request.user,
+            member=member,
+            cohort=form.cleaned_data["cohort"],
+            graduation_date=form.cleaned_data["graduation_date"],
+        )
+        messages.success(request, f"Cohort of {member.display_name} saved.")
+        return redirect("staff_member", member_id=member.pk)
+    return _member_page(request, member, cohort_form=form, status=400)

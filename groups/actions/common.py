@@ -1,0 +1,132 @@
+"""Helpers shared by the chat actions: message frames, the may-post check,
+body and client-id validation, rate limits and who the moderators are."""
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from community import ratelimit
+from community.actions import notify_many
+from community.models import User
+from community.realtime import frame_event
+
+from .. import permissions
+from ..errors import DENIAL_DETAIL, ChatError
+from ..models import (
+    Membership,
+    Message,
+    Room,
+)
+from ..queries import message_dict
+
+_LINK = re.compile(r"https?://|www\.|\[[^\]]*\]\(", re.IGNORECASE)
+
+@dataclass
+class PostResult:
+    message: Message
+    created: bool
+    # Frames for the sender's own socket only (the crisis resource card).
+    private_frames: list[dict] = field(default_factory=list)
+
+
+def _message_event(message: Message, frame_type: str = "message") -> dict:
+    event = frame_event({"type": frame_type, "message": message_dict(message)})
+    if frame_type == "message":
+        # Lets a resuming socket drop the live copy of a message it already
+        # sent from the backlog.
+        event["message_id"] = message.pk
+    # Lets each socket hide messages from members its user has blocked.
+    event["author_id"] = message.author_id
+    return event
+
+
+def _deny(user, room, membership) -> None:
+    code = permissions.post_denial(user, room, membership)
+    if code is None:
+        return
+    extra = {}
+    if code == "muted":
+        extra["until"] = permissions.mute_remaining(membership)
+    raise ChatError(code, DENIAL_DETAIL[code], **extra)
+
+
+def _clean_body(body) -> str:
+    if not isinstance(body, str):
+        raise ChatError("invalid", "The message body must be text.")
+    body = body.replace("\r\n", "\n").strip()
+    if not body:
+        raise ChatError("invalid", "A message cannot be empty.")
+    if len(body) > settings.MESSAGE_MAX_LENGTH:
+        raise ChatError(
+            "too_long",
+            f"Messages can be up to {settings.MESSAGE_MAX_LENGTH:,} characters; this one has {len(body):,}.",
+        )
+    return body
+
+
+def _parse_client_id(client_id) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(client_id))
+    except (ValueError, TypeError, AttributeError):
+        raise ChatError("invalid", "client_id must be a UUID.") from None
+
+
+def _check_rate(author: User, room: Room, moderator: bool) -> None:
+    burst = settings.RATE_LIMIT_BURST
+    wait = ratelimit.hit(f"send:{author.pk}", limit=burst, window=burst / settings.RATE_LIMIT_PER_SECOND)
+    if wait:
+        raise ChatError(
+            "rate_limited", "You're sending messages quickly. Take a breath and try again.", retry_after=wait
+        )
+    if room.slow_mode_seconds and not moderator:
+        wait = ratelimit.hit(f"slow:{room.pk}:{author.pk}", limit=1, window=room.slow_mode_seconds)
+        if wait:
+            raise ChatError(
+                "rate_limited",
+                f"Slow mode is on: one message every {room.slow_mode_seconds} seconds.",
+                retry_after=wait,
+            )
+
+
+
+def _is_new_member(user: User) -> bool:
+    days = getattr(settings, "NEW_MEMBER_HOLD_DAYS", 7)
+    return days > 0 and user.date_joined > timezone.now() - timedelta(days=days)
+
+
+def site_moderators():
+    return User.objects.filter(
+        role__in=[User.Role.MODERATOR, User.Role.STAFF], is_active=True, suspended_at__isnull=True
+    )
+
+
+def _notify_moderators(room: Room | None, kind: str, text: str, url: str) -> None:
+    """Site moderators and the room's own moderators."""
+    recipients = {u.pk: u for u in site_moderators()}
+    if room is not None:
+        for membership in Membership.objects.filter(
+            room=room, role=Membership.Role.MODERATOR, left_at__isnull=True
+        ).select_related("user"):
+            recipients.setdefault(membership.user_id, membership.user)
+    notify_many(recipients=recipients.values(), kind=kind, text=text, url=url)
+
+
+MAX_ID = 2**63 - 1
+
+
+def is_message_id(value) -> bool:
+    """A whole number a database id can be (64-bit, not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
+
+
+def _get_message(room: Room, message_id) -> Message:
+    if not is_message_id(message_id):
+        raise ChatError("invalid", "id must be a message id.")
+    message = Message.objects.for_frames().filter(room=room, pk=message_id).first()
+    if message is None or message.status != Message.Status.VISIBLE:
+        raise ChatError("not_found", "That message does not exist.")
+    return message

@@ -1,0 +1,263 @@
+"""Sending, editing, deleting and reacting to messages, and read markers.
+
+Each action re-checks permission, validates, writes, and only then
+broadcasts (after commit), so a frame never announces something a client
+could not read back."""
+
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from community.actions import notify, record_audit
+from community.models import Notification, User
+from community.queries import crisis_resources
+from community.realtime import broadcast_on_commit, frame_event
+
+from .. import crisis, detector, markup, permissions
+from ..errors import DENIAL_DETAIL, ChatError
+from ..models import (
+    REACTIONS,
+    CrisisAlert,
+    Membership,
+    Mention,
+    Message,
+    Reaction,
+    Report,
+    Room,
+)
+from ..queries import message_dict, reactions_summary
+from .common import (
+    _LINK,
+    PostResult,
+    _check_rate,
+    _clean_body,
+    _deny,
+    _get_message,
+    _is_new_member,
+    _message_event,
+    _notify_moderators,
+    _parse_client_id,
+    is_message_id,
+)
+from .crisis import open_crisis_alert
+
+
+def _mentioned_members(room: Room, body: str, author: User) -> dict[str, User]:
+    if "@" not in body:
+        return {}
+    lowered = body.lower()
+    found = {}
+    members = (
+        User.objects.filter(memberships__room=room, memberships__left_at__isnull=True, is_active=True)
+        .exclude(pk=author.pk)
+        .exclude(blocks_made__blocked=author)
+        .only("id", "display_name", "email_notification_kinds", "email")
+    )
+    for member in members:
+        name = member.display_name.lower()
+        if "@" + name in lowered:
+            found[name] = member
+    return found
+
+
+def post_message(*, author: User, room: Room, body, client_id, reply_to_id=None, content_note="") -> PostResult:
+    """Store a message and broadcast it to the room.
+
+    Re-sending a stored client_id returns the stored message and changes
+    nothing. Side effects: room activity time, the author's read marker,
+    mention notifications, and for a crisis message the author's resource
+    card plus a `crisis_alert` notification to moderators.
+    """
+    body = _clean_body(body)
+    client_uuid = _parse_client_id(client_id)
+    if not isinstance(content_note, str) or len(content_note) > 60:
+        raise ChatError("invalid", "A content note is text of up to 60 characters.")
+    if reply_to_id is not None and not is_message_id(reply_to_id):
+        raise ChatError("invalid", "reply_to must be a message id.")
+
+    existing = Message.objects.for_frames().filter(author=author, client_id=client_uuid).first()
+    if existing is not None:
+        return PostResult(existing, created=False)
+
+    with transaction.atomic():
+        # Messages of one room are inserted one at a time (a row lock on the
+        # room, held to commit), so within a room ids commit in id order: a
+        # client resuming with ?after=<highest id seen> can never skip a
+        # lower id that committed later.
+        Room.objects.select_for_update().filter(pk=room.pk).values_list("pk", flat=True).first()
+        membership = permissions.get_membership(author, room)
+        _deny(author, room, membership)
+        moderator = permissions.can_moderate_room(author, room, membership)
+        _check_rate(author, room, moderator)
+        reply_to = None
+        if reply_to_id is not None:
+            reply_to = (
+                Message.objects.visible()
+                .filter(room=room, pk=reply_to_id, deleted_at__isnull=True)
+                .select_related("author")
+                .first()
+            )
+            if reply_to is None:
+                raise ChatError("not_found", "The message you replied to is gone.")
+        watched = detector.watched_matches(body) if not moderator else {}
+        if watched.get("block"):
+            raise ChatError(
+                "watched_word",
+                f"This community doesn't allow “{watched['block'][0]}”. Please rephrase your message.",
+            )
+        hold = bool(watched.get("hold")) or (not moderator and _is_new_member(author) and _LINK.search(body))
+        mentioned = {} if hold else _mentioned_members(room, body, author)
+        level = detector.classify(body)
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(
+                    room=room,
+                    author=author,
+                    client_id=client_uuid,
+                    body=body,
+                    html=markup.render(body, mentions={n: m.pk for n, m in mentioned.items()}),
+                    content_note=content_note.strip(),
+                    reply_to=reply_to,
+                    crisis_level=level,
+                    status=Message.Status.HELD if hold else Message.Status.VISIBLE,
+                )
+        except IntegrityError:
+            # A concurrent send of the same client_id won the race.
+            stored = Message.objects.for_frames().filter(author=author, client_id=client_uuid).first()
+            if stored is None:
+                raise
+            return PostResult(stored, created=False)
+        message.author = author
+        message.room = room
+        private_frames = []
+        if level == crisis.CRISIS:
+            # A person in crisis is never silenced: even a held message
+            # raises the alert and shows its author the resources.
+            private_frames.append({"type": "crisis.resources", "resources": crisis_resources()})
+            open_crisis_alert(member=author, room=room, message=message, source=CrisisAlert.Source.MESSAGE)
+        if hold:
+            _notify_moderators(
+                room, Notification.Kind.REPORT, f"A message in {room.name} is waiting for review.", "/moderation/"
+            )
+            private_frames.append({"type": "message.held", "message": message_dict(message)})
+            return PostResult(message, created=True, private_frames=private_frames)
+        if watched.get("flag"):
+            Report.objects.create(
+                message=message,
+                reporter=None,
+                reason=Report.Reason.WATCHED_WORD,
+                note=f"Flagged words: {', '.join(watched['flag'])}",
+            )
+            _notify_moderators(
+                room, Notification.Kind.REPORT, f"A message in {room.name} was flagged for review.", "/moderation/"
+            )
+        now = message.created_at
+        Room.objects.filter(pk=room.pk).update(last_message_at=now)
+        if membership is not None:
+            Membership.objects.filter(pk=membership.pk).update(
+                last_read_message_id=Greatest(F("last_read_message_id"), message.pk)
+            )
+        for member in mentioned.values():
+            Mention.objects.create(message=message, user=member)
+            notify(
+                recipient=member,
+                kind=Notification.Kind.MENTION,
+                text=f"{author.display_name} mentioned you in {room.name}",
+                url=message.get_absolute_url(),
+            )
+        broadcast_on_commit(room.group_name, _message_event(message))
+    return PostResult(message, created=True, private_frames=private_frames)
+
+
+
+def edit_message(*, author: User, room: Room, message_id, body) -> Message:
+    """Change the text of one's own message. Side effect: `message.updated`."""
+    body = _clean_body(body)
+    with transaction.atomic():
+        membership = permissions.get_membership(author, room)
+        if not permissions.can_read_room(author, room, membership):
+            raise ChatError("forbidden", DENIAL_DETAIL["forbidden"])
+        message = _get_message(room, message_id)
+        if not permissions.can_edit_message(author, message):
+            raise ChatError("forbidden", "You can only edit your own messages.")
+        if message.body == body:
+            return message
+        mentioned = _mentioned_members(room, body, author)
+        message.body = body
+        message.html = markup.render(body, mentions={n: m.pk for n, m in mentioned.items()})
+        message.edited_at = timezone.now()
+        message.save(update_fields=["body", "html", "edited_at"])
+        broadcast_on_commit(room.group_name, _message_event(message, "message.updated"))
+    return message
+
+
+def delete_message(*, actor: User, room: Room, message_id, reason: str = "") -> Message:
+    """Remove a message: by its author, or by a moderator with a reason.
+
+    The row stays (moderators can review it); members see it gone.
+    Side effects: `message.deleted` to the room; an audit row when a
+    moderator removes someone else's message.
+    """
+    if not isinstance(reason, str) or len(reason) > 300:
+        raise ChatError("invalid", "A reason is text of up to 300 characters.")
+    with transaction.atomic():
+        membership = permissions.get_membership(actor, room)
+        message = _get_message(room, message_id)
+        if message.deleted_at is not None:
+            raise ChatError("not_found", "That message was already removed.")
+        if not permissions.can_delete_message(actor, message, membership):
+            raise ChatError("forbidden", "You can only delete your own messages.")
+        by_moderator = message.author_id != actor.pk
+        message.deleted_at = timezone.now()
+        message.deleted_by = actor
+        message.delete_reason = reason.strip()
+        message.save(update_fields=["deleted_at", "deleted_by", "delete_reason"])
+        if room.pinned_message_id == message.pk:
+            Room.objects.filter(pk=room.pk).update(pinned_message=None)
+        if by_moderator:
+            record_audit(
+                actor=actor,
+                action="message.remove",
+                target=message,
+                details={"room": room.slug, "reason": message.delete_reason},
+            )
+        frame = {"type": "message.deleted", "id": message.pk, "room": room.slug, "by_moderator": by_moderator}
+        broadcast_on_commit(room.group_name, frame_event(frame))
+    return message
+
+
+def toggle_reaction(*, member: User, room: Room, message_id, emoji) -> Message:
+    """Add the reaction, or remove it if the member already gave it.
+    Side effect: `reaction {id, reactions}` to the room."""
+    if not isinstance(emoji, str) or emoji not in REACTIONS:
+        raise ChatError("invalid", f"Reactions are one of: {', '.join(REACTIONS)}.")
+    with transaction.atomic():
+        membership = permissions.get_membership(member, room)
+        if not permissions.can_react(member, room, membership):
+            raise ChatError("forbidden", DENIAL_DETAIL["forbidden"])
+        message = _get_message(room, message_id)
+        if message.deleted_at is not None:
+            raise ChatError("not_found", "That message was removed.")
+        removed, _ = Reaction.objects.filter(message=message, user=member, emoji=emoji).delete()
+        if not removed:
+            try:
+                with transaction.atomic():
+                    Reaction.objects.create(message=message, user=member, emoji=emoji)
+            except IntegrityError:
+                pass  # a double click raced us; the reaction is there, as asked
+        message = Message.objects.for_frames().get(pk=message.pk)
+
+        frame = {"type": "reaction", "id": message.pk, "room": room.slug, "reactions": reactions_summary(message)}
+        broadcast_on_commit(room.group_name, frame_event(frame))
+    return message
+
+
+def mark_read(*, member: User, room: Room, message_id) -> int:
+    """Move the member's read marker forward (never back)."""
+    if not is_message_id(message_id):
+        raise ChatError("invalid", "id must be a message id.")
+    return Membership.objects.filter(room=room, user=member, left_at__isnull=True).update(
+        last_read_message_id=Greatest(F("last_read_message_id"), message_id)
+    )
