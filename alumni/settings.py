@@ -63,7 +63,7 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     # Only for the embedded development mode; never used with DEBUG off.
-    SECRET_KEY = "embedded-development-only-not-secret-" + "x" * 20  # noqa: S105
+    SECRET_KEY = "embedded-development-only-not-secret-" + "x" * 20
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

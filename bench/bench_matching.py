@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mentorship.matching import (  # noqa: E402
+from mentorship.matching import (
     MEETING_MODES,
     SLOTS,
     Mentee,

@@ -56,7 +56,7 @@ def _r(value):
 def _table(headers, rows) -> list[str]:
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return out + [""]
+    return [*out, ""]
 
 
 def _get(d, *path):
@@ -382,16 +382,12 @@ def _pages(rows) -> list[str]:
 def _matching(row) -> list[str]:
     out = ["## 6. Bulk mentor matching: 2,000 requests × 500 mentors", ""]
     if not row.get("available"):
-        return out + [row.get("detail", "not available yet"), ""]
+        return [*out, row.get("detail", "not available yet"), ""]
     if row.get("error"):
-        return out + [f"Failed: {row['error']}", ""]
+        return [*out, f"Failed: {row['error']}", ""]
     seconds = row.get("seconds")
     verdict = "met" if seconds is not None and seconds <= GOALS["matching_s"] else "missed"
-    return out + [
-        f"{_f(seconds, 2)} s for {row.get('requests')} requests × {row.get('mentors')} mentors "
-        f"(bench/bench_matching.py; goal ≤ 10 s: {verdict}).",
-        "",
-    ]
+    return [*out, f"{_f(seconds, 2)} s for {row.get('requests')} requests × {row.get('mentors')} mentors " f"(bench/bench_matching.py; goal ≤ 10 s: {verdict}).", ""]
 
 
 def _goals(results, backends) -> list[str]:
@@ -462,7 +458,7 @@ def _goals(results, backends) -> list[str]:
         rows.append(_goal("—", "bulk matching (s)", match["seconds"], GOALS["matching_s"], False))
     elif match:
         rows.append(["—", "bulk matching (s)", match.get("detail") or match.get("error", "?"), "≤ 10", "—"])
-    return ["## Goals", ""] + _table(["backend", "goal", "measured", "target", "verdict"], rows)
+    return ["## Goals", "", *_table(["backend", "goal", "measured", "target", "verdict"], rows)]
 
 
 def _goal(backend, name, value, target, higher_is_better, ratio=False):

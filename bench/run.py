@@ -31,8 +31,8 @@ from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import harness as H  # noqa: E402
-from bench import report  # noqa: E402
+from bench import harness as H
+from bench import report
 
 DEFAULT_SIZES = [10, 100, 1000]
 SCENARIOS = ["fanout", "throughput", "connections", "reconnect", "pages", "matching"]

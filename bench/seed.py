@@ -14,7 +14,7 @@ from datetime import date, time, timedelta
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_bench")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

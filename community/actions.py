@@ -6,12 +6,23 @@ else saves these models. Each docstring lists the side effects.
 
 from collections.abc import Iterable
 
+from allauth.usersessions.models import UserSession
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import permissions
-from .models import AuditLog, Cohort, CrisisResource, FocusArea, Invitation, Notification, User
+from .models import (
+    AuditLog,
+    Cohort,
+    CrisisResource,
+    FocusArea,
+    Invitation,
+    Notification,
+    User,
+    _invitation_expiry,
+    _invitation_token,
+)
 from .realtime import (
     broadcast_on_commit,
     close_session_sockets,
@@ -19,6 +30,7 @@ from .realtime import (
     frame_event,
     notification_group,
 )
+from .tasks import send_invitation_email, send_notification_email
 
 
 def actor_label(user: User | None) -> str:
@@ -61,7 +73,6 @@ def notify(*, recipient: User, kind: str, text: str, url: str = "") -> Notificat
         frame_event({"type": "notification", "notification": notification.as_event()}),
     )
     if kind in (recipient.email_notification_kinds or []) or kind == Notification.Kind.CRISIS_ALERT:
-        from .tasks import send_notification_email
 
         transaction.on_commit(lambda: send_notification_email.enqueue(notification.pk))
     return notification
@@ -83,7 +94,6 @@ def mark_notifications_read(*, member: User, ids: list[int] | None = None) -> in
 
 
 def _send_invitation_email(invitation: Invitation) -> None:
-    from .tasks import send_invitation_email
 
     transaction.on_commit(lambda: send_invitation_email.enqueue(invitation.pk))
 
@@ -138,7 +148,6 @@ def resend_invitation(*, staff: User, invitation: Invitation) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError("Only an open invitation can be resent.")
-    from .models import _invitation_expiry, _invitation_token
 
     invitation.token = _invitation_token()
     invitation.expires_at = _invitation_expiry()
@@ -367,7 +376,6 @@ def end_member_session(*, member: User, session_id: int, current_session_key: st
     Raises PermissionDenied for a session that is not the member's (or does
     not exist: the same answer) and ValidationError for the current one
     (signing out is for that). Side effect: that session's sockets close."""
-    from allauth.usersessions.models import UserSession
 
     session = UserSession.objects.filter(user=member, pk=session_id).first()
     if session is None:
@@ -381,7 +389,6 @@ def end_member_session(*, member: User, session_id: int, current_session_key: st
 def end_other_sessions(*, member: User, current_session_key: str | None) -> int:
     """Sign out every browser of the member but this one. Returns how many.
     Side effect: their sockets close."""
-    from allauth.usersessions.models import UserSession
 
     others = UserSession.objects.filter(user=member).exclude(session_key=current_session_key or "")
     return _end_user_sessions(list(others))

@@ -1,6 +1,7 @@
 """allauth hooks: sign-up is open only to someone holding a valid invitation."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
 
 from .models import Invitation
 
@@ -27,7 +28,6 @@ class InvitationOnlyAdapter(DefaultAccountAdapter):
         request = getattr(self, "request", None)
         invitation = invitation_from_session(request) if request is not None else None
         if invitation is not None and invitation.email.lower() != email.lower():
-            from django import forms
 
             raise forms.ValidationError("Use the address your invitation was sent to.")
         return email.lower()

@@ -5,6 +5,7 @@ import io
 import zoneinfo
 from dataclasses import dataclass, field
 
+from allauth.core import context
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -52,7 +53,6 @@ class InvitedSignupForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from allauth.core import context
 
 
         request = context.request

@@ -1,9 +1,13 @@
 """Request gates that apply to every page."""
 
+import zoneinfo
+
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from . import permissions
 
@@ -41,7 +45,6 @@ class RequireMFAMiddleware:
             return False
         if request.path.startswith(self.ALLOWED_PREFIXES):
             return False
-        from allauth.mfa.models import Authenticator
 
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
@@ -53,9 +56,7 @@ class MemberTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        import zoneinfo
 
-        from django.utils import timezone
 
         user = getattr(request, "user", None)
         zone = getattr(user, "time_zone", None) if user is not None and user.is_authenticated else None

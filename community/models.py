@@ -1,6 +1,7 @@
 """Members: users and their profiles, cohorts, invitations, notifications,
 the audit log and crisis resources."""
 
+import re
 import secrets
 import zoneinfo
 from datetime import timedelta
@@ -282,7 +283,6 @@ class AuditLogQuerySet(models.QuerySet):
         Nothing else changes and no row is removed. Returns how many rows
         changed. Call it only from `alumni.privacy.erase_member`.
         """
-        import re
 
         pseudonym = f"member#{member_id}"
         # Longest first: an email address contains the display name's letters.

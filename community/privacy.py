@@ -63,7 +63,7 @@ def after_commit_guard():
     entries, counters and sockets expire or close anyway)."""
     try:
         yield
-    except Exception:  # noqa: BLE001 - see the docstring
+    except Exception:
         logger.warning("erasure: could not clear live state of an erased member", exc_info=True)
 
 

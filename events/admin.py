@@ -3,18 +3,9 @@ pages), so the admin only looks."""
 
 from django.contrib import admin
 
+from community.admin import ReadOnlyAdmin as ReadOnly
+
 from .models import RSVP, Event, Occurrence, SentReminder
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Event)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import icalendar
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import slugify
 
 from .models import Occurrence
 
@@ -89,7 +90,5 @@ def feed_ics(items: Iterable[tuple[Occurrence, bool]], *, name: str) -> bytes:
 
 
 def filename(occ: Occurrence) -> str:
-    from django.utils.text import slugify
-
     day: date = occ.local_starts_at.date()
     return f"{slugify(occ.event.title)[:40] or 'meetup'}-{day.isoformat()}.ics"

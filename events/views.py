@@ -18,7 +18,7 @@ from community.permissions import can_see_email, is_active_member
 
 from . import actions, ical, permissions, queries
 from .display import when, zone_or_default
-from .forms import CancelForm, EventForm, MoveForm, PolicyForm, RSVPForm
+from .forms import ERROR_FIELDS, CancelForm, EventForm, MoveForm, PolicyForm, RSVPForm
 from .models import RSVP, CalendarFeed, CalendarPolicy
 from .recurrence import WEEKDAY_NAMES, describe
 
@@ -244,8 +244,6 @@ def event_create(request: HttpRequest) -> HttpResponse:
 
 
 def _add_errors(form, exc: ValidationError) -> None:
-    from .forms import ERROR_FIELDS
-
     if hasattr(exc, "error_dict"):
         for key, errors in exc.message_dict.items():
             target = ERROR_FIELDS.get(key, key)

@@ -10,12 +10,14 @@ import asyncio
 import json
 import logging
 import time
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
+from redis.exceptions import RedisError
 
 from community.models import User
 from community.permissions import is_active_member
@@ -28,13 +30,7 @@ from .models import Room
 
 logger = logging.getLogger(__name__)
 
-UNAVAILABLE: tuple[type[BaseException], ...] = (DatabaseError, ConnectionError, TimeoutError, OSError)
-try:
-    from redis.exceptions import RedisError
-
-    UNAVAILABLE += (RedisError,)
-except ImportError:  # pragma: no cover - redis is a dependency
-    pass
+UNAVAILABLE: tuple[type[BaseException], ...] = (DatabaseError, ConnectionError, TimeoutError, OSError, RedisError)
 
 RESUME_BATCH = 200
 PRESENCE_COALESCE = 0.5
@@ -132,7 +128,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        room, membership, blocked = await database_sync_to_async(_load_room)(user, slug)
+        room, _membership, blocked = await database_sync_to_async(_load_room)(user, slug)
         if room is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
@@ -162,7 +158,6 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             await self.send(text_data=encode({"type": "resumed", "last_id": last}))
 
     def _query_int(self, name):
-        from urllib.parse import parse_qs
 
         values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get(name)
         if not values:

@@ -9,6 +9,7 @@ import re
 from django.core.cache import cache
 
 from . import crisis
+from .models import CrisisPhrase, WatchedWord
 
 WATCHED_KEY = "moderation:watched-words:v1"
 PHRASES_KEY = "moderation:crisis-phrases:v1"
@@ -22,7 +23,6 @@ def _phrase_pattern(phrase: str) -> re.Pattern:
 def watched_words() -> list[tuple[str, str]]:
     rows = cache.get(WATCHED_KEY)
     if rows is None:
-        from .models import WatchedWord
 
         rows = list(WatchedWord.objects.values_list("word", "action"))
         cache.set(WATCHED_KEY, rows, 300)
@@ -32,7 +32,6 @@ def watched_words() -> list[tuple[str, str]]:
 def crisis_phrases() -> list[tuple[str, str]]:
     rows = cache.get(PHRASES_KEY)
     if rows is None:
-        from .models import CrisisPhrase
 
         rows = list(CrisisPhrase.objects.values_list("phrase", "level"))
         cache.set(PHRASES_KEY, rows, 300)

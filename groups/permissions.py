@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from community.permissions import is_active_member, is_site_moderator, is_staff
 
-from .models import Membership, Message, Room
+from .models import Membership, Message, Report, Room
 
 
 def get_membership(user, room: Room) -> Membership | None:
@@ -205,8 +205,6 @@ def reports_visible_to(user):
     """Reports this user may handle: those in rooms they moderate, plus — for
     site moderators — reports from private mentorship rooms, the only way a
     moderator ever sees a message there."""
-    from .models import Report
-
     rooms = moderated_rooms(user)
     if is_site_moderator(user):
         return Report.objects.filter(Q(message__room__in=rooms) | Q(message__room__kind=Room.Kind.MENTORSHIP))

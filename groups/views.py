@@ -13,6 +13,7 @@ from community.permissions import is_active_member, is_site_moderator
 from . import actions, permissions, queries
 from .forms import AddMemberForm, RoomForm, SearchForm
 from .models import REACTIONS, Room
+from .search import search_messages
 
 
 def _member_required(view):
@@ -177,7 +178,6 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     results = []
     if form.is_valid():
-        from .search import search_messages
 
         results = search_messages(request.user, form.cleaned_data["q"], limit=50)
     return render(request, "groups/search.html", {"form": form, "results": results})

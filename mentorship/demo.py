@@ -28,7 +28,7 @@ REQUESTS = [
     # local part, focus areas, goals, languages, availability, meeting
     ("devon", ["Relapse prevention", "Alcohol"],
      "Someone who has been through the first year and can help me plan for weekends.",
-     ["en"], EVENINGS + ["sat-morning"], ["chat", "video"]),
+     ["en"], [*EVENINGS, "sat-morning"], ["chat", "video"]),
     ("emery", ["Anxiety", "Work & school"],
      "Getting back to my studio job without the panic spiralling.",
      ["en"], ["wed-afternoon", "thu-evening"], ["video"]),

@@ -7,6 +7,7 @@ compared when a mentee asks for a mentor of the same gender.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from community.models import FocusArea, validate_time_zone
 
-from .matching import MEETING_MODES, SLOTS
+from .matching import MEETING_MODES, SLOTS, Weights
 
 LANGUAGES = [
     ("en", "English"),
@@ -53,21 +54,18 @@ class RecoveryPathway(models.TextChoices):
 
 
 def validate_slots(value) -> None:
-    from django.core.exceptions import ValidationError
 
     if not isinstance(value, list) or any(v not in SLOTS for v in value):
         raise ValidationError("Availability must be weekday-part slots such as 'tue-evening'.")
 
 
 def validate_languages(value) -> None:
-    from django.core.exceptions import ValidationError
 
     if not isinstance(value, list) or not value or any(v not in LANGUAGE_NAMES for v in value):
         raise ValidationError("Choose at least one language from the list.")
 
 
 def validate_meeting(value) -> None:
-    from django.core.exceptions import ValidationError
 
     if not isinstance(value, list) or not value or any(v not in MEETING_MODES for v in value):
         raise ValidationError("Choose at least one way to meet.")
@@ -104,7 +102,6 @@ class MatchingSettings(models.Model):
         return obj
 
     def weights(self):
-        from .matching import Weights
 
         return Weights(focus=self.weight_focus, availability=self.weight_availability,
                        time_zone=self.weight_time_zone, meeting=self.weight_meeting,

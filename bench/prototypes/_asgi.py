@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_bench")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+from django.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()
 
@@ -17,7 +17,7 @@ import community.routing  # noqa: E402
 
 
 def build(consumer):
-    urls = community.routing.websocket_urlpatterns + [path("ws/rooms/<slug:slug>/", consumer.as_asgi())]
+    urls = [*community.routing.websocket_urlpatterns, path("ws/rooms/<slug:slug>/", consumer.as_asgi())]
     return ProtocolTypeRouter(
         {"http": django_asgi_app, "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(urls)))}
     )

@@ -32,18 +32,13 @@ from contextlib import suppress
 from typing import Protocol
 
 from channels.layers import get_channel_layer
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from . import start_sender
 
 logger = logging.getLogger(__name__)
 
-TIMEOUTS: tuple[type[BaseException], ...] = (TimeoutError,)
-try:
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-
-    TIMEOUTS += (RedisTimeoutError,)
-except ImportError:  # pragma: no cover - redis is a dependency
-    pass
+TIMEOUTS: tuple[type[BaseException], ...] = (TimeoutError, RedisTimeoutError)
 
 EMPTY_GRACE = 60.0
 # Only room groups linger when their last local socket leaves (a reconnect

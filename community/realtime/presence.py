@@ -6,9 +6,12 @@ entries that simply expire. Without Redis (the embedded mode: one process)
 the entries live in this process's memory.
 """
 
+import asyncio
 import json
 import time
 
+import redis
+import redis.asyncio
 from django.conf import settings
 
 TTL_SECONDS = 75
@@ -43,13 +46,9 @@ class RedisPresence:
     @property
     def _redis(self):
         """An asyncio client belongs to the event loop it was made in: one per loop."""
-        import asyncio
-
-        import redis.asyncio as redis
-
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
-            self._client = redis.from_url(self._url)
+            self._client = redis.asyncio.from_url(self._url)
             self._loop = loop
         return self._client
 
@@ -113,8 +112,6 @@ def forget_user(member_id: int) -> None:
             for channel in [c for c, (uid, _, _) in entries.items() if uid == member_id]:
                 entries.pop(channel, None)
         return
-    import redis
-
     client = redis.Redis.from_url(settings.REDIS_URL)
     try:
         for key in client.scan_iter(match=store_._key("*"), count=500):

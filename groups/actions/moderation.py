@@ -3,6 +3,8 @@ controls, watched words and crisis phrases."""
 
 from datetime import timedelta
 
+from allauth.usersessions.models import UserSession
+from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -289,8 +291,6 @@ def suspend_member(*, staff: User, member: User, reason: str) -> Sanction:
 
 
 def _end_sessions(member: User) -> None:
-    from allauth.usersessions.models import UserSession
-    from django.contrib.sessions.models import Session
 
     keys = list(UserSession.objects.filter(user=member).values_list("session_key", flat=True))
     Session.objects.filter(session_key__in=keys).delete()

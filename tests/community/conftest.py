@@ -14,4 +14,4 @@ def _community_settings(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.REQUIRE_MFA_FOR_STAFF = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    yield
+    return

@@ -124,7 +124,7 @@ def test_confirm_of_an_old_preview_sends_nothing(staff_client, staff, settings, 
 
     response = staff_client.post(reverse("staff_invitation_csv_confirm"), {"payload": payload}, follow=True)
 
-    assert "more than an hour old" in str(list(response.context["messages"])[0])
+    assert "more than an hour old" in str(next(iter(response.context["messages"])))
     assert Invitation.objects.count() == 0
 
 

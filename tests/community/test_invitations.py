@@ -292,7 +292,7 @@ def test_signup_is_closed_without_an_invitation(client, db):
     response = client.get(reverse("account_signup"))
 
     assert response.status_code == 200
-    assert [t.name for t in response.templates][0] == "account/signup_closed.html"
+    assert next(t.name for t in response.templates) == "account/signup_closed.html"
     assert "Membership is by invitation" in response.content.decode()
 
 

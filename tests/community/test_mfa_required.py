@@ -94,8 +94,11 @@ def test_totp_setup_page_renders_inside_our_layout(client, moderator, settings):
     assert [t.name for t in response.templates][:2] == ["mfa/totp/activate_form.html", "mfa/totp/base.html"]
     assert "allauth/layouts/base.html" in [t.name for t in response.templates]
     assert "base.html" in [t.name for t in response.templates]
-    assert 'class="crisis-bar"' in html and 'id="main"' in html and 'class="allauth"' in html
-    assert 'name="code"' in html and 'for="id_code"' in html
+    assert 'class="crisis-bar"' in html
+    assert 'id="main"' in html
+    assert 'class="allauth"' in html
+    assert 'name="code"' in html
+    assert 'for="id_code"' in html
 
 
 def test_mfa_index_renders_inside_our_layout(client, staff):

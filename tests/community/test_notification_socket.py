@@ -26,7 +26,8 @@ async def open_notifications(user):
 async def test_notification_is_pushed_to_its_recipient_only(alumnus, alumnus2):
     alice, ok_a, _ = await open_notifications(alumnus)
     bob, ok_b, _ = await open_notifications(alumnus2)
-    assert ok_a and ok_b
+    assert ok_a
+    assert ok_b
 
     stored = await database_sync_to_async(actions.notify)(
         recipient=alumnus, kind="mention", text="Bob mentioned you in Anxiety", url="/rooms/anxiety/"

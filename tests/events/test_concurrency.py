@@ -32,7 +32,7 @@ def test_concurrent_rsvps_never_exceed_capacity(postgres_url, staff, cohort):
         try:
             barrier.wait(timeout=10)
             actions.rsvp(member=member, occurrence=occurrence, status="going")
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connections.close_all()

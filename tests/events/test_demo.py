@@ -7,7 +7,6 @@ from events.models import RSVP, Event, Occurrence
 
 def test_demo_seed_adds_a_month_of_meetups(db):
     from alumni.management.commands.seed_demo import Command
-
     from events import demo
     from groups import demo as groups_demo
 

@@ -66,7 +66,7 @@ def test_occurrence_ics_is_not_served_outside_the_audience(client, staff, cohort
 
 
 def test_feed_lists_going_meetups_with_sequence_and_cancellations(client, staff, alumnus, weekly):
-    first, second, third = weekly.occurrences.order_by("starts_at")
+    first, second, _third = weekly.occurrences.order_by("starts_at")
     for occ in (first, second):
         actions.rsvp(member=alumnus, occurrence=occ, status="going")
     actions.move_occurrence(
@@ -101,7 +101,8 @@ def test_regenerating_the_feed_token_retires_the_old_url(client, alumnus, weekly
     response = client.post("/meetups/calendar/regenerate/")
 
     new = CalendarFeed.objects.get(member=alumnus).get_absolute_url()
-    assert response.status_code == 302 and new != old
+    assert response.status_code == 302
+    assert new != old
     client.logout()
     assert (client.get(old).status_code, client.get(new).status_code) == (404, 200)
 

@@ -41,7 +41,8 @@ def test_staff_post_a_weekly_meetup(client, staff):
 
     event = Event.objects.get()
     first = event.occurrences.order_by("starts_at").first()
-    assert response.status_code == 302 and response["Location"] == f"/meetups/{first.pk}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/meetups/{first.pk}/"
     assert (event.title, event.weekdays, event.count, event.occurrences.count()) == ("Tuesday alumni group", [1], 8, 8)
     assert event.description_html == "<p>Bring a <strong>friend</strong>.</p>"
     assert AuditLog.objects.filter(action="meetup.create").count() == 1
@@ -153,7 +154,8 @@ def test_rsvp_view_rejects_get(client, alumnus, occurrence):
 def test_rsvp_view_requires_login(client, occurrence):
     response = client.post(f"/meetups/{occurrence.pk}/rsvp/", {"status": "going"})
 
-    assert response.status_code == 302 and not RSVP.objects.exists()
+    assert response.status_code == 302
+    assert not RSVP.objects.exists()
 
 
 def test_rsvp_view_refuses_someone_outside_the_audience(client, staff, cohort, outsider):
@@ -211,7 +213,8 @@ def test_move_occurrence_view_with_end_before_start_changes_nothing(client, staf
     good = client.post(f"/meetups/{occurrence.pk}/move/", {"date": day, "start_time": "18:00", "end_time": "19:00"})
 
     occurrence.refresh_from_db()
-    assert bad.status_code == 200 and good.status_code == 302
+    assert bad.status_code == 200
+    assert good.status_code == 302
     assert (occurrence.local_starts_at.date().isoformat(), occurrence.local_starts_at.hour, occurrence.sequence) == (
         day,
         18,

@@ -69,7 +69,8 @@ def test_changing_weekdays_cancels_dropped_dates_with_rsvps_and_deletes_empty_on
     actions.update_event(editor=staff, event=weekly, weekdays=[3])  # Thursdays
 
     second.refresh_from_db()
-    assert second.cancelled_at is not None and second.sequence == 1
+    assert second.cancelled_at is not None
+    assert second.sequence == 1
     live = weekly.occurrences.filter(cancelled_at__isnull=True).order_by("starts_at")
     assert [o.series_date.weekday() for o in live] == [3, 3, 3, 3]
     assert weekly.occurrences.count() == 5  # four Thursdays and the cancelled Tuesday

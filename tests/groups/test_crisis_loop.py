@@ -114,7 +114,8 @@ def test_staff_crisis_phrase_extends_the_detector(room, alumnus, staff, moderato
     with django_capture_on_commit_callbacks(execute=True):
         actions.add_crisis_phrase(staff=staff, phrase="jump* off the bridge", level=CrisisPhrase.Level.CRISIS)
     result = crisis_post(alumnus, room, "thinking about jumping off the bridge tonight")
-    assert result.private_frames and result.message.crisis_level == "crisis"
+    assert result.private_frames
+    assert result.message.crisis_level == "crisis"
 
 
 def test_concern_message_posts_without_an_alert(room, alumnus, moderator):

@@ -8,8 +8,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
-from community.realtime import hub as hub_module
 from community.realtime import group_send, send_now
+from community.realtime import hub as hub_module
 
 from .conftest import open_socket
 

@@ -23,7 +23,8 @@ def audit_actions():
 def test_warning_is_private_and_recorded(room, alumnus, moderator):
     actions.warn_member(moderator=moderator, member=alumnus, room=room, reason="Please keep it kind.")
     note = Notification.objects.get(recipient=alumnus)
-    assert "private warning" in note.text and "Please keep it kind." in note.text
+    assert "private warning" in note.text
+    assert "Please keep it kind." in note.text
     assert Sanction.objects.get().kind == "warning"
     assert audit_actions()[-1] == "member.warn"
 
@@ -63,7 +64,8 @@ def test_room_moderator_cannot_act_in_other_rooms(room, alumnus, alumnus2, staff
 def test_ban_then_lift_restores_access(room, alumnus, moderator):
     sanction = actions.ban_member(moderator=moderator, member=alumnus, room=room, reason="spam", days=None)
     membership = Membership.objects.get(room=room, user=alumnus)
-    assert membership.banned_permanently and membership.is_banned
+    assert membership.banned_permanently
+    assert membership.is_banned
     actions.lift_sanction(moderator=moderator, sanction=sanction, reason="apologised")
     assert not Membership.objects.get(room=room, user=alumnus).is_banned
     with pytest.raises(ValidationError):
@@ -95,7 +97,8 @@ def test_report_lifecycle_tells_the_reporter_only_that_it_was_handled(room, alum
     report.refresh_from_db()
     assert (report.status, report.handled_by_id) == ("resolved", moderator.pk)
     handled = Notification.objects.get(recipient=alumnus, kind="report_handled")
-    assert "Warned Bob" not in handled.text and moderator.display_name not in handled.text
+    assert "Warned Bob" not in handled.text
+    assert moderator.display_name not in handled.text
     assert not Notification.objects.filter(recipient=alumnus2).exists()
     with pytest.raises(ValidationError):
         actions.close_report(moderator=moderator, report=report, note="twice")

@@ -34,7 +34,7 @@ async def test_banned_member_is_refused(room, banned, connect):
 
 async def test_suspended_member_is_refused(room, alumnus, connect):
     await database_sync_to_async(type(alumnus).objects.filter(pk=alumnus.pk).update)(suspended_at=timezone.now())
-    connected, code, _ = await connect(alumnus, room.slug, expect_ok=False)
+    connected, _code, _ = await connect(alumnus, room.slug, expect_ok=False)
     assert connected is False
 
 

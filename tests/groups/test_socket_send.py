@@ -55,7 +55,8 @@ async def test_ids_increase_within_a_room(room, alumnus, connect):
     for i in range(3):
         await alice.send(send_frame(f"message {i}"))
         ids.append((await alice.recv_type("message"))["message"]["id"])
-    assert ids == sorted(ids) and len(set(ids)) == 3
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 3
 
 
 async def test_client_id_must_be_a_uuid(room, alumnus, connect):

@@ -38,7 +38,8 @@ async def test_two_processes_message_sent_on_b_arrives_in_order_on_a(new_room, p
 
         assert _bodies(alice) == sent
         ids = [m["id"] for m in alice.messages]
-        assert ids == sorted(ids) and len(set(ids)) == 40
+        assert ids == sorted(ids)
+        assert len(set(ids)) == 40
         assert [m["id"] for m in bob.messages] == ids
     finally:
         await alice.close()

@@ -101,7 +101,8 @@ def test_staff_proposal_needs_both_sides(staff, program):
     assert proposal.status == "proposed"
     actions.accept_proposal(member=program["alice"], mentorship=proposal)
     proposal.refresh_from_db()
-    assert proposal.status == "active" and proposal.room is not None
+    assert proposal.status == "active"
+    assert proposal.room is not None
 
 
 def test_publish_is_all_or_nothing(staff, program):

@@ -3,7 +3,6 @@
 from datetime import date
 
 from alumni.management.commands.seed_demo import Command
-
 from mentorship import demo, permissions
 from mentorship.models import MentorProfile, MentorRequest, Mentorship
 

@@ -94,7 +94,8 @@ def test_choose_mentor_proposes_and_notifies_the_mentor(alumnus, open_request, m
 
     assert (proposal.status, proposal.source, proposal.mentor, proposal.mentee) == (
         "proposed", "self", mentor, alumnus)
-    assert proposal.mentee_accepted_at is not None and proposal.mentor_accepted_at is None
+    assert proposal.mentee_accepted_at is not None
+    assert proposal.mentor_accepted_at is None
     assert (proposal.expires_at - proposal.proposed_at).days == 7
     assert proposal.explanation["mentor"][1] == "2 shared focus areas"
     [text] = [t for t in _texts(mentor) if "would like you" in t]

@@ -43,7 +43,7 @@ def _block(lines, i: int, indent: int):
         items = []
         while i < len(lines) and lines[i][0] == indent and lines[i][1].startswith("- "):
             item = lines[i][1][2:]
-            if ": " in item and not item.startswith(("[", '"')) or item.endswith(":"):
+            if (": " in item and not item.startswith(("[", '"'))) or item.endswith(":"):
                 raise YAMLSubsetError(f"line {lines[i][2]}: mappings inside lists are not supported")
             items.append(_scalar(item))
             i += 1

@@ -112,7 +112,8 @@ def test_nginx_upgrades_sockets_serves_static_and_is_not_sticky(services):
     assert "proxy_set_header Upgrade $http_upgrade;" in conf
     assert "proxy_set_header Connection $connection_upgrade;" in conf
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
-    assert "location /static/" in conf and "alias /srv/static/;" in conf
+    assert "location /static/" in conf
+    assert "alias /srv/static/;" in conf
     assert "server web:8000 resolve;" in conf
     directives = [line.split("#")[0].strip() for line in conf.splitlines()]
     for sticky in ("ip_hash", "sticky", "hash "):

@@ -58,7 +58,7 @@ def _login(user) -> Client:
     return client
 
 
-def seed_member_everywhere(*, member, bob, moderator, staff, outsider, room) -> Seeded:  # noqa: PLR0915
+def seed_member_everywhere(*, member, bob, moderator, staff, outsider, room) -> Seeded:
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
     from django.contrib.admin.models import CHANGE, LogEntry

@@ -162,7 +162,8 @@ def test_delete_page_shows_the_warning_and_the_choice(client, alumnus):
     body = response.content.decode()
     assert response.status_code == 200
     assert "This cannot be undone." in body
-    assert 'value="keep"' in body and 'value="delete"' in body
+    assert 'value="keep"' in body
+    assert 'value="delete"' in body
 
 
 def test_delete_with_wrong_password_is_a_form_error_and_changes_nothing(client, seeded):
