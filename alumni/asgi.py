@@ -19,9 +19,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from alumni.routing import websocket_urlpatterns  # noqa: E402
 
-websocket_application = AllowedHostsOriginValidator(
-    AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-)
+websocket_application = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
 
 application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
 

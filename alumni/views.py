@@ -7,9 +7,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from community import permissions
+from community.decorators import permission_required
 from community.forms import MemberCohortForm
 from community.models import User
-from community.staff_views import _member_page, _object_or_404, staff_only
+from community.staff_views import _member_page, _object_or_404
 from groups.queries import directory_rooms
 
 from . import home as home_sections
@@ -24,7 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "community/home.html", context)
 
 
-@staff_only(permissions.can_manage_cohorts)
+@permission_required(permissions.can_manage_cohorts)
 @require_POST
 def member_set_cohort(request: HttpRequest, member_id: int) -> HttpResponse:
     member = _object_or_404(User, member_id)

@@ -50,10 +50,7 @@ def _person(rng: random.Random) -> dict:
 
 def build(requests: int, mentors: int, seed: int = 2026):
     rng = random.Random(seed)
-    mentor_list = [
-        Mentor(id=100_000 + j, capacity_left=rng.randint(1, 5), **_person(rng))
-        for j in range(mentors)
-    ]
+    mentor_list = [Mentor(id=100_000 + j, capacity_left=rng.randint(1, 5), **_person(rng)) for j in range(mentors)]
     mentee_list = [Mentee(id=i, user_id=i, **_person(rng)) for i in range(requests)]
     # A few pairs that ended before, like a real program.
     excluded = {(rng.randrange(requests), 100_000 + rng.randrange(mentors)) for _ in range(200)}
@@ -76,15 +73,18 @@ def main() -> None:
     instance = build(args.requests, args.mentors)
     runs = [run_once(*instance) for _ in range(args.repeat)]
     best = min(seconds for seconds, _ in runs)
-    print(json.dumps({
-        "scenario": "bulk_matching",
-        "requests": args.requests,
-        "mentors": args.mentors,
-        "seconds": round(best, 3),
-    }))
+    print(
+        json.dumps(
+            {
+                "scenario": "bulk_matching",
+                "requests": args.requests,
+                "mentors": args.mentors,
+                "seconds": round(best, 3),
+            }
+        )
+    )
     slots = sum(m.capacity_left for m in instance[1])
-    print(f"matched {runs[0][1]} of {args.requests} requests into {slots} mentor slots",
-          file=sys.stderr)
+    print(f"matched {runs[0][1]} of {args.requests} requests into {slots} mentor slots", file=sys.stderr)
 
 
 if __name__ == "__main__":

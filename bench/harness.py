@@ -68,7 +68,7 @@ def app_send_frame(seq: int) -> str:
 
 
 def base(kind: str) -> str:
-    """"app@CHANNEL_LAYER=core" -> "app"."""
+    """ "app@CHANNEL_LAYER=core" -> "app"."""
     return kind.split("@", 1)[0]
 
 

@@ -100,8 +100,10 @@ def render(results: dict) -> str:
     backends = _with_raw(results["backends"])
     lines += _goals(results, backends)
     for backend, data in backends.items():
-        label = "Embedded default (SQLite WAL, in-memory channel layer, 1 process)" if backend == "embedded" else (
-            f"PostgreSQL + Redis (channels-redis pub/sub layer, {data.get('processes')} processes)"
+        label = (
+            "Embedded default (SQLite WAL, in-memory channel layer, 1 process)"
+            if backend == "embedded"
+            else (f"PostgreSQL + Redis (channels-redis pub/sub layer, {data.get('processes')} processes)")
         )
         lines += [f"## {label}", ""]
         if "fanout" in data:
@@ -181,9 +183,21 @@ def _fanout(rows) -> list[str]:
         )
     out += _table(
         [
-            "server", "N", "connect + settle", "setup frames", "capacity deliveries/s", "per process",
-            "server CPU", "client CPU", "deliveries per server CPU-s", "steady msg/s", "steady deliveries/s",
-            "p50 ms", "p99 ms", "undelivered", "error",
+            "server",
+            "N",
+            "connect + settle",
+            "setup frames",
+            "capacity deliveries/s",
+            "per process",
+            "server CPU",
+            "client CPU",
+            "deliveries per server CPU-s",
+            "steady msg/s",
+            "steady deliveries/s",
+            "p50 ms",
+            "p99 ms",
+            "undelivered",
+            "error",
         ],
         table,
     )
@@ -196,13 +210,22 @@ def _fanout(rows) -> list[str]:
             [
                 KIND_NAMES.get(r["kind"], r["kind"]),
                 r["n"],
-                _r(_ratio(_get(r, "capacity", "deliveries_per_s_per_process"),
-                          _get(raw, "capacity", "deliveries_per_s_per_process"))),
-                _r(_ratio(_get(r, "capacity", "deliveries_per_s_per_process"),
-                          _get(plain, "capacity", "deliveries_per_s_per_process"))),
+                _r(
+                    _ratio(
+                        _get(r, "capacity", "deliveries_per_s_per_process"),
+                        _get(raw, "capacity", "deliveries_per_s_per_process"),
+                    )
+                ),
+                _r(
+                    _ratio(
+                        _get(r, "capacity", "deliveries_per_s_per_process"),
+                        _get(plain, "capacity", "deliveries_per_s_per_process"),
+                    )
+                ),
                 _r(_ratio(_get(r, "capacity", "deliveries_per_cpu_s"), _get(raw, "capacity", "deliveries_per_cpu_s"))),
-                _r(_ratio(_get(r, "capacity", "deliveries_per_cpu_s"),
-                          _get(plain, "capacity", "deliveries_per_cpu_s"))),
+                _r(
+                    _ratio(_get(r, "capacity", "deliveries_per_cpu_s"), _get(plain, "capacity", "deliveries_per_cpu_s"))
+                ),
                 _r(_ratio(_get(r, "steady", "p99_ms"), _get(raw, "steady", "p99_ms"))),
                 _r(_ratio(_get(r, "steady", "p99_ms"), _get(plain, "steady", "p99_ms"))),
             ]
@@ -214,8 +237,14 @@ def _fanout(rows) -> list[str]:
     ]
     out += _table(
         [
-            "server", "N", "deliveries/s per process ÷ raw", "÷ plain Channels", "per CPU-s ÷ raw",
-            "per CPU-s ÷ plain", "p99 ÷ raw", "p99 ÷ plain",
+            "server",
+            "N",
+            "deliveries/s per process ÷ raw",
+            "÷ plain Channels",
+            "per CPU-s ÷ raw",
+            "per CPU-s ÷ plain",
+            "p99 ÷ raw",
+            "p99 ÷ plain",
         ],
         ratio_rows,
     )
@@ -251,8 +280,17 @@ def _throughput(rows) -> list[str]:
         )
     out += _table(
         [
-            "server", "seconds", "stored", "stored msg/s", "deliveries/s", "server CPU", "exact sockets",
-            "missing / duplicated / reordered", "zero loss", "error frames", "note",
+            "server",
+            "seconds",
+            "stored",
+            "stored msg/s",
+            "deliveries/s",
+            "server CPU",
+            "exact sockets",
+            "missing / duplicated / reordered",
+            "zero loss",
+            "error frames",
+            "note",
         ],
         table,
     )
@@ -288,8 +326,15 @@ def _connections(rows) -> list[str]:
     ]
     out += _table(
         [
-            "server", "sockets", "connect + settle", "CPU ms per connect", "setup frames", "RSS MiB",
-            "KiB per socket", "idle CPU (cores)", "error",
+            "server",
+            "sockets",
+            "connect + settle",
+            "CPU ms per connect",
+            "setup frames",
+            "RSS MiB",
+            "KiB per socket",
+            "idle CPU (cores)",
+            "error",
         ],
         table,
     )
@@ -334,8 +379,15 @@ def _reconnect(rows) -> list[str]:
     ]
     out += _table(
         [
-            "server", "reconnected", "missed each", "all sockets back (s)", "all caught up (s)", "p50 member (s)",
-            "p99 member (s)", "server CPU s", "note",
+            "server",
+            "reconnected",
+            "missed each",
+            "all sockets back (s)",
+            "all caught up (s)",
+            "p50 member (s)",
+            "p99 member (s)",
+            "server CPU s",
+            "note",
         ],
         table,
     )
@@ -370,8 +422,13 @@ def _pages(rows) -> list[str]:
             continue
         table.append(
             [
-                r["page"], r["path"], _f(r.get("requests")), _f(r.get("bytes")), _f(r.get("p50_ms"), 1),
-                _f(r.get("p99_ms"), 1), _r(_ratio(r.get("p50_ms"), _get(floor, "p50_ms"))),
+                r["page"],
+                r["path"],
+                _f(r.get("requests")),
+                _f(r.get("bytes")),
+                _f(r.get("p50_ms"), 1),
+                _f(r.get("p99_ms"), 1),
+                _r(_ratio(r.get("p50_ms"), _get(floor, "p50_ms"))),
                 "yes" if r.get("p99_ms", 1e9) <= GOALS["page_p99_ms"] else f"no (+{r['p99_ms'] - 50:.0f} ms)",
             ]
         )
@@ -387,7 +444,12 @@ def _matching(row) -> list[str]:
         return [*out, f"Failed: {row['error']}", ""]
     seconds = row.get("seconds")
     verdict = "met" if seconds is not None and seconds <= GOALS["matching_s"] else "missed"
-    return [*out, f"{_f(seconds, 2)} s for {row.get('requests')} requests × {row.get('mentors')} mentors " f"(bench/bench_matching.py; goal ≤ 10 s: {verdict}).", ""]
+    return [
+        *out,
+        f"{_f(seconds, 2)} s for {row.get('requests')} requests × {row.get('mentors')} mentors "
+        f"(bench/bench_matching.py; goal ≤ 10 s: {verdict}).",
+        "",
+    ]
 
 
 def _goals(results, backends) -> list[str]:
@@ -397,62 +459,134 @@ def _goals(results, backends) -> list[str]:
         app = _by(fan, "app", n=1000)
         raw, plain = _by(fan, "raw", n=1000), _by(fan, "plain", n=1000)
         if app and "capacity" not in app:
-            rows.append([backend, "fan-out to 1,000 members (deliveries/s, p99, ratios)", "—", "",
-                         f"**not measurable**: {app.get('error', '?')}"])
+            rows.append(
+                [
+                    backend,
+                    "fan-out to 1,000 members (deliveries/s, p99, ratios)",
+                    "—",
+                    "",
+                    f"**not measurable**: {app.get('error', '?')}",
+                ]
+            )
             app100 = _by(fan, "app", n=100)
             if app100 and "capacity" in app100:
                 per = _get(app100, "capacity", "deliveries_per_s_per_process")
-                rows.append(_goal(backend, "deliveries/s per process at N=100 (largest room reached)", per,
-                                  GOALS["deliveries_per_process"], True))
-                rows.append(_goal(backend, "÷ raw websockets at N=100", _ratio(
-                    per, _get(_by(fan, "raw", n=100), "capacity", "deliveries_per_s_per_process")),
-                    GOALS["ratio_raw"], True, ratio=True))
-                rows.append(_goal(backend, "÷ plain Channels room at N=100", _ratio(
-                    per, _get(_by(fan, "plain", n=100), "capacity", "deliveries_per_s_per_process")),
-                    GOALS["ratio_plain"], True, ratio=True))
+                rows.append(
+                    _goal(
+                        backend,
+                        "deliveries/s per process at N=100 (largest room reached)",
+                        per,
+                        GOALS["deliveries_per_process"],
+                        True,
+                    )
+                )
+                rows.append(
+                    _goal(
+                        backend,
+                        "÷ raw websockets at N=100",
+                        _ratio(per, _get(_by(fan, "raw", n=100), "capacity", "deliveries_per_s_per_process")),
+                        GOALS["ratio_raw"],
+                        True,
+                        ratio=True,
+                    )
+                )
+                rows.append(
+                    _goal(
+                        backend,
+                        "÷ plain Channels room at N=100",
+                        _ratio(per, _get(_by(fan, "plain", n=100), "capacity", "deliveries_per_s_per_process")),
+                        GOALS["ratio_plain"],
+                        True,
+                        ratio=True,
+                    )
+                )
         elif app:
             per = _get(app, "capacity", "deliveries_per_s_per_process")
-            rows.append(_goal(backend, "deliveries/s per process (N=1,000)", per, GOALS["deliveries_per_process"],
-                              True))
+            rows.append(
+                _goal(backend, "deliveries/s per process (N=1,000)", per, GOALS["deliveries_per_process"], True)
+            )
             p99 = _get(app, "steady", "p99_ms")
             at_goal = _get(app, "steady", "at_goal_rate")
             rows.append(
-                _goal(backend, "p99 to the last of 1,000 members (ms)"
-                      + ("" if at_goal or at_goal is None else " — at a rate below the goal's"), p99,
-                      GOALS["p99_ms_1000"], False)
+                _goal(
+                    backend,
+                    "p99 to the last of 1,000 members (ms)"
+                    + ("" if at_goal or at_goal is None else " — at a rate below the goal's"),
+                    p99,
+                    GOALS["p99_ms_1000"],
+                    False,
+                )
             )
-            rows.append(_goal(backend, "÷ raw websockets (deliveries/s, N=1,000)",
-                              _ratio(per, _get(raw, "capacity", "deliveries_per_s_per_process")),
-                              GOALS["ratio_raw"], True, ratio=True))
-            rows.append(_goal(backend, "÷ plain Channels room (deliveries/s, N=1,000)",
-                              _ratio(per, _get(plain, "capacity", "deliveries_per_s_per_process")),
-                              GOALS["ratio_plain"], True, ratio=True))
+            rows.append(
+                _goal(
+                    backend,
+                    "÷ raw websockets (deliveries/s, N=1,000)",
+                    _ratio(per, _get(raw, "capacity", "deliveries_per_s_per_process")),
+                    GOALS["ratio_raw"],
+                    True,
+                    ratio=True,
+                )
+            )
+            rows.append(
+                _goal(
+                    backend,
+                    "÷ plain Channels room (deliveries/s, N=1,000)",
+                    _ratio(per, _get(plain, "capacity", "deliveries_per_s_per_process")),
+                    GOALS["ratio_plain"],
+                    True,
+                    ratio=True,
+                )
+            )
         conn = _by(data.get("connections"), "app")
         if conn and conn.get("connected") != conn.get("count"):
-            rows.append([backend, f"KiB per idle socket ({conn.get('count'):,})", "—", "≤ 40",
-                         f"**not measurable**: only {conn.get('connected')} of {conn.get('count')} sockets "
-                         f"connected in {_f(conn.get('connect_s'), 0)} s "
-                         f"({_f(conn.get('connect_cpu_ms_per_socket'), 0)} ms of server CPU per connect)"])
+            rows.append(
+                [
+                    backend,
+                    f"KiB per idle socket ({conn.get('count'):,})",
+                    "—",
+                    "≤ 40",
+                    f"**not measurable**: only {conn.get('connected')} of {conn.get('count')} sockets "
+                    f"connected in {_f(conn.get('connect_s'), 0)} s "
+                    f"({_f(conn.get('connect_cpu_ms_per_socket'), 0)} ms of server CPU per connect)",
+                ]
+            )
         elif conn and conn.get("count") == 5000:
-            rows.append(_goal(backend, "KiB per idle socket (5,000)", conn.get("kib_per_socket"),
-                              GOALS["kib_per_socket"], False))
+            rows.append(
+                _goal(
+                    backend, "KiB per idle socket (5,000)", conn.get("kib_per_socket"), GOALS["kib_per_socket"], False
+                )
+            )
         elif conn:
-            rows.append(_goal(backend, f"KiB per idle socket ({conn.get('count')}, quick run)",
-                              conn.get("kib_per_socket"), GOALS["kib_per_socket"], False))
+            rows.append(
+                _goal(
+                    backend,
+                    f"KiB per idle socket ({conn.get('count')}, quick run)",
+                    conn.get("kib_per_socket"),
+                    GOALS["kib_per_socket"],
+                    False,
+                )
+            )
         tp = _by(data.get("throughput"), "app")
         if tp:
-            rows.append(_goal(backend, "stored messages/s, 50 × 20", tp.get("stored_per_s"), GOALS["stored_per_s"],
-                              True))
+            rows.append(
+                _goal(backend, "stored messages/s, 50 × 20", tp.get("stored_per_s"), GOALS["stored_per_s"], True)
+            )
             if "zero_loss" not in tp:
                 why = str(tp.get("error", "?"))[:60]
                 rows.append([backend, "zero loss in scenario 2", "—", "yes", f"not measured: {why}"])
             else:
-                rows.append([backend, "zero loss in scenario 2", _f(tp.get("zero_loss")), "yes",
-                             "met" if tp.get("zero_loss") else "**missed**"])
+                rows.append(
+                    [
+                        backend,
+                        "zero loss in scenario 2",
+                        _f(tp.get("zero_loss")),
+                        "yes",
+                        "met" if tp.get("zero_loss") else "**missed**",
+                    ]
+                )
         for page in data.get("pages") or []:
             if page.get("available") and page["path"] != "/healthz":
-                rows.append(_goal(backend, f"p99 {page['page']} (ms)", page.get("p99_ms"), GOALS["page_p99_ms"],
-                                  False))
+                rows.append(_goal(backend, f"p99 {page['page']} (ms)", page.get("p99_ms"), GOALS["page_p99_ms"], False))
     match = results.get("matching")
     if match and match.get("available") and match.get("seconds") is not None:
         rows.append(_goal("—", "bulk matching (s)", match["seconds"], GOALS["matching_s"], False))

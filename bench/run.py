@@ -168,8 +168,17 @@ def machine() -> dict:
         pass
     mem = Path("/proc/meminfo").read_text().split("\n", 1)[0].split()[1]
     versions = {}
-    for dist in ["Django", "channels", "channels-redis", "daphne", "Twisted", "autobahn", "websockets", "psycopg",
-                 "redis"]:
+    for dist in [
+        "Django",
+        "channels",
+        "channels-redis",
+        "daphne",
+        "Twisted",
+        "autobahn",
+        "websockets",
+        "psycopg",
+        "redis",
+    ]:
         try:
             from importlib.metadata import version
 
@@ -177,8 +186,9 @@ def machine() -> dict:
         except Exception:
             versions[dist] = "?"
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=H.ROOT, capture_output=True,
-                                text=True, timeout=5).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=H.ROOT, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = "?"
     return {
@@ -230,15 +240,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a ~3-minute smoke run with smaller counts")
     parser.add_argument("--only", default="", help="comma-separated scenarios: " + ", ".join(SCENARIOS))
-    parser.add_argument("--backend", choices=["embedded", "pg", "both"],
-                        help="default both; --quick: embedded")
+    parser.add_argument("--backend", choices=["embedded", "pg", "both"], help="default both; --quick: embedded")
     parser.add_argument("--out", default=str(H.ROOT / "bench" / "results"), help="results folder")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (server logs)")
     parser.add_argument("--sizes", help="fan-out room sizes (default 10,100,1000; quick 10,100)")
     parser.add_argument(
         "--kinds",
-        help="servers: raw, plain, app and prototypes proto:asgi_presence, proto:asgi_hub "
-        "(default raw,plain,app)",
+        help="servers: raw, plain, app and prototypes proto:asgi_presence, proto:asgi_hub (default raw,plain,app)",
     )
     args = parser.parse_args()
     sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else ([10, 100] if args.quick else DEFAULT_SIZES)

@@ -73,7 +73,6 @@ def notify(*, recipient: User, kind: str, text: str, url: str = "") -> Notificat
         frame_event({"type": "notification", "notification": notification.as_event()}),
     )
     if kind in (recipient.email_notification_kinds or []) or kind == Notification.Kind.CRISIS_ALERT:
-
         transaction.on_commit(lambda: send_notification_email.enqueue(notification.pk))
     return notification
 
@@ -99,8 +98,9 @@ def _send_invitation_email(invitation: Invitation) -> None:
 
 
 @transaction.atomic
-def invite_member(*, staff: User, email: str, cohort: Cohort | None = None,
-                  role: str = User.Role.ALUMNUS) -> Invitation:
+def invite_member(
+    *, staff: User, email: str, cohort: Cohort | None = None, role: str = User.Role.ALUMNUS
+) -> Invitation:
     """Create an invitation and email its link.
 
     Raises ValidationError if the address already belongs to a member or
@@ -123,8 +123,12 @@ def invite_member(*, staff: User, email: str, cohort: Cohort | None = None,
     invitation.last_sent_at = timezone.now()
     invitation.send_count = 1
     invitation.save(update_fields=["last_sent_at", "send_count"])
-    record_audit(actor=staff, action="invitation.create", target=invitation,
-                 details={"cohort": cohort.slug if cohort else None, "role": role})
+    record_audit(
+        actor=staff,
+        action="invitation.create",
+        target=invitation,
+        details={"cohort": cohort.slug if cohort else None, "role": role},
+    )
     _send_invitation_email(invitation)
     return invitation
 
@@ -215,9 +219,7 @@ def update_profile(*, member: User, changes: dict, focus_areas=None) -> User:
         with transaction.atomic():
             member.save(update_fields=list(changes))
     except IntegrityError:
-        raise ValidationError(
-            {"display_name": "That display name is taken. Try another one."}
-        ) from None
+        raise ValidationError({"display_name": "That display name is taken. Try another one."}) from None
     if focus_areas is not None:
         member.focus_areas.set(focus_areas)
     return member
@@ -250,8 +252,9 @@ def set_member_cohort(*, staff: User, member: User, cohort: Cohort | None, gradu
     member.cohort = cohort
     member.graduation_date = graduation_date or (cohort.graduation_date if cohort else None)
     member.save(update_fields=["cohort", "graduation_date"])
-    record_audit(actor=staff, action="member.cohort", target=member,
-                 details={"from": old, "to": cohort.slug if cohort else None})
+    record_audit(
+        actor=staff, action="member.cohort", target=member, details={"from": old, "to": cohort.slug if cohort else None}
+    )
     return member
 
 
@@ -277,14 +280,17 @@ _COHORT_FIELDS = ("name", "slug", "program_track", "graduation_date")
 
 
 @transaction.atomic
-def create_cohort(*, staff: User, name: str, slug: str, program_track: str = "",
-                  graduation_date=None) -> Cohort:
+def create_cohort(*, staff: User, name: str, slug: str, program_track: str = "", graduation_date=None) -> Cohort:
     """Add a cohort. Raises ValidationError on a duplicate name or short name.
     Side effect: audit row."""
     if not permissions.can_manage_cohorts(staff):
         raise PermissionDenied
-    cohort = Cohort(name=name.strip(), slug=slug.strip().lower(), program_track=program_track.strip(),
-                    graduation_date=graduation_date)
+    cohort = Cohort(
+        name=name.strip(),
+        slug=slug.strip().lower(),
+        program_track=program_track.strip(),
+        graduation_date=graduation_date,
+    )
     cohort.full_clean()
     cohort.save()
     record_audit(actor=staff, action="cohort.create", target=cohort, details={"slug": cohort.slug})
@@ -336,8 +342,7 @@ def rename_focus_area(*, staff: User, area: FocusArea, name: str) -> FocusArea:
     area.full_clean()
     area.save(update_fields=["name"])
     if old != area.name:
-        record_audit(actor=staff, action="focus_area.rename", target=area,
-                     details={"from": old, "to": area.name})
+        record_audit(actor=staff, action="focus_area.rename", target=area, details={"from": old, "to": area.name})
     return area
 
 
@@ -348,8 +353,12 @@ def delete_focus_area(*, staff: User, area: FocusArea) -> None:
     if not permissions.can_manage_focus_areas(staff):
         raise PermissionDenied
     area = FocusArea.objects.select_for_update().get(pk=area.pk)
-    record_audit(actor=staff, action="focus_area.delete", target=area,
-                 details={"slug": area.slug, "members": area.members.count()})
+    record_audit(
+        actor=staff,
+        action="focus_area.delete",
+        target=area,
+        details={"slug": area.slug, "members": area.members.count()},
+    )
     area.delete()
 
 

@@ -28,6 +28,5 @@ class InvitationOnlyAdapter(DefaultAccountAdapter):
         request = getattr(self, "request", None)
         invitation = invitation_from_session(request) if request is not None else None
         if invitation is not None and invitation.email.lower() != email.lower():
-
             raise forms.ValidationError("Use the address your invitation was sent to.")
         return email.lower()

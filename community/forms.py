@@ -54,7 +54,6 @@ class InvitedSignupForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
 
-
         request = context.request
         self.invitation = invitation_from_session(request) if request is not None else None
         if self.invitation is not None and "email" in self.fields:
@@ -70,9 +69,7 @@ class InvitedSignupForm(forms.Form):
         # Checked here too so that an invitation revoked or expired while the
         # page was open gives a form error instead of a half-made account.
         if self.invitation is None or not self.invitation.is_usable:
-            raise ValidationError(
-                "This invitation link is no longer valid. Please ask staff to send a new one."
-            )
+            raise ValidationError("This invitation link is no longer valid. Please ask staff to send a new one.")
         return cleaned
 
     # The top package's onboarding form replaces this with the whole
@@ -142,10 +139,7 @@ def check_invitation_rows(
         cohorts[cohort.name.lower()] = cohort
     emails = [email.lower() for _, email, _ in rows]
     members = {e.lower() for e in User.objects.filter(email__in=emails).values_list("email", flat=True)}
-    invited = {
-        e.lower()
-        for e in Invitation.objects.usable().filter(email__in=emails).values_list("email", flat=True)
-    }
+    invited = {e.lower() for e in Invitation.objects.usable().filter(email__in=emails).values_list("email", flat=True)}
     seen: dict[str, int] = {}
     for line, email, cohort_text in rows:
         email = email.strip().lower()
@@ -170,9 +164,7 @@ def check_invitation_rows(
         if email in invited:
             preview.errors.append((line, email, "already has an open invitation (resend it instead)"))
             continue
-        preview.valid.append(
-            CsvRow(line=line, email=email, cohort_text=cohort_text.strip(), cohort=cohort)
-        )
+        preview.valid.append(CsvRow(line=line, email=email, cohort_text=cohort_text.strip(), cohort=cohort))
     preview.errors.sort()
     return preview
 
@@ -270,35 +262,46 @@ class ProfileForm(forms.Form):
     )
     pronouns = forms.CharField(max_length=30, required=False, help_text="Optional, for example she/her.")
     bio = forms.CharField(
-        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 4}),
-        label="Short bio", help_text="Up to 500 characters. Visible to members who can see your profile.",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Short bio",
+        help_text="Up to 500 characters. Visible to members who can see your profile.",
     )
     time_zone = forms.ChoiceField(choices=time_zone_choices, help_text="Times are shown in this zone.")
     focus_areas = FocusAreaChoiceField(
-        queryset=FocusArea.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=FocusArea.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text="Topics that matter to you.",
     )
     in_directory = forms.BooleanField(
-        required=False, label="Show me in the member directory",
+        required=False,
+        label="Show me in the member directory",
         help_text="Off by default. Your display name, pronouns, cohort, focus areas and bio "
         "are listed; your email address never is.",
     )
     email_notification_kinds = forms.MultipleChoiceField(
-        required=False, widget=forms.CheckboxSelectMultiple, label="Also email me about",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Also email me about",
         help_text="Everything always appears in your notifications; these also arrive by email.",
     )
 
     def __init__(self, *args, member: User, **kwargs):
         self.member = member
-        kwargs.setdefault("initial", {
-            "display_name": member.display_name,
-            "pronouns": member.pronouns,
-            "bio": member.bio,
-            "time_zone": member.time_zone,
-            "focus_areas": list(member.focus_areas.all()),
-            "in_directory": member.in_directory,
-            "email_notification_kinds": list(member.email_notification_kinds or []),
-        })
+        kwargs.setdefault(
+            "initial",
+            {
+                "display_name": member.display_name,
+                "pronouns": member.pronouns,
+                "bio": member.bio,
+                "time_zone": member.time_zone,
+                "focus_areas": list(member.focus_areas.all()),
+                "in_directory": member.in_directory,
+                "email_notification_kinds": list(member.email_notification_kinds or []),
+            },
+        )
         super().__init__(*args, **kwargs)
         self.fields["email_notification_kinds"].choices = email_kind_choices(member)
 
@@ -323,7 +326,8 @@ class RoleForm(forms.Form):
 class MemberCohortForm(forms.Form):
     cohort = CohortChoiceField(queryset=Cohort.objects.all(), required=False, empty_label="No cohort")
     graduation_date = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Leave empty to use the cohort's graduation date.",
     )
 
@@ -349,9 +353,7 @@ class FocusAreaForm(forms.ModelForm):
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(required=False)
-    actor = forms.CharField(
-        required=False, max_length=80, help_text="Display name or member number, e.g. “member#12”."
-    )
+    actor = forms.CharField(required=False, max_length=80, help_text="Display name or member number, e.g. “member#12”.")
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
 

@@ -57,7 +57,6 @@ class MemberTimeZoneMiddleware:
 
     def __call__(self, request):
 
-
         user = getattr(request, "user", None)
         zone = getattr(user, "time_zone", None) if user is not None and user.is_authenticated else None
         if zone:

@@ -95,19 +95,14 @@ class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.ALUMNUS)
     pronouns = models.CharField(max_length=30, blank=True)
     bio = models.TextField(max_length=500, blank=True)
-    cohort = models.ForeignKey(
-        Cohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
-    )
+    cohort = models.ForeignKey(Cohort, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
     graduation_date = models.DateField(null=True, blank=True)
-    time_zone = models.CharField(
-        max_length=64, default="America/Chicago", validators=[validate_time_zone]
-    )
+    time_zone = models.CharField(max_length=64, default="America/Chicago", validators=[validate_time_zone])
     focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="members")
-    in_directory = models.BooleanField(
-        "show me in the member directory", default=False
-    )
+    in_directory = models.BooleanField("show me in the member directory", default=False)
     email_notification_kinds = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="Notification kinds this member also wants by email.",
     )
     suspended_at = models.DateTimeField(null=True, blank=True)
@@ -177,9 +172,7 @@ class Invitation(models.Model):
     cohort = models.ForeignKey(Cohort, null=True, blank=True, on_delete=models.SET_NULL)
     role = models.CharField(max_length=16, choices=User.Role.choices, default=User.Role.ALUMNUS)
     token = models.CharField(max_length=64, unique=True, default=_invitation_token)
-    invited_by = models.ForeignKey(
-        User, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
-    )
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="invitations_sent")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(default=_invitation_expiry)
     last_sent_at = models.DateTimeField(null=True, blank=True)

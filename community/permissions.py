@@ -12,10 +12,7 @@ from .models import Notification, User
 def is_active_member(user) -> bool:
     """Signed in, not deactivated, not suspended: the floor for everything."""
     return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and not getattr(user, "is_suspended", True)
+        user is not None and user.is_authenticated and user.is_active and not getattr(user, "is_suspended", True)
     )
 
 

@@ -11,7 +11,12 @@ def crisis_resources() -> list[dict]:
     if saved:
         return saved
     return [
-        {"name": r["name"], "detail": r.get("detail", ""), "phone": r.get("phone", ""),
-         "sms": r.get("sms", ""), "url": r.get("url", "")}
+        {
+            "name": r["name"],
+            "detail": r.get("detail", ""),
+            "phone": r.get("phone", ""),
+            "sms": r.get("sms", ""),
+            "url": r.get("url", ""),
+        }
         for r in settings.CRISIS_RESOURCES
     ]

@@ -7,11 +7,9 @@ exist: staff tools are not advertised to members.
 
 import zoneinfo
 from datetime import datetime, time, timedelta
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -23,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import actions, permissions
+from .decorators import permission_required
 from .forms import (
     AuditFilterForm,
     CohortForm,
@@ -42,21 +41,6 @@ CSV_SALT = "community.invitations.csv"
 CSV_MAX_AGE = 60 * 60  # a preview is good for an hour
 
 
-def staff_only(predicate):
-    """login_required plus a permission predicate; 404 when it says no."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not predicate(request.user):
-                raise Http404("No such page.")
-            return view(request, *args, **kwargs)
-
-        return login_required(wrapped)
-
-    return decorator
-
-
 def _object_or_404(model, pk, **filters):
     try:
         return model.objects.get(pk=pk, **filters)
@@ -71,37 +55,72 @@ def _error_text(exc: ValidationError) -> str:
 # --- Landing ---------------------------------------------------------------------
 
 
-@staff_only(permissions.can_use_staff_area)
+@permission_required(permissions.can_use_staff_area)
 @require_GET
 def staff_home(request: HttpRequest) -> HttpResponse:
     user = request.user
     tools = [
-        ("Invitations", reverse("staff_invitations"),
-         "Invite graduates one at a time or from a CSV file; resend or revoke links.",
-         permissions.can_invite(user)),
-        ("Members and roles", reverse("staff_members"),
-         "Change a member's role (alumnus, moderator, staff) or cohort.",
-         permissions.can_manage_roles(user)),
-        ("Cohorts", reverse("staff_cohorts"), "Add and rename cohorts.",
-         permissions.can_manage_cohorts(user)),
-        ("Focus areas", reverse("staff_focus_areas"), "The topics members can pick on their profile.",
-         permissions.can_manage_focus_areas(user)),
-        ("Crisis resources", reverse("staff_crisis_resources"),
-         "The crisis lines shown on every page and in chat.",
-         permissions.can_edit_crisis_resources(user)),
-        ("Audit log", reverse("staff_audit_log"),
-         "Every moderator and staff action, filterable.", permissions.can_view_audit_log(user)),
-        ("Crisis dashboard", reverse("moderation:crisis"),
-         "Open crisis alerts: acknowledge, follow up, and go on or off duty.", permissions.is_site_moderator(user)),
-        ("Review queue", reverse("moderation:queue"), "Reports and messages held for review.",
-         permissions.is_site_moderator(user)),
-        ("Watched words and crisis phrases", reverse("moderation:words"),
-         "Words that are blocked, held or flagged, and extra phrases for the crisis detector.",
-         permissions.is_staff(user)),
-        ("Rooms", reverse("groups:directory"), "Moderate the chat rooms: you can moderate every room.",
-         permissions.is_site_moderator(user)),
-        ("Crisis resources page", reverse("crisis"), "What members see when they need help now.",
-         permissions.is_site_moderator(user) and not permissions.can_edit_crisis_resources(user)),
+        (
+            "Invitations",
+            reverse("staff_invitations"),
+            "Invite graduates one at a time or from a CSV file; resend or revoke links.",
+            permissions.can_invite(user),
+        ),
+        (
+            "Members and roles",
+            reverse("staff_members"),
+            "Change a member's role (alumnus, moderator, staff) or cohort.",
+            permissions.can_manage_roles(user),
+        ),
+        ("Cohorts", reverse("staff_cohorts"), "Add and rename cohorts.", permissions.can_manage_cohorts(user)),
+        (
+            "Focus areas",
+            reverse("staff_focus_areas"),
+            "The topics members can pick on their profile.",
+            permissions.can_manage_focus_areas(user),
+        ),
+        (
+            "Crisis resources",
+            reverse("staff_crisis_resources"),
+            "The crisis lines shown on every page and in chat.",
+            permissions.can_edit_crisis_resources(user),
+        ),
+        (
+            "Audit log",
+            reverse("staff_audit_log"),
+            "Every moderator and staff action, filterable.",
+            permissions.can_view_audit_log(user),
+        ),
+        (
+            "Crisis dashboard",
+            reverse("moderation:crisis"),
+            "Open crisis alerts: acknowledge, follow up, and go on or off duty.",
+            permissions.is_site_moderator(user),
+        ),
+        (
+            "Review queue",
+            reverse("moderation:queue"),
+            "Reports and messages held for review.",
+            permissions.is_site_moderator(user),
+        ),
+        (
+            "Watched words and crisis phrases",
+            reverse("moderation:words"),
+            "Words that are blocked, held or flagged, and extra phrases for the crisis detector.",
+            permissions.is_staff(user),
+        ),
+        (
+            "Rooms",
+            reverse("groups:directory"),
+            "Moderate the chat rooms: you can moderate every room.",
+            permissions.is_site_moderator(user),
+        ),
+        (
+            "Crisis resources page",
+            reverse("crisis"),
+            "What members see when they need help now.",
+            permissions.is_site_moderator(user) and not permissions.can_edit_crisis_resources(user),
+        ),
     ]
     visible = [{"name": n, "url": u, "text": t} for n, u, t, allowed in tools if allowed]
     return render(request, "staff/home.html", {"tools": visible})
@@ -136,13 +155,13 @@ def _invitations_page(request, *, invite_form=None, csv_form=None, status=200):
     return render(request, "staff/invitations.html", context, status=status)
 
 
-@staff_only(permissions.can_view_invitations)
+@permission_required(permissions.can_view_invitations)
 @require_GET
 def invitation_list(request: HttpRequest) -> HttpResponse:
     return _invitations_page(request)
 
 
-@staff_only(permissions.can_invite)
+@permission_required(permissions.can_invite)
 @require_POST
 @invitation_limit
 def invitation_create(request: HttpRequest) -> HttpResponse:
@@ -150,8 +169,10 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             invitation = actions.invite_member(
-                staff=request.user, email=form.cleaned_data["email"],
-                cohort=form.cleaned_data["cohort"], role=form.cleaned_data["role"],
+                staff=request.user,
+                email=form.cleaned_data["email"],
+                cohort=form.cleaned_data["cohort"],
+                role=form.cleaned_data["role"],
             )
         except ValidationError as exc:
             form.add_error("email", exc)
@@ -161,7 +182,7 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
     return _invitations_page(request, invite_form=form, status=400)
 
 
-@staff_only(permissions.can_invite)
+@permission_required(permissions.can_invite)
 @require_POST
 def invitation_csv_preview(request: HttpRequest) -> HttpResponse:
     form = InviteCsvForm(request.POST, request.FILES)
@@ -176,15 +197,15 @@ def _render_preview(request, preview, *, status=200, stale=False):
     # two previews in two tabs do not overwrite each other; confirm checks the
     # signature, who signed, the age, and validates every row again.
     payload = signing.dumps(
-        {"by": request.user.pk,
-         "rows": [[r.line, r.email, r.cohort.slug if r.cohort else ""] for r in preview.valid]},
-        salt=CSV_SALT, compress=True,
+        {"by": request.user.pk, "rows": [[r.line, r.email, r.cohort.slug if r.cohort else ""] for r in preview.valid]},
+        salt=CSV_SALT,
+        compress=True,
     )
     context = {"preview": preview, "payload": payload, "stale": stale}
     return render(request, "staff/invitations_preview.html", context, status=status)
 
 
-@staff_only(permissions.can_invite)
+@permission_required(permissions.can_invite)
 @require_POST
 @invitation_limit
 def invitation_csv_confirm(request: HttpRequest) -> HttpResponse:
@@ -206,9 +227,7 @@ def invitation_csv_confirm(request: HttpRequest) -> HttpResponse:
         # renamed…): show the new problems and send nothing.
         return _render_preview(request, preview, status=409, stale=True)
     try:
-        invitations = actions.invite_many(
-            staff=request.user, rows=[(r.email, r.cohort) for r in preview.valid]
-        )
+        invitations = actions.invite_many(staff=request.user, rows=[(r.email, r.cohort) for r in preview.valid])
     except ValidationError as exc:
         messages.error(request, f"Nothing was sent: {_error_text(exc)} Upload the file again.")
         return redirect("staff_invitations")
@@ -216,7 +235,7 @@ def invitation_csv_confirm(request: HttpRequest) -> HttpResponse:
     return redirect("staff_invitations")
 
 
-@staff_only(permissions.can_invite)
+@permission_required(permissions.can_invite)
 @require_POST
 @invitation_limit
 def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
@@ -230,7 +249,7 @@ def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
     return redirect("staff_invitations")
 
 
-@staff_only(permissions.can_invite)
+@permission_required(permissions.can_invite)
 @require_POST
 def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = _object_or_404(Invitation, invitation_id)
@@ -246,7 +265,7 @@ def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
 # --- Members: roles and cohorts ---------------------------------------------------------
 
 
-@staff_only(permissions.can_manage_roles)
+@permission_required(permissions.can_manage_roles)
 @require_GET
 def member_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
@@ -259,8 +278,14 @@ def member_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(members, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    context = {"page": page, "members": page.object_list, "q": query, "role": role,
-               "roles": User.Role.choices, "query": params.urlencode()}
+    context = {
+        "page": page,
+        "members": page.object_list,
+        "q": query,
+        "role": role,
+        "roles": User.Role.choices,
+        "query": params.urlencode(),
+    }
     return render(request, "staff/members.html", context)
 
 
@@ -268,21 +293,20 @@ def _member_page(request, member, *, role_form=None, cohort_form=None, status=20
     context = {
         "member": member,
         "role_form": role_form or RoleForm(initial={"role": member.role}),
-        "cohort_form": cohort_form or MemberCohortForm(
-            initial={"cohort": member.cohort_id, "graduation_date": member.graduation_date}
-        ),
+        "cohort_form": cohort_form
+        or MemberCohortForm(initial={"cohort": member.cohort_id, "graduation_date": member.graduation_date}),
         "can_change_role": permissions.can_change_role(request.user, member),
     }
     return render(request, "staff/member_detail.html", context, status=status)
 
 
-@staff_only(permissions.can_manage_roles)
+@permission_required(permissions.can_manage_roles)
 @require_GET
 def member_detail(request: HttpRequest, member_id: int) -> HttpResponse:
     return _member_page(request, _object_or_404(User, member_id))
 
 
-@staff_only(permissions.can_manage_roles)
+@permission_required(permissions.can_manage_roles)
 @require_POST
 def member_set_role(request: HttpRequest, member_id: int) -> HttpResponse:
     member = _object_or_404(User, member_id)
@@ -304,7 +328,7 @@ def member_set_role(request: HttpRequest, member_id: int) -> HttpResponse:
 # --- Cohorts and focus areas ----------------------------------------------------------------
 
 
-@staff_only(permissions.can_manage_cohorts)
+@permission_required(permissions.can_manage_cohorts)
 @require_http_methods(["GET", "POST"])
 def cohort_list(request: HttpRequest) -> HttpResponse:
     form = CohortForm(request.POST or None)
@@ -323,7 +347,7 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/cohorts.html", {"form": form, "cohorts": cohorts}, status=status)
 
 
-@staff_only(permissions.can_manage_cohorts)
+@permission_required(permissions.can_manage_cohorts)
 @require_http_methods(["GET", "POST"])
 def cohort_edit(request: HttpRequest, cohort_id: int) -> HttpResponse:
     cohort = _object_or_404(Cohort, cohort_id)
@@ -334,8 +358,9 @@ def cohort_edit(request: HttpRequest, cohort_id: int) -> HttpResponse:
         form = CohortForm(request.POST, instance=Cohort.objects.get(pk=cohort.pk))
         if form.is_valid():
             try:
-                actions.update_cohort(staff=request.user, cohort=cohort,
-                                      changes={f: form.cleaned_data[f] for f in form.changed_data})
+                actions.update_cohort(
+                    staff=request.user, cohort=cohort, changes={f: form.cleaned_data[f] for f in form.changed_data}
+                )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -347,7 +372,7 @@ def cohort_edit(request: HttpRequest, cohort_id: int) -> HttpResponse:
     return render(request, "staff/cohort_edit.html", {"form": form, "cohort": cohort}, status=status)
 
 
-@staff_only(permissions.can_manage_focus_areas)
+@permission_required(permissions.can_manage_focus_areas)
 @require_http_methods(["GET", "POST"])
 def focus_area_list(request: HttpRequest) -> HttpResponse:
     form = FocusAreaForm(request.POST or None)
@@ -366,7 +391,7 @@ def focus_area_list(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/focus_areas.html", {"form": form, "areas": areas}, status=status)
 
 
-@staff_only(permissions.can_manage_focus_areas)
+@permission_required(permissions.can_manage_focus_areas)
 @require_POST
 def focus_area_rename(request: HttpRequest, area_id: int) -> HttpResponse:
     area = _object_or_404(FocusArea, area_id)
@@ -383,7 +408,7 @@ def focus_area_rename(request: HttpRequest, area_id: int) -> HttpResponse:
     return redirect("staff_focus_areas")
 
 
-@staff_only(permissions.can_manage_focus_areas)
+@permission_required(permissions.can_manage_focus_areas)
 @require_POST
 def focus_area_delete(request: HttpRequest, area_id: int) -> HttpResponse:
     area = _object_or_404(FocusArea, area_id)
@@ -401,7 +426,7 @@ def _day_bounds(day, tz_name: str):
     return start, start + timedelta(days=1)
 
 
-@staff_only(permissions.can_view_audit_log)
+@permission_required(permissions.can_view_audit_log)
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
@@ -424,8 +449,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "entries": page.object_list, "filtered": filtered,
-               "query": query.urlencode(), "time_zone": request.user.time_zone}
+    context = {
+        "form": form,
+        "page": page,
+        "entries": page.object_list,
+        "filtered": filtered,
+        "query": query.urlencode(),
+        "time_zone": request.user.time_zone,
+    }
     # Times on the page in the viewer's own zone, like the date filters.
     with timezone.override(zoneinfo.ZoneInfo(request.user.time_zone)):
         return render(request, "staff/audit_log.html", context)
@@ -434,7 +465,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 # --- Crisis resources -------------------------------------------------------------------------
 
 
-@staff_only(permissions.can_edit_crisis_resources)
+@permission_required(permissions.can_edit_crisis_resources)
 @require_http_methods(["GET", "POST"])
 def crisis_resources_edit(request: HttpRequest) -> HttpResponse:
     status = 200
@@ -444,8 +475,9 @@ def crisis_resources_edit(request: HttpRequest) -> HttpResponse:
             # ordered_forms leaves out deleted and untouched blank forms and
             # sorts by the ORDER field (blank last).
             kept = [f for f in formset.ordered_forms if f.cleaned_data.get("name")]
-            resources = [{k: f.cleaned_data.get(k, "") for k in ("name", "detail", "phone", "sms", "url")}
-                         for f in kept]
+            resources = [
+                {k: f.cleaned_data.get(k, "") for k in ("name", "detail", "phone", "sms", "url")} for f in kept
+            ]
             if not resources:
                 formset._non_form_errors = formset.error_class(
                     ["Keep at least one crisis resource: members in crisis must always find help."]

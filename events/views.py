@@ -5,7 +5,6 @@ import csv
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from community.decorators import member_required
 from community.permissions import can_see_email, is_active_member
 
 from . import actions, ical, permissions, queries
@@ -23,20 +23,6 @@ from .models import RSVP, CalendarFeed, CalendarPolicy
 from .recurrence import WEEKDAY_NAMES, describe
 
 AGENDA_DAYS = 42
-
-
-def _member_required(view):
-    """login_required plus the active-member floor (suspended members are out)."""
-
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not is_active_member(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
 
 
 def _errors_to_messages(request, exc: ValidationError) -> None:
@@ -51,7 +37,7 @@ def _today(user) -> date:
 # --- Calendar pages ------------------------------------------------------------------------
 
 
-@_member_required
+@member_required
 @require_GET
 def agenda(request: HttpRequest) -> HttpResponse:
     """The agenda list: the coming six weeks (the phone layout)."""
@@ -80,7 +66,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_member_required
+@member_required
 @require_GET
 def month(request: HttpRequest, year: int | None = None, month: int | None = None) -> HttpResponse:
     today = _today(request.user)
@@ -109,14 +95,14 @@ def month(request: HttpRequest, year: int | None = None, month: int | None = Non
     )
 
 
-@_member_required
+@member_required
 @require_GET
 def my_meetups(request: HttpRequest) -> HttpResponse:
     coming, past = queries.my_meetups(request.user)
     return render(request, "events/mine.html", {"coming": coming, "past": past, "view": "mine"})
 
 
-@_member_required
+@member_required
 @require_GET
 def occurrence_detail(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     occ = permissions.get_occurrence_for_viewer_or_404(request.user, occurrence_id)
@@ -141,7 +127,7 @@ def occurrence_detail(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     )
 
 
-@_member_required
+@member_required
 @require_POST
 def occurrence_rsvp(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     occ = permissions.get_occurrence_for_viewer_or_404(request.user, occurrence_id)
@@ -166,7 +152,7 @@ def occurrence_rsvp(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     return redirect(occ.get_absolute_url())
 
 
-@_member_required
+@member_required
 @require_GET
 def occurrence_ics(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     occ = permissions.get_occurrence_for_viewer_or_404(request.user, occurrence_id)
@@ -181,7 +167,7 @@ def occurrence_ics(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 # --- Personal feed ---------------------------------------------------------------------------
 
 
-@_member_required
+@member_required
 @require_GET
 def feed_settings(request: HttpRequest) -> HttpResponse:
     feed = CalendarFeed.objects.filter(member=request.user).first()
@@ -189,7 +175,7 @@ def feed_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "events/feed_settings.html", {"feed": feed, "feed_url": url, "view": "feed"})
 
 
-@_member_required
+@member_required
 @require_POST
 def feed_regenerate(request: HttpRequest) -> HttpResponse:
     existed = CalendarFeed.objects.filter(member=request.user).exists()
@@ -221,7 +207,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 # --- Posting and managing ---------------------------------------------------------------------
 
 
-@_member_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def event_create(request: HttpRequest) -> HttpResponse:
     if not permissions.can_post_meetups(request.user):
@@ -252,7 +238,7 @@ def _add_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-@_member_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
     event = permissions.get_event_for_manager_or_404(request.user, event_id)
@@ -272,7 +258,7 @@ def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
     return render(request, "events/event_form.html", {"form": form, "event": event})
 
 
-@_member_required
+@member_required
 @require_POST
 def event_cancel(request: HttpRequest, event_id: int) -> HttpResponse:
     event = permissions.get_event_for_manager_or_404(request.user, event_id)
@@ -287,7 +273,7 @@ def event_cancel(request: HttpRequest, event_id: int) -> HttpResponse:
     return redirect("events:agenda")
 
 
-@_member_required
+@member_required
 @require_POST
 def occurrence_cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     occ = permissions.get_occurrence_for_manager_or_404(request.user, occurrence_id)
@@ -302,7 +288,7 @@ def occurrence_cancel(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     return redirect(occ.get_absolute_url())
 
 
-@_member_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def occurrence_move(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     occ = permissions.get_occurrence_for_manager_or_404(request.user, occurrence_id)
@@ -333,7 +319,7 @@ def occurrence_move(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     )
 
 
-@_member_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def attendees(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     occ = permissions.get_occurrence_for_attendance_or_404(request.user, occurrence_id)
@@ -362,7 +348,7 @@ def attendees(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     )
 
 
-@_member_required
+@member_required
 @require_GET
 def attendees_csv(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     occ = permissions.get_occurrence_for_attendance_or_404(request.user, occurrence_id)
@@ -396,7 +382,7 @@ def _csv_safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-@_member_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def policy(request: HttpRequest) -> HttpResponse:
     if not permissions.can_set_policy(request.user):

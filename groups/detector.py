@@ -23,7 +23,6 @@ def _phrase_pattern(phrase: str) -> re.Pattern:
 def watched_words() -> list[tuple[str, str]]:
     rows = cache.get(WATCHED_KEY)
     if rows is None:
-
         rows = list(WatchedWord.objects.values_list("word", "action"))
         cache.set(WATCHED_KEY, rows, 300)
     return rows
@@ -32,7 +31,6 @@ def watched_words() -> list[tuple[str, str]]:
 def crisis_phrases() -> list[tuple[str, str]]:
     rows = cache.get(PHRASES_KEY)
     if rows is None:
-
         rows = list(CrisisPhrase.objects.values_list("phrase", "level"))
         cache.set(PHRASES_KEY, rows, 300)
     return rows

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from community.decorators import permission_required, redirect_back
 from community.models import AuditLog, User
 from community.permissions import is_active_member, is_site_moderator
 
@@ -28,26 +29,11 @@ from .forms import (
 from .models import CrisisAlert, CrisisPhrase, Membership, Message, ModeratorDuty, Room, Sanction, WatchedWord
 
 
-def _moderator_required(view):
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not permissions.can_use_review_queue(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return wrapped
-
-
-def _back(request, fallback: str) -> HttpResponse:
-    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/") else fallback)
-
-
 def _errors(request, exc) -> None:
     messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
 
 
-@_moderator_required
+@permission_required(permissions.can_use_review_queue, hide=False)
 def queue(request: HttpRequest) -> HttpResponse:
     rooms = permissions.moderated_rooms(request.user)
     reports = list(
@@ -67,7 +53,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"reports": reports, "held": held})
 
 
-@_moderator_required
+@permission_required(permissions.can_use_review_queue, hide=False)
 @require_POST
 def report_action(request: HttpRequest, report_id: int) -> HttpResponse:
     report = permissions.reports_visible_to(request.user).filter(pk=report_id).first()
@@ -89,7 +75,7 @@ def report_action(request: HttpRequest, report_id: int) -> HttpResponse:
     return redirect("moderation:queue")
 
 
-@_moderator_required
+@permission_required(permissions.can_use_review_queue, hide=False)
 @require_POST
 def held_action(request: HttpRequest, message_id: int) -> HttpResponse:
     message = Message.objects.filter(pk=message_id, room__in=permissions.moderated_rooms(request.user)).first()
@@ -169,7 +155,7 @@ def duty(request: HttpRequest) -> HttpResponse:
     on = request.POST.get("on_duty") == "1"
     actions.set_duty(moderator=request.user, on_duty=on)
     messages.success(request, "You are on duty: crisis alerts come to you first." if on else "You are off duty.")
-    return _back(request, "/moderation/crisis/")
+    return redirect_back(request, "/moderation/crisis/")
 
 
 def _member_for_moderator(request, member_id: int) -> User:
@@ -179,7 +165,7 @@ def _member_for_moderator(request, member_id: int) -> User:
     return member
 
 
-@_moderator_required
+@permission_required(permissions.can_use_review_queue, hide=False)
 def member_history(request: HttpRequest, member_id: int) -> HttpResponse:
     member = _member_for_moderator(request, member_id)
     rooms = permissions.moderated_rooms(request.user).filter(memberships__user=member).distinct()
@@ -204,7 +190,7 @@ def member_history(request: HttpRequest, member_id: int) -> HttpResponse:
     )
 
 
-@_moderator_required
+@permission_required(permissions.can_use_review_queue, hide=False)
 @require_POST
 def sanction(request: HttpRequest, member_id: int) -> HttpResponse:
     member = _member_for_moderator(request, member_id)
@@ -245,7 +231,7 @@ def sanction(request: HttpRequest, member_id: int) -> HttpResponse:
     return redirect("moderation:member", member_id=member.pk)
 
 
-@_moderator_required
+@permission_required(permissions.can_use_review_queue, hide=False)
 @require_POST
 def lift(request: HttpRequest, sanction_id: int) -> HttpResponse:
     sanction_ = Sanction.objects.filter(pk=sanction_id).select_related("member").first()
@@ -411,4 +397,4 @@ def block(request: HttpRequest, member_id: int) -> HttpResponse:
     else:
         actions.block_member(member=request.user, other=other)
         messages.success(request, f"You blocked {other.display_name}. You won't see their messages or mentions.")
-    return _back(request, "/rooms/")
+    return redirect_back(request, "/rooms/")

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -8,25 +7,13 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_POST
 
-from community.permissions import is_active_member, is_site_moderator
+from community.decorators import member_required
+from community.permissions import is_site_moderator
 
 from . import actions, permissions, queries
 from .forms import AddMemberForm, RoomForm, SearchForm
 from .models import REACTIONS, Room
 from .search import search_messages
-
-
-def _member_required(view):
-    """login_required plus the active-member floor (suspended members are out)."""
-
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not is_active_member(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return wrapped
 
 
 def _slug_url(name: str):
@@ -61,7 +48,7 @@ def _directory_rows(rooms) -> list:
     return rooms
 
 
-@_member_required
+@member_required
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
     rooms = _directory_rows(queries.directory_rooms(request.user))
@@ -75,7 +62,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_member_required
+@member_required
 @require_GET
 def room(request: HttpRequest, slug: str) -> HttpResponse:
     room, membership = permissions.get_room_for_reader_or_404(request.user, slug)
@@ -110,7 +97,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@_member_required
+@member_required
 @require_POST
 def room_join(request: HttpRequest, slug: str) -> HttpResponse:
     room, membership = permissions.get_room_for_viewer_or_404(request.user, slug)
@@ -124,7 +111,7 @@ def room_join(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(room.get_absolute_url())
 
 
-@_member_required
+@member_required
 @require_POST
 def room_leave(request: HttpRequest, slug: str) -> HttpResponse:
     room, membership = permissions.get_room_for_viewer_or_404(request.user, slug)
@@ -135,7 +122,7 @@ def room_leave(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("groups:directory")
 
 
-@_member_required
+@member_required
 @require_POST
 def room_accept_guidelines(request: HttpRequest, slug: str) -> HttpResponse:
     room, membership = permissions.get_room_for_reader_or_404(request.user, slug)
@@ -145,7 +132,7 @@ def room_accept_guidelines(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(room.get_absolute_url())
 
 
-@_member_required
+@member_required
 @require_POST
 def room_add_member(request: HttpRequest, slug: str) -> HttpResponse:
     room, membership = permissions.get_room_for_reader_or_404(request.user, slug)
@@ -160,7 +147,7 @@ def room_add_member(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(room.get_absolute_url())
 
 
-@_member_required
+@member_required
 def room_create(request: HttpRequest) -> HttpResponse:
     if not permissions.can_create_room(request.user):
         raise PermissionDenied
@@ -172,12 +159,11 @@ def room_create(request: HttpRequest) -> HttpResponse:
     return render(request, "groups/room_form.html", {"form": form})
 
 
-@_member_required
+@member_required
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     results = []
     if form.is_valid():
-
         results = search_messages(request.user, form.cleaned_data["q"], limit=50)
     return render(request, "groups/search.html", {"form": form, "results": results})

@@ -45,8 +45,7 @@ def _slots(values) -> list[str]:
 def _modes(values) -> list[str]:
     """Known modes in their canonical order; unknown ones kept so validation names them."""
     values = _unique(values)
-    return [m for m in matching.MEETING_MODES if m in values] + [
-        v for v in values if v not in matching.MEETING_MODES]
+    return [m for m in matching.MEETING_MODES if m in values] + [v for v in values if v not in matching.MEETING_MODES]
 
 
 def _focus(focus_areas) -> list[FocusArea]:
@@ -73,9 +72,20 @@ def _date(value) -> str:
 
 
 @transaction.atomic
-def apply_as_mentor(*, member: User, focus_areas, languages, availability, time_zone: str,
-                    meeting_preferences, capacity: int, bio: str, agreed_to_guidelines: bool,
-                    recovery_pathway: str = "", gender: str = "") -> MentorProfile:
+def apply_as_mentor(
+    *,
+    member: User,
+    focus_areas,
+    languages,
+    availability,
+    time_zone: str,
+    meeting_preferences,
+    capacity: int,
+    bio: str,
+    agreed_to_guidelines: bool,
+    recovery_pathway: str = "",
+    gender: str = "",
+) -> MentorProfile:
     """Submit (or, after a decline, resubmit) a mentor application.
 
     Raises ValidationError when the member is not eligible (graduated less
@@ -111,8 +121,9 @@ def apply_as_mentor(*, member: User, focus_areas, languages, availability, time_
     profile.save()
     profile.focus_areas.set(areas)
     for staff in User.objects.filter(role=User.Role.STAFF, is_active=True, suspended_at__isnull=True):
-        notify(recipient=staff, kind=GENERAL, text=f"{member.display_name} applied to be a mentor.",
-               url=HUB_URL + "staff/")
+        notify(
+            recipient=staff, kind=GENERAL, text=f"{member.display_name} applied to be a mentor.", url=HUB_URL + "staff/"
+        )
     return profile
 
 
@@ -137,8 +148,7 @@ def approve_mentor(*, staff: User, profile: MentorProfile, note: str = "") -> Me
     Side effects: audit row; the mentor is notified (with the note)."""
     profile = _decide(staff, profile, MentorProfile.Status.APPROVED, note, "mentor.approve")
     text = "Your mentor application was approved. Thank you!"
-    notify(recipient=profile.user, kind=GENERAL, text=f"{text} {profile.decision_note}".strip(),
-           url=HUB_URL)
+    notify(recipient=profile.user, kind=GENERAL, text=f"{text} {profile.decision_note}".strip(), url=HUB_URL)
     return profile
 
 
@@ -149,8 +159,12 @@ def decline_mentor(*, staff: User, profile: MentorProfile, note: str) -> MentorP
     if not (note or "").strip():
         raise ValidationError("Please add a note for the applicant when declining.")
     profile = _decide(staff, profile, MentorProfile.Status.DECLINED, note, "mentor.decline")
-    notify(recipient=profile.user, kind=GENERAL,
-           text=f"About your mentor application: {profile.decision_note}", url=HUB_URL)
+    notify(
+        recipient=profile.user,
+        kind=GENERAL,
+        text=f"About your mentor application: {profile.decision_note}",
+        url=HUB_URL,
+    )
     return profile
 
 
@@ -191,19 +205,26 @@ def retire_mentor(*, staff: User, profile: MentorProfile, note: str = "") -> Men
     profile.decision_note = (note or "").strip()
     profile.save(update_fields=["status", "retired_at", "decision_note"])
     pending = Mentorship.objects.select_for_update().filter(
-        mentor=profile.user, status__in=[Mentorship.Status.PROPOSED, Mentorship.Status.DRAFT])
+        mentor=profile.user, status__in=[Mentorship.Status.PROPOSED, Mentorship.Status.DRAFT]
+    )
     for mentorship in pending.select_related("mentee"):
         was_proposed = mentorship.status == Mentorship.Status.PROPOSED
         mentorship.status = Mentorship.Status.WITHDRAWN
         mentorship.save(update_fields=["status"])
         if was_proposed:
-            notify(recipient=mentorship.mentee, kind=MATCH,
-                   text="A proposed mentor is no longer available. Your request is still open.",
-                   url=HUB_URL)
-    record_audit(actor=staff, action="mentor.retire", target=profile,
-                 details={"note": profile.decision_note})
-    notify(recipient=profile.user, kind=GENERAL,
-           text="You have been retired as a mentor. Thank you for everything you gave.", url=HUB_URL)
+            notify(
+                recipient=mentorship.mentee,
+                kind=MATCH,
+                text="A proposed mentor is no longer available. Your request is still open.",
+                url=HUB_URL,
+            )
+    record_audit(actor=staff, action="mentor.retire", target=profile, details={"note": profile.decision_note})
+    notify(
+        recipient=profile.user,
+        kind=GENERAL,
+        text="You have been retired as a mentor. Thank you for everything you gave.",
+        url=HUB_URL,
+    )
     return profile
 
 
@@ -213,8 +234,15 @@ def update_matching_settings(*, staff: User, changes: dict) -> MatchingSettings:
     Side effect: audit row with old and new values."""
     if not permissions.can_manage_mentoring(staff):
         raise PermissionDenied
-    allowed = {"min_months_since_graduation", "response_days", "weight_focus",
-               "weight_availability", "weight_time_zone", "weight_meeting", "weight_track"}
+    allowed = {
+        "min_months_since_graduation",
+        "response_days",
+        "weight_focus",
+        "weight_availability",
+        "weight_time_zone",
+        "weight_meeting",
+        "weight_track",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"Unknown settings: {', '.join(sorted(unknown))}")
@@ -227,8 +255,9 @@ def update_matching_settings(*, staff: User, changes: dict) -> MatchingSettings:
         raise ValidationError("At least one weight must be above zero.")
     settings.updated_at = timezone.now()
     settings.save()
-    record_audit(actor=staff, action="mentorship.settings", target=settings,
-                 details={"from": before, "to": dict(changes)})
+    record_audit(
+        actor=staff, action="mentorship.settings", target=settings, details={"from": before, "to": dict(changes)}
+    )
     return settings
 
 
@@ -237,10 +266,10 @@ def block_pair(*, staff: User, mentor: User, mentee: User) -> PairBlock:
     """Never match these two. Side effect: audit row."""
     if not permissions.can_manage_mentoring(staff):
         raise PermissionDenied
-    block, _ = PairBlock.objects.get_or_create(mentor=mentor, mentee=mentee,
-                                               defaults={"created_by": staff})
-    record_audit(actor=staff, action="mentorship.block_pair", target=block,
-                 details={"mentor": mentor.pk, "mentee": mentee.pk})
+    block, _ = PairBlock.objects.get_or_create(mentor=mentor, mentee=mentee, defaults={"created_by": staff})
+    record_audit(
+        actor=staff, action="mentorship.block_pair", target=block, details={"mentor": mentor.pk, "mentee": mentee.pk}
+    )
     return block
 
 
@@ -248,9 +277,18 @@ def block_pair(*, staff: User, mentor: User, mentee: User) -> PairBlock:
 
 
 @transaction.atomic
-def request_mentor(*, mentee: User, focus_areas, goals: str, languages, availability,
-                   time_zone: str, meeting_preferences, gender: str = "",
-                   prefer_same_gender: bool = False) -> MentorRequest:
+def request_mentor(
+    *,
+    mentee: User,
+    focus_areas,
+    goals: str,
+    languages,
+    availability,
+    time_zone: str,
+    meeting_preferences,
+    gender: str = "",
+    prefer_same_gender: bool = False,
+) -> MentorRequest:
     """Open a mentor request (one open request at a time).
 
     Raises ValidationError if the member already has an open request or an
@@ -264,10 +302,14 @@ def request_mentor(*, mentee: User, focus_areas, goals: str, languages, availabi
         raise ValidationError("To ask for a mentor of the same gender, please tell us your gender.")
     areas = _focus(focus_areas)
     request = MentorRequest(
-        mentee=mentee, goals=(goals or "").strip(), languages=_unique(languages),
-        availability=_slots(availability), time_zone=time_zone,
+        mentee=mentee,
+        goals=(goals or "").strip(),
+        languages=_unique(languages),
+        availability=_slots(availability),
+        time_zone=time_zone,
         meeting_preferences=_modes(meeting_preferences),
-        gender=gender or "", prefer_same_gender=bool(prefer_same_gender),
+        gender=gender or "",
+        prefer_same_gender=bool(prefer_same_gender),
     )
     _clean(request, exclude=["mentee"])
     try:
@@ -289,15 +331,21 @@ def withdraw_request(*, mentee: User, request: MentorRequest) -> MentorRequest:
     request.status = MentorRequest.Status.WITHDRAWN
     request.closed_at = timezone.now()
     request.save(update_fields=["status", "closed_at"])
-    for mentorship in request.mentorships.select_for_update().filter(
-            status__in=[Mentorship.Status.PROPOSED, Mentorship.Status.DRAFT]).select_related("mentor"):
+    for mentorship in (
+        request.mentorships.select_for_update()
+        .filter(status__in=[Mentorship.Status.PROPOSED, Mentorship.Status.DRAFT])
+        .select_related("mentor")
+    ):
         was_proposed = mentorship.status == Mentorship.Status.PROPOSED
         mentorship.status = Mentorship.Status.WITHDRAWN
         mentorship.save(update_fields=["status"])
         if was_proposed:
-            notify(recipient=mentorship.mentor, kind=MATCH,
-                   text=f"{mentee.display_name} withdrew their mentor request. No action needed.",
-                   url=HUB_URL)
+            notify(
+                recipient=mentorship.mentor,
+                kind=MATCH,
+                text=f"{mentee.display_name} withdrew their mentor request. No action needed.",
+                url=HUB_URL,
+            )
     return request
 
 
@@ -327,14 +375,21 @@ def choose_mentor(*, mentee: User, request: MentorRequest, mentor: User) -> Ment
     # Serialises concurrent asks to the same mentor, so capacity holds.
     MentorProfile.objects.select_for_update().filter(user=mentor).first()
     settings = MatchingSettings.load()
-    chosen = next((s for s in queries.suggestions_for(request, settings=settings)
-                   if s.profile.user_id == mentor.pk), None)
+    chosen = next(
+        (s for s in queries.suggestions_for(request, settings=settings) if s.profile.user_id == mentor.pk), None
+    )
     if chosen is None:
         raise ValidationError("That mentor is not available to you right now. Please pick from your suggestions.")
     request.mentorships.filter(status=Mentorship.Status.DRAFT).delete()
-    mentorship = Mentorship(mentor=mentor, mentee=mentee, request=request,
-                            source=Mentorship.Source.SELF_SERVE, score=chosen.scored.score,
-                            explanation=chosen.scored.as_dict(), mentee_accepted_at=timezone.now())
+    mentorship = Mentorship(
+        mentor=mentor,
+        mentee=mentee,
+        request=request,
+        source=Mentorship.Source.SELF_SERVE,
+        score=chosen.scored.score,
+        explanation=chosen.scored.as_dict(),
+        mentee_accepted_at=timezone.now(),
+    )
     _propose(mentorship, settings)
     try:
         with transaction.atomic():
@@ -342,15 +397,21 @@ def choose_mentor(*, mentee: User, request: MentorRequest, mentor: User) -> Ment
     except IntegrityError:
         raise ValidationError("You have already asked this mentor.") from None
     by = _date(mentorship.expires_at)
-    notify(recipient=mentor, kind=MATCH,
-           text=f"{mentee.display_name} would like you as their mentor. Please reply by {by}.",
-           url=mentorship.get_absolute_url())
+    notify(
+        recipient=mentor,
+        kind=MATCH,
+        text=f"{mentee.display_name} would like you as their mentor. Please reply by {by}.",
+        url=mentorship.get_absolute_url(),
+    )
     return mentorship
 
 
 def _lock_mentorship(mentorship: Mentorship) -> Mentorship:
-    return Mentorship.objects.select_for_update(of=("self",)).select_related("mentor", "mentee", "request").get(
-        pk=mentorship.pk)
+    return (
+        Mentorship.objects.select_for_update(of=("self",))
+        .select_related("mentor", "mentee", "request")
+        .get(pk=mentorship.pk)
+    )
 
 
 def _offer_next(request: MentorRequest, lead: str) -> None:
@@ -359,8 +420,9 @@ def _offer_next(request: MentorRequest, lead: str) -> None:
     if request.status != MentorRequest.Status.OPEN:
         return
     nxt = queries.suggestions_for(request, limit=1)
-    tail = (f" Your next suggestion is {nxt[0].mentor.display_name}." if nxt
-            else " Staff will look for a mentor for you.")
+    tail = (
+        f" Your next suggestion is {nxt[0].mentor.display_name}." if nxt else " Staff will look for a mentor for you."
+    )
     notify(recipient=request.mentee, kind=MATCH, text=lead + tail, url=HUB_URL)
 
 
@@ -386,9 +448,12 @@ def accept_proposal(*, member: User, mentorship: Mentorship) -> Mentorship:
         _activate(mentorship)
     else:
         mentorship.save(update_fields=["mentor_accepted_at", "mentee_accepted_at"])
-        notify(recipient=mentorship.other(member), kind=MATCH,
-               text=f"{member.display_name} accepted your proposed mentorship. It starts when you accept too.",
-               url=mentorship.get_absolute_url())
+        notify(
+            recipient=mentorship.other(member),
+            kind=MATCH,
+            text=f"{member.display_name} accepted your proposed mentorship. It starts when you accept too.",
+            url=mentorship.get_absolute_url(),
+        )
     return mentorship
 
 
@@ -397,17 +462,23 @@ def _activate(mentorship: Mentorship) -> None:
     mentorship.status = Mentorship.Status.ACTIVE
     mentorship.started_at = timezone.now()
     mentorship.room = create_mentorship_room(mentor=mentorship.mentor, mentee=mentorship.mentee)
-    mentorship.save(update_fields=["status", "started_at", "room", "mentor_accepted_at",
-                                   "mentee_accepted_at"])
+    mentorship.save(update_fields=["status", "started_at", "room", "mentor_accepted_at", "mentee_accepted_at"])
     MentorRequest.objects.filter(pk=mentorship.request_id).update(
-        status=MentorRequest.Status.MATCHED, closed_at=mentorship.started_at)
+        status=MentorRequest.Status.MATCHED, closed_at=mentorship.started_at
+    )
     url = mentorship.room.get_absolute_url()
-    notify(recipient=mentorship.mentee, kind=MATCH,
-           text=f"You and {mentorship.mentor.display_name} are matched! Say hello in your private room.",
-           url=url)
-    notify(recipient=mentorship.mentor, kind=MATCH,
-           text=f"You are now mentoring {mentorship.mentee.display_name}. Say hello in your private room.",
-           url=url)
+    notify(
+        recipient=mentorship.mentee,
+        kind=MATCH,
+        text=f"You and {mentorship.mentor.display_name} are matched! Say hello in your private room.",
+        url=url,
+    )
+    notify(
+        recipient=mentorship.mentor,
+        kind=MATCH,
+        text=f"You are now mentoring {mentorship.mentee.display_name}. Say hello in your private room.",
+        url=url,
+    )
 
 
 @transaction.atomic
@@ -421,11 +492,14 @@ def decline_proposal(*, member: User, mentorship: Mentorship) -> Mentorship:
     mentorship.status = Mentorship.Status.DECLINED
     mentorship.save(update_fields=["status"])
     if mentorship.role_of(member) == "mentor":
-        _offer_next(mentorship.request,
-                    f"{mentorship.mentor.display_name} can't take on a new mentee right now.")
+        _offer_next(mentorship.request, f"{mentorship.mentor.display_name} can't take on a new mentee right now.")
     else:
-        notify(recipient=mentorship.mentor, kind=MATCH,
-               text="A proposed mentorship did not go ahead. No action needed.", url=HUB_URL)
+        notify(
+            recipient=mentorship.mentor,
+            kind=MATCH,
+            text="A proposed mentorship did not go ahead. No action needed.",
+            url=HUB_URL,
+        )
     return mentorship
 
 
@@ -438,8 +512,12 @@ def cancel_ask(*, mentee: User, mentorship: Mentorship) -> Mentorship:
         raise ValidationError("There is no pending ask to cancel.")
     mentorship.status = Mentorship.Status.WITHDRAWN
     mentorship.save(update_fields=["status"])
-    notify(recipient=mentorship.mentor, kind=MATCH,
-           text=f"{mentee.display_name} withdrew their ask. No action needed.", url=HUB_URL)
+    notify(
+        recipient=mentorship.mentor,
+        kind=MATCH,
+        text=f"{mentee.display_name} withdrew their ask. No action needed.",
+        url=HUB_URL,
+    )
     return mentorship
 
 
@@ -466,9 +544,12 @@ def end_mentorship(*, member: User, mentorship: Mentorship, feedback: str = "") 
         EndFeedback.objects.create(mentorship=mentorship, author=member, body=feedback)
     if mentorship.room_id:
         close_mentorship_room(room=mentorship.room)
-    notify(recipient=mentorship.other(member), kind=MATCH,
-           text=f"Your mentorship with {member.display_name} has ended. Thank you for the time you shared.",
-           url=HUB_URL)
+    notify(
+        recipient=mentorship.other(member),
+        kind=MATCH,
+        text=f"Your mentorship with {member.display_name} has ended. Thank you for the time you shared.",
+        url=HUB_URL,
+    )
     return mentorship
 
 
@@ -484,11 +565,17 @@ def expire_proposal(*, mentorship: Mentorship, now=None) -> bool:
     mentorship.status = Mentorship.Status.EXPIRED
     mentorship.save(update_fields=["status"])
     if mentorship.source == Mentorship.Source.STAFF:
-        notify(recipient=mentorship.mentor, kind=MATCH,
-               text="A proposed mentorship expired before both sides accepted.", url=HUB_URL)
-    lead = ("A proposed mentorship expired before both of you accepted."
-            if mentorship.source == Mentorship.Source.STAFF
-            else "Your mentor ask expired without an answer.")
+        notify(
+            recipient=mentorship.mentor,
+            kind=MATCH,
+            text="A proposed mentorship expired before both sides accepted.",
+            url=HUB_URL,
+        )
+    lead = (
+        "A proposed mentorship expired before both of you accepted."
+        if mentorship.source == Mentorship.Source.STAFF
+        else "Your mentor ask expired without an answer."
+    )
     _offer_next(mentorship.request, lead)
     return True
 
@@ -503,10 +590,13 @@ def send_checkin_prompt(*, mentorship: Mentorship, fortnight: int) -> bool:
     except IntegrityError:
         return False
     url = mentorship.room.get_absolute_url() if mentorship.room_id else mentorship.get_absolute_url()
-    notify(recipient=mentorship.mentor, kind=GENERAL,
-           text=f"Time for a check-in with {mentorship.mentee.display_name}. "
-                "If anything sounds like a crisis, bring in staff right away.",
-           url=url)
+    notify(
+        recipient=mentorship.mentor,
+        kind=GENERAL,
+        text=f"Time for a check-in with {mentorship.mentee.display_name}. "
+        "If anything sounds like a crisis, bring in staff right away.",
+        url=url,
+    )
     return True
 
 
@@ -517,7 +607,9 @@ def _bulk_inputs():
     requests = list(
         MentorRequest.objects.filter(status=MentorRequest.Status.OPEN)
         .exclude(mentorships__status__in=[Mentorship.Status.PROPOSED])
-        .select_related("mentee__cohort").prefetch_related("focus_areas").order_by("id")
+        .select_related("mentee__cohort")
+        .prefetch_related("focus_areas")
+        .order_by("id")
     )
     pool = queries.mentor_pool()
     excluded = queries.excluded_pairs([r.mentee_id for r in requests])
@@ -545,14 +637,28 @@ def run_bulk_matching(*, staff: User) -> list[Mentorship]:
     drafts = []
     for i, j in pairs:
         scored = matching.score_pair(mentees[i], mentors[j], weights, excluded, names)
-        drafts.append(Mentorship(
-            mentor=pool[j].user, mentee=requests[i].mentee, request=requests[i],
-            status=Mentorship.Status.DRAFT, source=Mentorship.Source.STAFF,
-            score=scored.score, explanation=scored.as_dict()))
+        drafts.append(
+            Mentorship(
+                mentor=pool[j].user,
+                mentee=requests[i].mentee,
+                request=requests[i],
+                status=Mentorship.Status.DRAFT,
+                source=Mentorship.Source.STAFF,
+                score=scored.score,
+                explanation=scored.as_dict(),
+            )
+        )
     Mentorship.objects.bulk_create(drafts)
-    record_audit(actor=staff, action="mentorship.bulk_match",
-                 details={"requests": len(requests), "mentors": len(pool), "drafts": len(drafts),
-                          "total_score": round(matching.total_score(scores, pairs), 1)})
+    record_audit(
+        actor=staff,
+        action="mentorship.bulk_match",
+        details={
+            "requests": len(requests),
+            "mentors": len(pool),
+            "drafts": len(drafts),
+            "total_score": round(matching.total_score(scores, pairs), 1),
+        },
+    )
     return drafts
 
 
@@ -573,19 +679,23 @@ def reassign_draft(*, staff: User, draft: Mentorship, mentor: User) -> Mentorshi
         raise ValidationError(f"{mentor.display_name} has no capacity left after the other drafts.")
     request = MentorRequest.objects.select_related("mentee__cohort").get(pk=draft.request_id)
     scored = matching.score_pair(
-        queries.as_mentee(request), queries.as_mentor(profile), MatchingSettings.load().weights(),
-        queries.excluded_pairs([request.mentee_id]), queries.labels())
+        queries.as_mentee(request),
+        queries.as_mentor(profile),
+        MatchingSettings.load().weights(),
+        queries.excluded_pairs([request.mentee_id]),
+        queries.labels(),
+    )
     if scored is None:
-        reason = matching.forbidden_reason(queries.as_mentee(request), queries.as_mentor(profile),
-                                           queries.excluded_pairs([request.mentee_id]))
+        reason = matching.forbidden_reason(
+            queries.as_mentee(request), queries.as_mentor(profile), queries.excluded_pairs([request.mentee_id])
+        )
         raise ValidationError(f"{mentor.display_name} cannot mentor this member: {reason}.")
     old = draft.mentor_id
     draft.mentor = mentor
     draft.score = scored.score
     draft.explanation = scored.as_dict()
     draft.save(update_fields=["mentor", "score", "explanation"])
-    record_audit(actor=staff, action="mentorship.draft_reassign", target=draft,
-                 details={"from": old, "to": mentor.pk})
+    record_audit(actor=staff, action="mentorship.draft_reassign", target=draft, details={"from": old, "to": mentor.pk})
     return draft
 
 
@@ -597,8 +707,12 @@ def discard_draft(*, staff: User, draft: Mentorship) -> None:
     draft = _lock_mentorship(draft)
     if draft.status != Mentorship.Status.DRAFT:
         raise ValidationError("Only a draft can be discarded.")
-    record_audit(actor=staff, action="mentorship.draft_discard", target=draft,
-                 details={"mentor": draft.mentor_id, "request": draft.request_id})
+    record_audit(
+        actor=staff,
+        action="mentorship.draft_discard",
+        target=draft,
+        details={"mentor": draft.mentor_id, "request": draft.request_id},
+    )
     draft.delete()
 
 
@@ -611,16 +725,22 @@ def publish_drafts(*, staff: User) -> list[Mentorship]:
     Side effects: audit row; both sides of every proposal are notified."""
     if not permissions.can_manage_mentoring(staff):
         raise PermissionDenied
-    drafts = list(Mentorship.objects.select_for_update().filter(status=Mentorship.Status.DRAFT)
-                  .select_related("mentor", "mentee", "request").order_by("id"))
+    drafts = list(
+        Mentorship.objects.select_for_update()
+        .filter(status=Mentorship.Status.DRAFT)
+        .select_related("mentor", "mentee", "request")
+        .order_by("id")
+    )
     if not drafts:
         raise ValidationError("There are no draft proposals to publish.")
     pool = {p.user_id: p for p in queries.mentor_pool()}
     excluded = queries.excluded_pairs([d.mentee_id for d in drafts])
     per_mentor = Counter(d.mentor_id for d in drafts)
-    pending = set(Mentorship.objects.filter(
-        request__in=[d.request_id for d in drafts], status=Mentorship.Status.PROPOSED
-    ).values_list("request_id", flat=True))
+    pending = set(
+        Mentorship.objects.filter(
+            request__in=[d.request_id for d in drafts], status=Mentorship.Status.PROPOSED
+        ).values_list("request_id", flat=True)
+    )
     problems = []
     for d in drafts:
         who = f"{d.mentee.display_name} → {d.mentor.display_name}"
@@ -639,11 +759,17 @@ def publish_drafts(*, staff: User) -> list[Mentorship]:
         _propose(d, settings)
         d.save(update_fields=["status", "proposed_at", "expires_at"])
         by = _date(d.expires_at)
-        notify(recipient=d.mentee, kind=MATCH,
-               text=f"We found a mentor for you: {d.mentor.display_name}. Please reply by {by}.",
-               url=d.get_absolute_url())
-        notify(recipient=d.mentor, kind=MATCH,
-               text=f"Staff suggest you mentor {d.mentee.display_name}. Please reply by {by}.",
-               url=d.get_absolute_url())
+        notify(
+            recipient=d.mentee,
+            kind=MATCH,
+            text=f"We found a mentor for you: {d.mentor.display_name}. Please reply by {by}.",
+            url=d.get_absolute_url(),
+        )
+        notify(
+            recipient=d.mentor,
+            kind=MATCH,
+            text=f"Staff suggest you mentor {d.mentee.display_name}. Please reply by {by}.",
+            url=d.get_absolute_url(),
+        )
     record_audit(actor=staff, action="mentorship.publish", details={"proposals": len(drafts)})
     return drafts

@@ -21,13 +21,19 @@ GUIDELINES = [
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
-    zones = sorted(z for z in zoneinfo.available_timezones()
-                   if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/")))
+    zones = sorted(
+        z
+        for z in zoneinfo.available_timezones()
+        if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
+    )
     return [(z, z.replace("_", " ")) for z in ["UTC", *zones]]
 
 
-GRID_PARTS = [{"long": "Morning", "short": "AM"}, {"long": "Afternoon", "short": "PM"},
-              {"long": "Evening", "short": "Eve"}]
+GRID_PARTS = [
+    {"long": "Morning", "short": "AM"},
+    {"long": "Afternoon", "short": "PM"},
+    {"long": "Evening", "short": "Eve"},
+]
 
 
 def availability_rows(bound_field) -> list[dict]:
@@ -36,11 +42,20 @@ def availability_rows(bound_field) -> list[dict]:
     selected = set(bound_field.value() or [])
     prefix = bound_field.auto_id
     return [
-        {"day": DAY_NAMES[day], "short": DAY_NAMES[day][:3], "cells": [
-            {"value": f"{day}-{part}", "id": f"{prefix}_{day}_{part}", "part": part,
-             "label": f"{DAY_NAMES[day]} {part}", "checked": f"{day}-{part}" in selected}
-            for part in PARTS
-        ]}
+        {
+            "day": DAY_NAMES[day],
+            "short": DAY_NAMES[day][:3],
+            "cells": [
+                {
+                    "value": f"{day}-{part}",
+                    "id": f"{prefix}_{day}_{part}",
+                    "part": part,
+                    "label": f"{DAY_NAMES[day]} {part}",
+                    "checked": f"{day}-{part}" in selected,
+                }
+                for part in PARTS
+            ],
+        }
         for day in DAYS
     ]
 
@@ -49,20 +64,24 @@ class _MatchFields(forms.Form):
     """Fields a mentor and a mentee both state."""
 
     focus_areas = forms.ModelMultipleChoiceField(
-        queryset=FocusArea.objects.all(), widget=forms.CheckboxSelectMultiple,
+        queryset=FocusArea.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one focus area."},
     )
     languages = forms.MultipleChoiceField(
-        choices=LANGUAGES, widget=forms.CheckboxSelectMultiple,
+        choices=LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one language."},
     )
     availability = forms.MultipleChoiceField(
-        choices=[(s, s) for s in SLOTS], required=False,
+        choices=[(s, s) for s in SLOTS],
+        required=False,
         help_text="Tick the times that usually work for you (your own time zone).",
     )
     time_zone = forms.ChoiceField(choices=time_zone_choices)
     meeting_preferences = forms.MultipleChoiceField(
-        label="How would you like to meet?", choices=MEETING_CHOICES,
+        label="How would you like to meet?",
+        choices=MEETING_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one way to meet."},
     )
@@ -76,20 +95,26 @@ class _MatchFields(forms.Form):
 
 class MentorApplicationForm(_MatchFields):
     recovery_pathway = forms.ChoiceField(
-        label="Recovery pathway (optional)", required=False,
+        label="Recovery pathway (optional)",
+        required=False,
         choices=[("", "Prefer not to say"), *RecoveryPathway.choices],
         help_text="Shown to mentees looking at your profile, if you choose one.",
     )
     capacity = forms.TypedChoiceField(
-        label="How many mentees at once?", coerce=int, choices=[(i, str(i)) for i in range(1, 6)],
+        label="How many mentees at once?",
+        coerce=int,
+        choices=[(i, str(i)) for i in range(1, 6)],
         initial=2,
     )
     bio = forms.CharField(
-        label="A short bio", max_length=600, widget=forms.Textarea(attrs={"rows": 4}),
+        label="A short bio",
+        max_length=600,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Shown to mentees. A few sentences about you and what helped you. Up to 600 characters.",
     )
     gender = forms.ChoiceField(
-        label="Gender (optional)", required=False,
+        label="Gender (optional)",
+        required=False,
         choices=[("", "Prefer not to say"), *Gender.choices],
         help_text="Never shown to anyone. Used only when a mentee asks for a mentor of the same gender.",
     )
@@ -105,21 +130,32 @@ class MentorApplicationForm(_MatchFields):
 
 class MentorRequestForm(_MatchFields):
     goals = forms.CharField(
-        label="What would you like from a mentor?", max_length=1000,
+        label="What would you like from a mentor?",
+        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="In your own words. Only staff and the mentor you are matched with will read this.",
     )
     gender = forms.ChoiceField(
-        label="Your gender (optional)", required=False,
+        label="Your gender (optional)",
+        required=False,
         choices=[("", "Prefer not to say"), *Gender.choices],
         help_text="Private. Needed only if you want a mentor of the same gender.",
     )
     prefer_same_gender = forms.BooleanField(
-        label="I would like a mentor of the same gender", required=False,
+        label="I would like a mentor of the same gender",
+        required=False,
         help_text="Only mentors who chose to share their gender can be suggested then.",
     )
-    field_order = ["focus_areas", "goals", "languages", "availability", "time_zone",
-                   "meeting_preferences", "gender", "prefer_same_gender"]
+    field_order = [
+        "focus_areas",
+        "goals",
+        "languages",
+        "availability",
+        "time_zone",
+        "meeting_preferences",
+        "gender",
+        "prefer_same_gender",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -135,7 +171,9 @@ class MentorRequestForm(_MatchFields):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("decline", "Decline")])
     note = forms.CharField(
-        required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Sent to the applicant. Required when declining.",
     )
 
@@ -152,7 +190,9 @@ class RetireForm(forms.Form):
 
 class EndForm(forms.Form):
     feedback = forms.CharField(
-        label="Private feedback for staff (optional)", required=False, max_length=2000,
+        label="Private feedback for staff (optional)",
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Only staff read this. Ending is no-fault: the other person just hears it has ended.",
     )
@@ -161,8 +201,15 @@ class EndForm(forms.Form):
 class SettingsForm(forms.ModelForm):
     class Meta:
         model = MatchingSettings
-        fields = ["min_months_since_graduation", "response_days", "weight_focus",
-                  "weight_availability", "weight_time_zone", "weight_meeting", "weight_track"]
+        fields = [
+            "min_months_since_graduation",
+            "response_days",
+            "weight_focus",
+            "weight_availability",
+            "weight_time_zone",
+            "weight_meeting",
+            "weight_track",
+        ]
         labels = {
             "min_months_since_graduation": "Months since graduation to mentor",
             "response_days": "Days to answer a proposal",

@@ -32,8 +32,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-DAY_NAMES = dict(zip(DAYS, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-                            "Saturday", "Sunday"], strict=True))
+DAY_NAMES = dict(zip(DAYS, ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"], strict=True))
 PARTS = ["morning", "afternoon", "evening"]
 SLOTS = [f"{d}-{p}" for d in DAYS for p in PARTS]
 SLOT_INDEX = {s: i for i, s in enumerate(SLOTS)}
@@ -166,9 +165,13 @@ def _hours(h: float) -> str:
     return f"{h} hour{'s' if h != 1 else ''}"
 
 
-def score_pair(mentee: Mentee, mentor: Mentor, weights: Weights = Weights(),
-               excluded: frozenset | set = frozenset(),
-               labels: dict[str, str] | None = None) -> Scored | None:
+def score_pair(
+    mentee: Mentee,
+    mentor: Mentor,
+    weights: Weights = Weights(),
+    excluded: frozenset | set = frozenset(),
+    labels: dict[str, str] | None = None,
+) -> Scored | None:
     """Score one pair with its explanation, or None if the pair is forbidden.
 
     `labels` maps focus-area and language keys to display names. The mentee
@@ -197,10 +200,7 @@ def score_pair(mentee: Mentee, mentor: Mentor, weights: Weights = Weights(),
         "track": 1.0 if same_track else 0.0,
     }
     total = weights.total
-    score = (
-        100.0 * sum(getattr(weights, k) * v for k, v in components.items()) / total
-        if total > 0 else 0.0
-    )
+    score = 100.0 * sum(getattr(weights, k) * v for k, v in components.items()) / total if total > 0 else 0.0
     result = Scored(score=score, components=components)
 
     def add(staff: str, mentee_text: str | None = None, mentor_text: str | None = None):
@@ -215,8 +215,7 @@ def score_pair(mentee: Mentee, mentor: Mentor, weights: Weights = Weights(),
     focus_names = ", ".join(name(k).lower() for k in shared_focus)
     if shared_focus:
         n = len(shared_focus)
-        add(f"shared focus: {focus_names}",
-            mentor_text=f"{n} shared focus area{'s' if n != 1 else ''}")
+        add(f"shared focus: {focus_names}", mentor_text=f"{n} shared focus area{'s' if n != 1 else ''}")
     else:
         add("no shared focus areas")
     langs = ", ".join(name(k) for k in shared_langs)
@@ -225,10 +224,12 @@ def score_pair(mentee: Mentee, mentor: Mentor, weights: Weights = Weights(),
         zone = f" ({mentee.time_zone})" if mentee.time_zone else ""
         add(f"same time zone{zone}", "same time zone", "same time zone")
     else:
-        zones = (f" ({mentee.time_zone} / {mentor.time_zone})"
-                 if mentee.time_zone and mentor.time_zone else "")
-        add(f"time zones {_hours(hours)} apart{zones}", f"time zones {_hours(hours)} apart",
-            f"time zones {_hours(hours)} apart")
+        zones = f" ({mentee.time_zone} / {mentor.time_zone})" if mentee.time_zone and mentor.time_zone else ""
+        add(
+            f"time zones {_hours(hours)} apart{zones}",
+            f"time zones {_hours(hours)} apart",
+            f"time zones {_hours(hours)} apart",
+        )
     if shared_modes:
         add("both like to meet by " + " or ".join(MEETING_LABELS[m] for m in shared_modes))
     else:
@@ -265,9 +266,12 @@ def _vocabulary(*groups: Iterable[frozenset[str]]) -> dict[str, int]:
     return vocab
 
 
-def score_matrix(mentees: Sequence[Mentee], mentors: Sequence[Mentor],
-                 weights: Weights = Weights(),
-                 excluded: frozenset | set = frozenset()) -> np.ndarray:
+def score_matrix(
+    mentees: Sequence[Mentee],
+    mentors: Sequence[Mentor],
+    weights: Weights = Weights(),
+    excluded: frozenset | set = frozenset(),
+) -> np.ndarray:
     """Scores of every mentee (rows) × mentor (columns); -inf where forbidden."""
     n, m = len(mentees), len(mentors)
     if n == 0 or m == 0:
@@ -278,8 +282,7 @@ def score_matrix(mentees: Sequence[Mentee], mentors: Sequence[Mentor],
     rf = _multi_hot([x.focus for x in mentees], focus_vocab)
     mf = _multi_hot([x.focus for x in mentors], focus_vocab)
     focus_count = rf.sum(axis=1, keepdims=True)
-    focus = np.divide(rf @ mf.T, focus_count, out=np.zeros((n, m), dtype=np.float32),
-                      where=focus_count > 0)
+    focus = np.divide(rf @ mf.T, focus_count, out=np.zeros((n, m), dtype=np.float32), where=focus_count > 0)
 
     ra = _multi_hot([x.slots for x in mentees], SLOT_INDEX)
     ma = _multi_hot([x.slots for x in mentors], SLOT_INDEX)
@@ -292,11 +295,14 @@ def score_matrix(mentees: Sequence[Mentee], mentors: Sequence[Mentor],
     time_zone = np.maximum(0.0, 1.0 - hours / TIME_ZONE_ZERO_HOURS)
 
     mode_index = {k: i for i, k in enumerate(MEETING_MODES)}
-    meeting = (_multi_hot([x.meeting for x in mentees], mode_index)
-               @ _multi_hot([x.meeting for x in mentors], mode_index).T > 0).astype(float)
+    meeting = (
+        _multi_hot([x.meeting for x in mentees], mode_index) @ _multi_hot([x.meeting for x in mentors], mode_index).T
+        > 0
+    ).astype(float)
 
-    tracks = _vocabulary([frozenset([x.track]) for x in mentees if x.track],
-                         [frozenset([x.track]) for x in mentors if x.track])
+    tracks = _vocabulary(
+        [frozenset([x.track]) for x in mentees if x.track], [frozenset([x.track]) for x in mentors if x.track]
+    )
     rt = np.array([tracks.get(x.track, -1) if x.track else -1 for x in mentees])[:, None]
     mt = np.array([tracks.get(x.track, -2) if x.track else -2 for x in mentors])[None, :]
     track = (rt == mt).astype(float)
@@ -304,8 +310,7 @@ def score_matrix(mentees: Sequence[Mentee], mentors: Sequence[Mentor],
     w = weights.as_array()
     total = w.sum()
     if total > 0:
-        scores = 100.0 * (w[0] * focus + w[1] * availability + w[2] * time_zone
-                          + w[3] * meeting + w[4] * track) / total
+        scores = 100.0 * (w[0] * focus + w[1] * availability + w[2] * time_zone + w[3] * meeting + w[4] * track) / total
     else:
         scores = np.zeros((n, m))
     scores = scores.astype(float)
@@ -377,11 +382,17 @@ def total_score(scores: np.ndarray, pairs: Iterable[tuple[int, int]]) -> float:
     return float(sum(scores[i, j] for i, j in pairs))
 
 
-def top_suggestions(mentee: Mentee, mentors: Sequence[Mentor], weights: Weights = Weights(),
-                    excluded: frozenset | set = frozenset(), limit: int = 3,
-                    labels: dict[str, str] | None = None) -> list[tuple[Mentor, Scored]]:
+def top_suggestions(
+    mentee: Mentee,
+    mentors: Sequence[Mentor],
+    weights: Weights = Weights(),
+    excluded: frozenset | set = frozenset(),
+    limit: int = 3,
+    labels: dict[str, str] | None = None,
+) -> list[tuple[Mentor, Scored]]:
     """The best `limit` allowed mentors for one mentee, best first (ties by id)."""
-    scored = [(mentor, s) for mentor in mentors
-              if (s := score_pair(mentee, mentor, weights, excluded, labels)) is not None]
+    scored = [
+        (mentor, s) for mentor in mentors if (s := score_pair(mentee, mentor, weights, excluded, labels)) is not None
+    ]
     scored.sort(key=lambda pair: (-round(pair[1].score, 6), pair[0].id))
     return scored[:limit]

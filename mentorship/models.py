@@ -75,11 +75,13 @@ class MatchingSettings(models.Model):
     """Staff-editable matching settings: one row (pk=1), created on first read."""
 
     min_months_since_graduation = models.PositiveSmallIntegerField(
-        default=6, validators=[MaxValueValidator(60)],
+        default=6,
+        validators=[MaxValueValidator(60)],
         help_text="How long ago an alumnus must have graduated to apply as a mentor.",
     )
     response_days = models.PositiveSmallIntegerField(
-        default=7, validators=[MinValueValidator(1), MaxValueValidator(30)],
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
         help_text="Days a mentor (or both sides, for staff proposals) have to accept.",
     )
     weight_focus = models.FloatField(default=3.0, validators=[MinValueValidator(0), MaxValueValidator(10)])
@@ -103,17 +105,23 @@ class MatchingSettings(models.Model):
 
     def weights(self):
 
-        return Weights(focus=self.weight_focus, availability=self.weight_availability,
-                       time_zone=self.weight_time_zone, meeting=self.weight_meeting,
-                       track=self.weight_track)
+        return Weights(
+            focus=self.weight_focus,
+            availability=self.weight_availability,
+            time_zone=self.weight_time_zone,
+            meeting=self.weight_meeting,
+            track=self.weight_track,
+        )
 
 
 class MentorProfileQuerySet(models.QuerySet):
     def matchable(self):
         """Approved, not paused, and the person can still sign in."""
         return self.filter(
-            status=MentorProfile.Status.APPROVED, paused_at__isnull=True,
-            user__is_active=True, user__suspended_at__isnull=True,
+            status=MentorProfile.Status.APPROVED,
+            paused_at__isnull=True,
+            user__is_active=True,
+            user__suspended_at__isnull=True,
         )
 
     def with_load(self):
@@ -131,8 +139,7 @@ class MentorProfile(models.Model):
         DECLINED = "declined", "Declined"
         RETIRED = "retired", "Retired"
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="mentor_profile")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentor_profile")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     focus_areas = models.ManyToManyField(FocusArea, related_name="mentors")
     recovery_pathway = models.CharField(max_length=20, choices=RecoveryPathway.choices, blank=True)
@@ -140,18 +147,20 @@ class MentorProfile(models.Model):
     availability = models.JSONField(default=list, validators=[validate_slots])
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     meeting_preferences = models.JSONField(default=list, validators=[validate_meeting])
-    capacity = models.PositiveSmallIntegerField(
-        default=2, validators=[MinValueValidator(1), MaxValueValidator(5)])
+    capacity = models.PositiveSmallIntegerField(default=2, validators=[MinValueValidator(1), MaxValueValidator(5)])
     bio = models.TextField(max_length=600)
     gender = models.CharField(
-        max_length=10, choices=Gender.choices, blank=True,
+        max_length=10,
+        choices=Gender.choices,
+        blank=True,
         help_text="Optional and never shown; used only for mentees who ask for the same gender.",
     )
     agreed_guidelines_at = models.DateTimeField()
     applied_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decision_note = models.TextField(max_length=1000, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
@@ -161,10 +170,10 @@ class MentorProfile(models.Model):
     class Meta:
         ordering = ["applied_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(capacity__gte=1, capacity__lte=5),
-                                   name="mentor_capacity_1_to_5"),
-            models.CheckConstraint(condition=Q(status__in=["pending", "approved", "declined", "retired"]),
-                                   name="mentor_status_valid"),
+            models.CheckConstraint(condition=Q(capacity__gte=1, capacity__lte=5), name="mentor_capacity_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "declined", "retired"]), name="mentor_status_valid"
+            ),
         ]
         indexes = [models.Index(fields=["status", "paused_at"], name="mentor_matchable_idx")]
 
@@ -194,8 +203,7 @@ class MentorRequest(models.Model):
         MATCHED = "matched", "Matched"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
-    mentee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                               related_name="mentor_requests")
+    mentee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentor_requests")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     focus_areas = models.ManyToManyField(FocusArea, related_name="+")
     goals = models.TextField(max_length=1000)
@@ -212,10 +220,10 @@ class MentorRequest(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             # One open request at a time: a double submit cannot make two.
-            models.UniqueConstraint(fields=["mentee"], condition=Q(status="open"),
-                                    name="one_open_mentor_request"),
-            models.CheckConstraint(condition=Q(prefer_same_gender=False) | ~Q(gender=""),
-                                   name="same_gender_needs_gender"),
+            models.UniqueConstraint(fields=["mentee"], condition=Q(status="open"), name="one_open_mentor_request"),
+            models.CheckConstraint(
+                condition=Q(prefer_same_gender=False) | ~Q(gender=""), name="same_gender_needs_gender"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -263,10 +271,8 @@ class Mentorship(models.Model):
     # A pair that reached one of these is never suggested again.
     PAIR_CLOSED_STATUSES = ("proposed", "active", "ended", "declined", "expired")
 
-    mentor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                               related_name="mentorships_as_mentor")
-    mentee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                               related_name="mentorships_as_mentee")
+    mentor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentorships_as_mentor")
+    mentee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentorships_as_mentee")
     request = models.ForeignKey(MentorRequest, on_delete=models.CASCADE, related_name="mentorships")
     status = models.CharField(max_length=10, choices=Status.choices)
     source = models.CharField(max_length=5, choices=Source.choices)
@@ -279,24 +285,29 @@ class Mentorship(models.Model):
     mentee_accepted_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
-    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                 on_delete=models.SET_NULL, related_name="+")
-    room = models.OneToOneField("groups.Room", null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="mentorship")
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    room = models.OneToOneField(
+        "groups.Room", null=True, blank=True, on_delete=models.SET_NULL, related_name="mentorship"
+    )
 
     objects = MentorshipQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(mentor=models.F("mentee")),
-                                   name="mentorship_not_self"),
-            models.UniqueConstraint(fields=["request"],
-                                    condition=Q(status__in=["draft", "proposed", "active"]),
-                                    name="one_live_mentorship_per_request"),
-            models.UniqueConstraint(fields=["mentor", "mentee"],
-                                    condition=Q(status__in=["proposed", "active"]),
-                                    name="one_live_mentorship_per_pair"),
+            models.CheckConstraint(condition=~Q(mentor=models.F("mentee")), name="mentorship_not_self"),
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=Q(status__in=["draft", "proposed", "active"]),
+                name="one_live_mentorship_per_request",
+            ),
+            models.UniqueConstraint(
+                fields=["mentor", "mentee"],
+                condition=Q(status__in=["proposed", "active"]),
+                name="one_live_mentorship_per_pair",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "expires_at"], name="mentorship_expiry_idx"),
@@ -345,8 +356,7 @@ class PairBlock(models.Model):
 
     mentor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     mentee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -365,8 +375,7 @@ class CheckInPrompt(models.Model):
     sent_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["mentorship", "fortnight"],
-                                               name="one_checkin_per_fortnight")]
+        constraints = [models.UniqueConstraint(fields=["mentorship", "fortnight"], name="one_checkin_per_fortnight")]
 
     def __str__(self) -> str:
         return f"Check-in {self.fortnight} for {self.mentorship_id}"

@@ -43,8 +43,7 @@ def mentor_eligibility(user, settings: MatchingSettings | None = None) -> str:
     return ""
 
 
-def can_apply_as_mentor(user, profile: MentorProfile | None,
-                        settings: MatchingSettings | None = None) -> bool:
+def can_apply_as_mentor(user, profile: MentorProfile | None, settings: MatchingSettings | None = None) -> bool:
     """Eligible, and either no application yet or a declined one to redo."""
     if mentor_eligibility(user, settings):
         return False
@@ -52,13 +51,23 @@ def can_apply_as_mentor(user, profile: MentorProfile | None,
 
 
 def can_pause(user, profile: MentorProfile | None) -> bool:
-    return (is_active_member(user) and profile is not None and profile.user_id == user.pk
-            and profile.status == MentorProfile.Status.APPROVED and profile.paused_at is None)
+    return (
+        is_active_member(user)
+        and profile is not None
+        and profile.user_id == user.pk
+        and profile.status == MentorProfile.Status.APPROVED
+        and profile.paused_at is None
+    )
 
 
 def can_resume(user, profile: MentorProfile | None) -> bool:
-    return (is_active_member(user) and profile is not None and profile.user_id == user.pk
-            and profile.status == MentorProfile.Status.APPROVED and profile.paused_at is not None)
+    return (
+        is_active_member(user)
+        and profile is not None
+        and profile.user_id == user.pk
+        and profile.status == MentorProfile.Status.APPROVED
+        and profile.paused_at is not None
+    )
 
 
 def can_manage_mentoring(user) -> bool:
@@ -90,16 +99,16 @@ def can_request_mentor(user) -> bool:
 
 
 def can_withdraw_request(user, request: MentorRequest) -> bool:
-    return (is_active_member(user) and request.mentee_id == user.pk
-            and request.status == MentorRequest.Status.OPEN)
+    return is_active_member(user) and request.mentee_id == user.pk and request.status == MentorRequest.Status.OPEN
 
 
 def can_choose_mentor(user, request: MentorRequest) -> bool:
     """The mentee may pick a suggestion while no ask is pending (a staff
     draft, which the mentee cannot see, does not count)."""
-    return can_withdraw_request(user, request) and not request.mentorships.filter(
-        status=Mentorship.Status.PROPOSED
-    ).exists()
+    return (
+        can_withdraw_request(user, request)
+        and not request.mentorships.filter(status=Mentorship.Status.PROPOSED).exists()
+    )
 
 
 def is_participant(user, mentorship: Mentorship) -> bool:
@@ -136,9 +145,12 @@ def can_respond(user, mentorship: Mentorship) -> bool:
 
 def can_cancel_proposal(user, mentorship: Mentorship) -> bool:
     """A mentee may take back a pending ask they made."""
-    return (is_participant(user, mentorship) and user.pk == mentorship.mentee_id
-            and mentorship.status == Mentorship.Status.PROPOSED
-            and mentorship.mentee_accepted_at is not None)
+    return (
+        is_participant(user, mentorship)
+        and user.pk == mentorship.mentee_id
+        and mentorship.status == Mentorship.Status.PROPOSED
+        and mentorship.mentee_accepted_at is not None
+    )
 
 
 def can_end(user, mentorship: Mentorship) -> bool:
@@ -154,9 +166,7 @@ def can_edit_draft(user, mentorship: Mentorship) -> bool:
 
 def get_mentorship_or_404(user, pk) -> Mentorship:
     try:
-        mentorship = Mentorship.objects.select_related(
-            "mentor", "mentee", "request", "room"
-        ).get(pk=pk)
+        mentorship = Mentorship.objects.select_related("mentor", "mentee", "request", "room").get(pk=pk)
     except (Mentorship.DoesNotExist, ValueError, TypeError):
         raise Http404("No such mentorship.") from None
     if not can_view_mentorship(user, mentorship):
@@ -178,6 +188,7 @@ def get_draft_for_staff_or_404(user, pk) -> Mentorship:
         raise Http404("No such proposal.")
     try:
         return Mentorship.objects.select_related("mentor", "mentee", "request").get(
-            pk=pk, status=Mentorship.Status.DRAFT)
+            pk=pk, status=Mentorship.Status.DRAFT
+        )
     except (Mentorship.DoesNotExist, ValueError, TypeError):
         raise Http404("No such proposal.") from None

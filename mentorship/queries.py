@@ -41,8 +41,10 @@ def mentor_pool() -> list[MentorProfile]:
     """Matchable mentors with capacity left, each with `capacity_left` set.
     Two queries (profiles with load, user and cohort; focus areas)."""
     profiles = (
-        MentorProfile.objects.matchable().with_load()
-        .select_related("user__cohort").prefetch_related("focus_areas")
+        MentorProfile.objects.matchable()
+        .with_load()
+        .select_related("user__cohort")
+        .prefetch_related("focus_areas")
         .order_by("user_id")
     )
     pool = []
@@ -116,30 +118,38 @@ class Suggestion:
         return self.profile.user
 
 
-def suggestions_for(request: MentorRequest, limit: int = 3,
-                    settings: MatchingSettings | None = None) -> list[Suggestion]:
+def suggestions_for(
+    request: MentorRequest, limit: int = 3, settings: MatchingSettings | None = None
+) -> list[Suggestion]:
     """The mentee's best `limit` mentors under the current weights."""
     settings = settings or MatchingSettings.load()
     pool = {p.user_id: p for p in mentor_pool()}
     mentee = as_mentee(request)
     top = matching.top_suggestions(
-        mentee, [as_mentor(p) for p in pool.values()], settings.weights(),
-        excluded_pairs([request.mentee_id]), limit=limit, labels=labels(),
+        mentee,
+        [as_mentor(p) for p in pool.values()],
+        settings.weights(),
+        excluded_pairs([request.mentee_id]),
+        limit=limit,
+        labels=labels(),
     )
     return [Suggestion(pool[m.id], scored) for m, scored in top]
 
 
 def open_request(user) -> MentorRequest | None:
-    return (MentorRequest.objects.filter(mentee=user, status=MentorRequest.Status.OPEN)
-            .select_related("mentee__cohort").prefetch_related("focus_areas").first())
+    return (
+        MentorRequest.objects.filter(mentee=user, status=MentorRequest.Status.OPEN)
+        .select_related("mentee__cohort")
+        .prefetch_related("focus_areas")
+        .first()
+    )
 
 
 def pending_ask(request: MentorRequest | None) -> Mentorship | None:
     """The proposal waiting on a mentor for this request, if any."""
     if request is None:
         return None
-    return (request.mentorships.filter(status=Mentorship.Status.PROPOSED)
-            .select_related("mentor").first())
+    return request.mentorships.filter(status=Mentorship.Status.PROPOSED).select_related("mentor").first()
 
 
 def my_mentorships(user) -> list[Mentorship]:
@@ -148,8 +158,7 @@ def my_mentorships(user) -> list[Mentorship]:
     since = timezone.now() - timezone.timedelta(days=365)
     return list(
         Mentorship.objects.involving(user)
-        .filter(Q(status__in=Mentorship.LIVE_STATUSES) | Q(status=Mentorship.Status.ENDED,
-                                                          ended_at__gte=since))
+        .filter(Q(status__in=Mentorship.LIVE_STATUSES) | Q(status=Mentorship.Status.ENDED, ended_at__gte=since))
         .select_related("mentor", "mentee", "room")
         .order_by("status", "-created_at")
     )
@@ -174,6 +183,5 @@ def home_section(user) -> dict:
         m.waiting_on_me = m.status == Mentorship.Status.PROPOSED and not m.accepted_by(user)
     section["mentorships"] = mentorships
     section["waiting_on_me"] = sum(1 for m in mentorships if m.waiting_on_me)
-    section["request"] = MentorRequest.objects.filter(
-        mentee=user, status=MentorRequest.Status.OPEN).first()
+    section["request"] = MentorRequest.objects.filter(mentee=user, status=MentorRequest.Status.OPEN).first()
     return section

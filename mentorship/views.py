@@ -1,15 +1,14 @@
 """Thin views: access helper → form → action → redirect."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from community.decorators import member_required, permission_required
 from community.models import User
-from community.permissions import is_active_member
 
 from . import actions, permissions, queries
 from .forms import (
@@ -28,33 +27,6 @@ from .matching import describe_slots
 from .models import MatchingSettings, MentorProfile, MentorRequest, Mentorship
 
 
-def _member_required(view):
-    """login_required plus the active-member floor (suspended members are out)."""
-
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not is_active_member(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def _staff_required(view):
-    """Staff pages look missing to everyone else."""
-
-    @_member_required
-    def wrapped(request, *args, **kwargs):
-        if not permissions.can_manage_mentoring(request.user):
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return wrapped
-
-
 def _error(request, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
 
@@ -66,7 +38,7 @@ def _own_profile(user) -> MentorProfile | None:
 # --- member pages --------------------------------------------------------------------
 
 
-@_member_required
+@member_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -82,23 +54,27 @@ def index(request: HttpRequest) -> HttpResponse:
         m.my_role = m.role_of(user)
         m.partner = m.other(user)
         m.waiting_on_me = permissions.can_respond(user, m)
-    return render(request, "mentorship/index.html", {
-        "settings": settings,
-        "profile": profile,
-        "eligibility": permissions.mentor_eligibility(user, settings),
-        "can_apply": permissions.can_apply_as_mentor(user, profile, settings),
-        "can_pause": permissions.can_pause(user, profile),
-        "can_resume": permissions.can_resume(user, profile),
-        "open_request": open_request,
-        "pending": pending,
-        "suggestions": suggestions,
-        "request_denial": permissions.request_denial(user) if open_request is None else "",
-        "mentorships": mentorships,
-        "is_staff": permissions.can_manage_mentoring(user),
-    })
+    return render(
+        request,
+        "mentorship/index.html",
+        {
+            "settings": settings,
+            "profile": profile,
+            "eligibility": permissions.mentor_eligibility(user, settings),
+            "can_apply": permissions.can_apply_as_mentor(user, profile, settings),
+            "can_pause": permissions.can_pause(user, profile),
+            "can_resume": permissions.can_resume(user, profile),
+            "open_request": open_request,
+            "pending": pending,
+            "suggestions": suggestions,
+            "request_denial": permissions.request_denial(user) if open_request is None else "",
+            "mentorships": mentorships,
+            "is_staff": permissions.can_manage_mentoring(user),
+        },
+    )
 
 
-@_member_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -122,15 +98,22 @@ def apply(request: HttpRequest) -> HttpResponse:
                 return redirect("mentorship:index")
         status = 400
     else:
-        form = MentorApplicationForm(initial={"time_zone": user.time_zone,
-                                              "focus_areas": list(user.focus_areas.all())})
-    return render(request, "mentorship/apply.html", {
-        "form": form, "reason": reason, "guidelines": GUIDELINES,
-        "grid": availability_rows(form["availability"]), "grid_parts": GRID_PARTS,
-    }, status=status)
+        form = MentorApplicationForm(initial={"time_zone": user.time_zone, "focus_areas": list(user.focus_areas.all())})
+    return render(
+        request,
+        "mentorship/apply.html",
+        {
+            "form": form,
+            "reason": reason,
+            "guidelines": GUIDELINES,
+            "grid": availability_rows(form["availability"]),
+            "grid_parts": GRID_PARTS,
+        },
+        status=status,
+    )
 
 
-@_member_required
+@member_required
 @require_POST
 def pause(request: HttpRequest) -> HttpResponse:
     try:
@@ -142,7 +125,7 @@ def pause(request: HttpRequest) -> HttpResponse:
     return redirect("mentorship:index")
 
 
-@_member_required
+@member_required
 @require_POST
 def resume(request: HttpRequest) -> HttpResponse:
     try:
@@ -154,7 +137,7 @@ def resume(request: HttpRequest) -> HttpResponse:
     return redirect("mentorship:index")
 
 
-@_member_required
+@member_required
 @require_http_methods(["GET", "POST"])
 def request_new(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -172,12 +155,18 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 return redirect("mentorship:index")
         status = 400
     else:
-        form = MentorRequestForm(initial={"time_zone": user.time_zone,
-                                          "focus_areas": list(user.focus_areas.all())})
-    return render(request, "mentorship/request.html", {
-        "form": form, "reason": reason, "grid": availability_rows(form["availability"]),
-        "grid_parts": GRID_PARTS,
-    }, status=status)
+        form = MentorRequestForm(initial={"time_zone": user.time_zone, "focus_areas": list(user.focus_areas.all())})
+    return render(
+        request,
+        "mentorship/request.html",
+        {
+            "form": form,
+            "reason": reason,
+            "grid": availability_rows(form["availability"]),
+            "grid_parts": GRID_PARTS,
+        },
+        status=status,
+    )
 
 
 def _own_open_request(user) -> MentorRequest:
@@ -187,7 +176,7 @@ def _own_open_request(user) -> MentorRequest:
     return request
 
 
-@_member_required
+@member_required
 @require_POST
 def request_withdraw(request: HttpRequest) -> HttpResponse:
     open_request = _own_open_request(request.user)
@@ -200,7 +189,7 @@ def request_withdraw(request: HttpRequest) -> HttpResponse:
     return redirect("mentorship:index")
 
 
-@_member_required
+@member_required
 @require_POST
 def choose(request: HttpRequest) -> HttpResponse:
     open_request = _own_open_request(request.user)
@@ -214,12 +203,13 @@ def choose(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         _error(request, exc)
         return redirect("mentorship:index")
-    messages.success(request, f"We asked {mentor.display_name}. They have "
-                              f"{MatchingSettings.load().response_days} days to answer.")
+    messages.success(
+        request, f"We asked {mentor.display_name}. They have {MatchingSettings.load().response_days} days to answer."
+    )
     return redirect(mentorship.get_absolute_url())
 
 
-@_member_required
+@member_required
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -227,8 +217,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     role = mentorship.role_of(user)
     audience = role or "staff"
     explanation = mentorship.explanation.get(audience, [])
-    mentor_profile = (MentorProfile.objects.filter(user_id=mentorship.mentor_id)
-                      .prefetch_related("focus_areas").first())
+    mentor_profile = MentorProfile.objects.filter(user_id=mentorship.mentor_id).prefetch_related("focus_areas").first()
     mentee_private = None
     if permissions.can_see_mentee_private(user, mentorship) and role != "mentee":
         req = mentorship.request
@@ -239,26 +228,31 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "languages": req.language_names,
             "meeting": req.meeting_labels,
         }
-    return render(request, "mentorship/detail.html", {
-        "m": mentorship,
-        "role": role,
-        "partner": mentorship.other(user) if role else None,
-        "explanation": explanation,
-        "mentor_profile": mentor_profile,
-        "mentor_availability": describe_slots(mentor_profile.availability) if mentor_profile else "",
-        "mentee_private": mentee_private,
-        "can_respond": permissions.can_respond(user, mentorship),
-        "can_cancel": permissions.can_cancel_proposal(user, mentorship),
-        "can_end": permissions.can_end(user, mentorship),
-        "end_form": EndForm(),
-        "is_staff": permissions.can_manage_mentoring(user),
-        "feedback": list(mentorship.feedback.select_related("author"))
-        if permissions.can_manage_mentoring(user) else [],
-    })
+    return render(
+        request,
+        "mentorship/detail.html",
+        {
+            "m": mentorship,
+            "role": role,
+            "partner": mentorship.other(user) if role else None,
+            "explanation": explanation,
+            "mentor_profile": mentor_profile,
+            "mentor_availability": describe_slots(mentor_profile.availability) if mentor_profile else "",
+            "mentee_private": mentee_private,
+            "can_respond": permissions.can_respond(user, mentorship),
+            "can_cancel": permissions.can_cancel_proposal(user, mentorship),
+            "can_end": permissions.can_end(user, mentorship),
+            "end_form": EndForm(),
+            "is_staff": permissions.can_manage_mentoring(user),
+            "feedback": list(mentorship.feedback.select_related("author"))
+            if permissions.can_manage_mentoring(user)
+            else [],
+        },
+    )
 
 
 def _mentorship_post(action_name: str, success: str):
-    @_member_required
+    @member_required
     @require_POST
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         mentorship = permissions.get_mentorship_or_404(request.user, pk)
@@ -288,7 +282,7 @@ decline = _mentorship_post("decline", "Declined. Thank you for letting us know."
 cancel = _mentorship_post("cancel", "Your ask is withdrawn; your request is still open.")
 
 
-@_member_required
+@member_required
 @require_POST
 def end(request: HttpRequest, pk: int) -> HttpResponse:
     mentorship = permissions.get_mentorship_or_404(request.user, pk)
@@ -299,8 +293,7 @@ def end(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return redirect(mentorship.get_absolute_url())
     try:
-        actions.end_mentorship(member=request.user, mentorship=mentorship,
-                               feedback=form.cleaned_data["feedback"])
+        actions.end_mentorship(member=request.user, mentorship=mentorship, feedback=form.cleaned_data["feedback"])
     except ValidationError as exc:
         _error(request, exc)
         return redirect(mentorship.get_absolute_url())
@@ -316,7 +309,8 @@ def _staff_context(settings_form=None) -> dict:
     profiles = list(
         MentorProfile.objects.exclude(status=MentorProfile.Status.DECLINED)
         .annotate(load=Count("user__mentorships_as_mentor", filter=live))
-        .select_related("user__cohort").prefetch_related("focus_areas")
+        .select_related("user__cohort")
+        .prefetch_related("focus_areas")
         .order_by("status", "user__display_name")
     )
     for p in profiles:
@@ -324,15 +318,22 @@ def _staff_context(settings_form=None) -> dict:
         p.graduated = permissions.graduation_date(p.user)
     drafts = list(
         Mentorship.objects.filter(status=Mentorship.Status.DRAFT)
-        .select_related("mentor", "mentee", "request").order_by("-score", "id")
+        .select_related("mentor", "mentee", "request")
+        .order_by("-score", "id")
     )
     requests = list(
         MentorRequest.objects.filter(status=MentorRequest.Status.OPEN)
         .select_related("mentee")
-        .prefetch_related("focus_areas", Prefetch(
-            "mentorships", queryset=Mentorship.objects.filter(
-                status__in=[Mentorship.Status.PROPOSED, Mentorship.Status.DRAFT]).select_related("mentor"),
-            to_attr="pending"))
+        .prefetch_related(
+            "focus_areas",
+            Prefetch(
+                "mentorships",
+                queryset=Mentorship.objects.filter(
+                    status__in=[Mentorship.Status.PROPOSED, Mentorship.Status.DRAFT]
+                ).select_related("mentor"),
+                to_attr="pending",
+            ),
+        )
         .order_by("created_at")
     )
     matchable = [p for p in profiles if p.is_matchable]
@@ -346,18 +347,19 @@ def _staff_context(settings_form=None) -> dict:
         "decision_form": DecisionForm(),
         "live": list(
             Mentorship.objects.filter(status__in=Mentorship.LIVE_STATUSES)
-            .select_related("mentor", "mentee").order_by("status", "-created_at")[:100]
+            .select_related("mentor", "mentee")
+            .order_by("status", "-created_at")[:100]
         ),
     }
 
 
-@_staff_required
+@permission_required(permissions.can_manage_mentoring)
 @require_GET
 def staff(request: HttpRequest) -> HttpResponse:
     return render(request, "mentorship/staff.html", _staff_context())
 
 
-@_staff_required
+@permission_required(permissions.can_manage_mentoring)
 @require_POST
 def staff_decide(request: HttpRequest, pk: int) -> HttpResponse:
     profile = permissions.get_profile_for_staff_or_404(request.user, pk)
@@ -377,7 +379,7 @@ def staff_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("mentorship:staff")
 
 
-@_staff_required
+@permission_required(permissions.can_manage_mentoring)
 @require_POST
 def staff_retire(request: HttpRequest, pk: int) -> HttpResponse:
     profile = permissions.get_profile_for_staff_or_404(request.user, pk)
@@ -392,7 +394,7 @@ def staff_retire(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("mentorship:staff")
 
 
-@_staff_required
+@permission_required(permissions.can_manage_mentoring)
 @require_POST
 def staff_settings(request: HttpRequest) -> HttpResponse:
     form = SettingsForm(request.POST, instance=MatchingSettings.load())
@@ -408,7 +410,7 @@ def staff_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "mentorship/staff.html", _staff_context(settings_form=form), status=400)
 
 
-@_staff_required
+@permission_required(permissions.can_manage_mentoring)
 @require_POST
 def staff_match(request: HttpRequest) -> HttpResponse:
     drafts = actions.run_bulk_matching(staff=request.user)
@@ -416,7 +418,7 @@ def staff_match(request: HttpRequest) -> HttpResponse:
     return redirect("mentorship:staff")
 
 
-@_staff_required
+@permission_required(permissions.can_manage_mentoring)
 @require_POST
 def staff_draft(request: HttpRequest, pk: int) -> HttpResponse:
     draft = permissions.get_draft_for_staff_or_404(request.user, pk)
@@ -436,7 +438,7 @@ def staff_draft(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("mentorship:staff")
 
 
-@_staff_required
+@permission_required(permissions.can_manage_mentoring)
 @require_POST
 def staff_publish(request: HttpRequest) -> HttpResponse:
     try:

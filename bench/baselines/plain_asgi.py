@@ -15,6 +15,4 @@ from django.urls import path  # noqa: E402
 
 from bench.baselines.plain_room import PlainRoomConsumer  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {"websocket": URLRouter([path("ws/rooms/<slug:slug>/", PlainRoomConsumer.as_asgi())])}
-)
+application = ProtocolTypeRouter({"websocket": URLRouter([path("ws/rooms/<slug:slug>/", PlainRoomConsumer.as_asgi())])})

@@ -67,8 +67,18 @@ async def _drain(tracker: Tracker, seqs, limit: float) -> None:
             await asyncio.wait_for(tracker.wake.wait(), timeout=0.2)
 
 
-async def measure(kind: str, ports: list[int], sessions: list[str], n: int, *, steady_s: float, capacity_s: float,
-                  capacity_deliveries: int, servers: H.Servers, connect_limit: float) -> dict:
+async def measure(
+    kind: str,
+    ports: list[int],
+    sessions: list[str],
+    n: int,
+    *,
+    steady_s: float,
+    capacity_s: float,
+    capacity_deliveries: int,
+    servers: H.Servers,
+    connect_limit: float,
+) -> dict:
     path = "/ws/rooms/fanout/"
     cookie = (lambda i: None) if H.base(kind) == "raw" else (lambda i: sessions[i])
     tracker = Tracker(n)

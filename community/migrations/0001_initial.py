@@ -10,152 +10,290 @@ import community.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Cohort',
+            name="Cohort",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('program_track', models.CharField(blank=True, help_text="For example 'Mental health IOP' or 'Substance use IOP'.", max_length=80)),
-                ('graduation_date', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=80, unique=True)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                (
+                    "program_track",
+                    models.CharField(
+                        blank=True, help_text="For example 'Mental health IOP' or 'Substance use IOP'.", max_length=80
+                    ),
+                ),
+                ("graduation_date", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['-graduation_date', 'name'],
+                "ordering": ["-graduation_date", "name"],
             },
         ),
         migrations.CreateModel(
-            name='CrisisResource',
+            name="CrisisResource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('detail', models.CharField(blank=True, max_length=200)),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('sms', models.CharField(blank=True, max_length=30, verbose_name='text number')),
-                ('url', models.URLField(blank=True)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('is_active', models.BooleanField(default=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
+                ("detail", models.CharField(blank=True, max_length=200)),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                ("sms", models.CharField(blank=True, max_length=30, verbose_name="text number")),
+                ("url", models.URLField(blank=True)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='FocusArea',
+            name="FocusArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, unique=True)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=60, unique=True)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
-                ('display_name', models.CharField(max_length=40)),
-                ('role', models.CharField(choices=[('alumnus', 'Alumnus'), ('moderator', 'Moderator'), ('staff', 'Staff')], default='alumnus', max_length=16)),
-                ('pronouns', models.CharField(blank=True, max_length=30)),
-                ('bio', models.TextField(blank=True, max_length=500)),
-                ('graduation_date', models.DateField(blank=True, null=True)),
-                ('time_zone', models.CharField(default='America/Chicago', max_length=64, validators=[community.models.validate_time_zone])),
-                ('in_directory', models.BooleanField(default=False, verbose_name='show me in the member directory')),
-                ('email_notification_kinds', models.JSONField(blank=True, default=list, help_text='Notification kinds this member also wants by email.')),
-                ('suspended_at', models.DateTimeField(blank=True, null=True)),
-                ('suspension_reason', models.TextField(blank=True)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('cohort', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='members', to='community.cohort')),
-                ('focus_areas', models.ManyToManyField(blank=True, related_name='members', to='community.focusarea')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                ("date_joined", models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined")),
+                ("email", models.EmailField(max_length=254, unique=True, verbose_name="email address")),
+                ("display_name", models.CharField(max_length=40)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("alumnus", "Alumnus"), ("moderator", "Moderator"), ("staff", "Staff")],
+                        default="alumnus",
+                        max_length=16,
+                    ),
+                ),
+                ("pronouns", models.CharField(blank=True, max_length=30)),
+                ("bio", models.TextField(blank=True, max_length=500)),
+                ("graduation_date", models.DateField(blank=True, null=True)),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="America/Chicago", max_length=64, validators=[community.models.validate_time_zone]
+                    ),
+                ),
+                ("in_directory", models.BooleanField(default=False, verbose_name="show me in the member directory")),
+                (
+                    "email_notification_kinds",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Notification kinds this member also wants by email."
+                    ),
+                ),
+                ("suspended_at", models.DateTimeField(blank=True, null=True)),
+                ("suspension_reason", models.TextField(blank=True)),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "cohort",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="members",
+                        to="community.cohort",
+                    ),
+                ),
+                ("focus_areas", models.ManyToManyField(blank=True, related_name="members", to="community.focusarea")),
             ],
             managers=[
-                ('objects', community.models.UserManager()),
+                ("objects", community.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='AuditLog',
+            name="AuditLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('actor_label', models.CharField(max_length=80)),
-                ('action', models.CharField(db_index=True, max_length=60)),
-                ('target_type', models.CharField(blank=True, max_length=40)),
-                ('target_id', models.CharField(blank=True, max_length=40)),
-                ('target_label', models.CharField(blank=True, max_length=200)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("actor_label", models.CharField(max_length=80)),
+                ("action", models.CharField(db_index=True, max_length=60)),
+                ("target_type", models.CharField(blank=True, max_length=40)),
+                ("target_id", models.CharField(blank=True, max_length=40)),
+                ("target_label", models.CharField(blank=True, max_length=200)),
+                ("details", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('role', models.CharField(choices=[('alumnus', 'Alumnus'), ('moderator', 'Moderator'), ('staff', 'Staff')], default='alumnus', max_length=16)),
-                ('token', models.CharField(default=community.models._invitation_token, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField(default=community.models._invitation_expiry)),
-                ('last_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('send_count', models.PositiveIntegerField(default=0)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invitation', to=settings.AUTH_USER_MODEL)),
-                ('cohort', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='community.cohort')),
-                ('invited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invitations_sent', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("alumnus", "Alumnus"), ("moderator", "Moderator"), ("staff", "Staff")],
+                        default="alumnus",
+                        max_length=16,
+                    ),
+                ),
+                ("token", models.CharField(default=community.models._invitation_token, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField(default=community.models._invitation_expiry)),
+                ("last_sent_at", models.DateTimeField(blank=True, null=True)),
+                ("send_count", models.PositiveIntegerField(default=0)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "accepted_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="invitation",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "cohort",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to="community.cohort"
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="invitations_sent",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('general', 'General'), ('mention', 'Mention'), ('reminder', 'Meetup reminder'), ('meetup', 'Meetup change'), ('match', 'Mentor match'), ('report', 'Report (moderators)'), ('crisis_alert', 'Crisis alert (moderators)'), ('report_handled', 'Report handled')], max_length=20)),
-                ('text', models.CharField(max_length=300)),
-                ('url', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("general", "General"),
+                            ("mention", "Mention"),
+                            ("reminder", "Meetup reminder"),
+                            ("meetup", "Meetup change"),
+                            ("match", "Mentor match"),
+                            ("report", "Report (moderators)"),
+                            ("crisis_alert", "Crisis alert (moderators)"),
+                            ("report_handled", "Report handled"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.CharField(max_length=300)),
+                ("url", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('display_name'), name='unique_display_name_ci'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("display_name"), name="unique_display_name_ci"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['alumnus', 'moderator', 'staff'])), name='user_role_valid'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["alumnus", "moderator", "staff"])), name="user_role_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('email'), condition=models.Q(('accepted_at__isnull', True), ('revoked_at__isnull', True)), name='one_pending_invitation_per_email'),
+            model_name="invitation",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("email"),
+                condition=models.Q(("accepted_at__isnull", True), ("revoked_at__isnull", True)),
+                name="one_pending_invitation_per_email",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'read_at'], name='notification_unread_idx'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
         ),
     ]

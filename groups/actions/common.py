@@ -25,6 +25,7 @@ from ..queries import message_dict
 
 _LINK = re.compile(r"https?://|www\.|\[[^\]]*\]\(", re.IGNORECASE)
 
+
 @dataclass
 class PostResult:
     message: Message
@@ -90,7 +91,6 @@ def _check_rate(author: User, room: Room, moderator: bool) -> None:
                 f"Slow mode is on: one message every {room.slow_mode_seconds} seconds.",
                 retry_after=wait,
             )
-
 
 
 def _is_new_member(user: User) -> bool:

@@ -4,7 +4,6 @@ Each action re-checks permission, validates, writes, and only then
 broadcasts (after commit), so a frame never announces something a client
 could not read back."""
 
-
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -169,7 +168,6 @@ def post_message(*, author: User, room: Room, body, client_id, reply_to_id=None,
             )
         broadcast_on_commit(room.group_name, _message_event(message))
     return PostResult(message, created=True, private_frames=private_frames)
-
 
 
 def edit_message(*, author: User, room: Room, message_id, body) -> Message:

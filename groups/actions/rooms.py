@@ -1,6 +1,5 @@
 """Rooms, memberships and blocks."""
 
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F

@@ -11,168 +11,434 @@ import mentorship.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('community', '0001_initial'),
-        ('groups', '0001_initial'),
+        ("community", "0001_initial"),
+        ("groups", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MatchingSettings',
+            name="MatchingSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('min_months_since_graduation', models.PositiveSmallIntegerField(default=6, help_text='How long ago an alumnus must have graduated to apply as a mentor.', validators=[django.core.validators.MaxValueValidator(60)])),
-                ('response_days', models.PositiveSmallIntegerField(default=7, help_text='Days a mentor (or both sides, for staff proposals) have to accept.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(30)])),
-                ('weight_focus', models.FloatField(default=3.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)])),
-                ('weight_availability', models.FloatField(default=2.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)])),
-                ('weight_time_zone', models.FloatField(default=1.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)])),
-                ('weight_meeting', models.FloatField(default=1.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)])),
-                ('weight_track', models.FloatField(default=1.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)])),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "min_months_since_graduation",
+                    models.PositiveSmallIntegerField(
+                        default=6,
+                        help_text="How long ago an alumnus must have graduated to apply as a mentor.",
+                        validators=[django.core.validators.MaxValueValidator(60)],
+                    ),
+                ),
+                (
+                    "response_days",
+                    models.PositiveSmallIntegerField(
+                        default=7,
+                        help_text="Days a mentor (or both sides, for staff proposals) have to accept.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(30),
+                        ],
+                    ),
+                ),
+                (
+                    "weight_focus",
+                    models.FloatField(
+                        default=3.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                    ),
+                ),
+                (
+                    "weight_availability",
+                    models.FloatField(
+                        default=2.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                    ),
+                ),
+                (
+                    "weight_time_zone",
+                    models.FloatField(
+                        default=1.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                    ),
+                ),
+                (
+                    "weight_meeting",
+                    models.FloatField(
+                        default=1.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                    ),
+                ),
+                (
+                    "weight_track",
+                    models.FloatField(
+                        default=1.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name_plural': 'matching settings',
-                'constraints': [models.CheckConstraint(condition=models.Q(('pk', 1)), name='matching_settings_singleton')],
+                "verbose_name_plural": "matching settings",
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("pk", 1)), name="matching_settings_singleton")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MentorRequest',
+            name="MentorRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('open', 'Looking for a mentor'), ('matched', 'Matched'), ('withdrawn', 'Withdrawn')], default='open', max_length=10)),
-                ('goals', models.TextField(max_length=1000)),
-                ('languages', models.JSONField(default=list, validators=[mentorship.models.validate_languages])),
-                ('availability', models.JSONField(default=list, validators=[mentorship.models.validate_slots])),
-                ('time_zone', models.CharField(max_length=64, validators=[community.models.validate_time_zone])),
-                ('meeting_preferences', models.JSONField(default=list, validators=[mentorship.models.validate_meeting])),
-                ('gender', models.CharField(blank=True, choices=[('woman', 'Woman'), ('man', 'Man'), ('nonbinary', 'Non-binary')], max_length=10)),
-                ('prefer_same_gender', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('focus_areas', models.ManyToManyField(related_name='+', to='community.focusarea')),
-                ('mentee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentor_requests', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Looking for a mentor"), ("matched", "Matched"), ("withdrawn", "Withdrawn")],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("goals", models.TextField(max_length=1000)),
+                ("languages", models.JSONField(default=list, validators=[mentorship.models.validate_languages])),
+                ("availability", models.JSONField(default=list, validators=[mentorship.models.validate_slots])),
+                ("time_zone", models.CharField(max_length=64, validators=[community.models.validate_time_zone])),
+                (
+                    "meeting_preferences",
+                    models.JSONField(default=list, validators=[mentorship.models.validate_meeting]),
+                ),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[("woman", "Woman"), ("man", "Man"), ("nonbinary", "Non-binary")],
+                        max_length=10,
+                    ),
+                ),
+                ("prefer_same_gender", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("focus_areas", models.ManyToManyField(related_name="+", to="community.focusarea")),
+                (
+                    "mentee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentor_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Mentorship',
+            name="Mentorship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft (staff)'), ('proposed', 'Proposed'), ('active', 'Active'), ('ended', 'Ended'), ('declined', 'Declined'), ('expired', 'Expired'), ('withdrawn', 'Withdrawn')], max_length=10)),
-                ('source', models.CharField(choices=[('self', 'Chosen by the mentee'), ('staff', 'Proposed by staff')], max_length=5)),
-                ('score', models.FloatField(default=0)),
-                ('explanation', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('proposed_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('mentor_accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('mentee_accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('mentee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentorships_as_mentee', to=settings.AUTH_USER_MODEL)),
-                ('mentor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentorships_as_mentor', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentorships', to='mentorship.mentorrequest')),
-                ('room', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='mentorship', to='groups.room')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft (staff)"),
+                            ("proposed", "Proposed"),
+                            ("active", "Active"),
+                            ("ended", "Ended"),
+                            ("declined", "Declined"),
+                            ("expired", "Expired"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("self", "Chosen by the mentee"), ("staff", "Proposed by staff")], max_length=5
+                    ),
+                ),
+                ("score", models.FloatField(default=0)),
+                ("explanation", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("proposed_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("mentor_accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("mentee_accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "ended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "mentee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentorships_as_mentee",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "mentor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentorships_as_mentor",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentorships",
+                        to="mentorship.mentorrequest",
+                    ),
+                ),
+                (
+                    "room",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="mentorship",
+                        to="groups.room",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='EndFeedback',
+            name="EndFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(max_length=2000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('mentorship', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='mentorship.mentorship')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("body", models.TextField(max_length=2000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "mentorship",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="feedback", to="mentorship.mentorship"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CheckInPrompt',
+            name="CheckInPrompt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fortnight', models.PositiveIntegerField()),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('mentorship', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checkins', to='mentorship.mentorship')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("fortnight", models.PositiveIntegerField()),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "mentorship",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="checkins", to="mentorship.mentorship"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PairBlock',
+            name="PairBlock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('mentee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('mentor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "mentee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "mentor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='MentorProfile',
+            name="MentorProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for staff review'), ('approved', 'Approved'), ('declined', 'Declined'), ('retired', 'Retired')], default='pending', max_length=10)),
-                ('recovery_pathway', models.CharField(blank=True, choices=[('12-step', '12-step'), ('smart', 'SMART Recovery'), ('medication', 'Medication-supported recovery'), ('faith', 'Faith-based'), ('harm_reduction', 'Harm reduction'), ('secular', 'Secular / self-directed'), ('therapy', 'Ongoing therapy')], max_length=20)),
-                ('languages', models.JSONField(default=list, validators=[mentorship.models.validate_languages])),
-                ('availability', models.JSONField(default=list, validators=[mentorship.models.validate_slots])),
-                ('time_zone', models.CharField(max_length=64, validators=[community.models.validate_time_zone])),
-                ('meeting_preferences', models.JSONField(default=list, validators=[mentorship.models.validate_meeting])),
-                ('capacity', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
-                ('bio', models.TextField(max_length=600)),
-                ('gender', models.CharField(blank=True, choices=[('woman', 'Woman'), ('man', 'Man'), ('nonbinary', 'Non-binary')], help_text='Optional and never shown; used only for mentees who ask for the same gender.', max_length=10)),
-                ('agreed_guidelines_at', models.DateTimeField()),
-                ('applied_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_note', models.TextField(blank=True, max_length=1000)),
-                ('paused_at', models.DateTimeField(blank=True, null=True)),
-                ('retired_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('focus_areas', models.ManyToManyField(related_name='mentors', to='community.focusarea')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='mentor_profile', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for staff review"),
+                            ("approved", "Approved"),
+                            ("declined", "Declined"),
+                            ("retired", "Retired"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "recovery_pathway",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("12-step", "12-step"),
+                            ("smart", "SMART Recovery"),
+                            ("medication", "Medication-supported recovery"),
+                            ("faith", "Faith-based"),
+                            ("harm_reduction", "Harm reduction"),
+                            ("secular", "Secular / self-directed"),
+                            ("therapy", "Ongoing therapy"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("languages", models.JSONField(default=list, validators=[mentorship.models.validate_languages])),
+                ("availability", models.JSONField(default=list, validators=[mentorship.models.validate_slots])),
+                ("time_zone", models.CharField(max_length=64, validators=[community.models.validate_time_zone])),
+                (
+                    "meeting_preferences",
+                    models.JSONField(default=list, validators=[mentorship.models.validate_meeting]),
+                ),
+                (
+                    "capacity",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                    ),
+                ),
+                ("bio", models.TextField(max_length=600)),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[("woman", "Woman"), ("man", "Man"), ("nonbinary", "Non-binary")],
+                        help_text="Optional and never shown; used only for mentees who ask for the same gender.",
+                        max_length=10,
+                    ),
+                ),
+                ("agreed_guidelines_at", models.DateTimeField()),
+                ("applied_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_note", models.TextField(blank=True, max_length=1000)),
+                ("paused_at", models.DateTimeField(blank=True, null=True)),
+                ("retired_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("focus_areas", models.ManyToManyField(related_name="mentors", to="community.focusarea")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentor_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['applied_at', 'id'],
-                'indexes': [models.Index(fields=['status', 'paused_at'], name='mentor_matchable_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('capacity__gte', 1), ('capacity__lte', 5)), name='mentor_capacity_1_to_5'), models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'approved', 'declined', 'retired'])), name='mentor_status_valid')],
+                "ordering": ["applied_at", "id"],
+                "indexes": [models.Index(fields=["status", "paused_at"], name="mentor_matchable_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("capacity__gte", 1), ("capacity__lte", 5)), name="mentor_capacity_1_to_5"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["pending", "approved", "declined", "retired"])),
+                        name="mentor_status_valid",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='mentorrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('mentee',), name='one_open_mentor_request'),
+            model_name="mentorrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "open")), fields=("mentee",), name="one_open_mentor_request"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mentorrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('prefer_same_gender', False), models.Q(('gender', ''), _negated=True), _connector='OR'), name='same_gender_needs_gender'),
+            model_name="mentorrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("prefer_same_gender", False), models.Q(("gender", ""), _negated=True), _connector="OR"
+                ),
+                name="same_gender_needs_gender",
+            ),
         ),
         migrations.AddIndex(
-            model_name='mentorship',
-            index=models.Index(fields=['status', 'expires_at'], name='mentorship_expiry_idx'),
+            model_name="mentorship",
+            index=models.Index(fields=["status", "expires_at"], name="mentorship_expiry_idx"),
         ),
         migrations.AddConstraint(
-            model_name='mentorship',
-            constraint=models.CheckConstraint(condition=models.Q(('mentor', models.F('mentee')), _negated=True), name='mentorship_not_self'),
+            model_name="mentorship",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("mentor", models.F("mentee")), _negated=True), name="mentorship_not_self"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mentorship',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['draft', 'proposed', 'active'])), fields=('request',), name='one_live_mentorship_per_request'),
+            model_name="mentorship",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["draft", "proposed", "active"])),
+                fields=("request",),
+                name="one_live_mentorship_per_request",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mentorship',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['proposed', 'active'])), fields=('mentor', 'mentee'), name='one_live_mentorship_per_pair'),
+            model_name="mentorship",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["proposed", "active"])),
+                fields=("mentor", "mentee"),
+                name="one_live_mentorship_per_pair",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checkinprompt',
-            constraint=models.UniqueConstraint(fields=('mentorship', 'fortnight'), name='one_checkin_per_fortnight'),
+            model_name="checkinprompt",
+            constraint=models.UniqueConstraint(fields=("mentorship", "fortnight"), name="one_checkin_per_fortnight"),
         ),
         migrations.AddConstraint(
-            model_name='pairblock',
-            constraint=models.UniqueConstraint(fields=('mentor', 'mentee'), name='one_pair_block'),
+            model_name="pairblock",
+            constraint=models.UniqueConstraint(fields=("mentor", "mentee"), name="one_pair_block"),
         ),
     ]

@@ -15,8 +15,12 @@ def test_rows_cannot_be_changed_or_deleted(staff):
     entry = record_audit(actor=staff, action="test.thing")
 
     entry.action = "rewritten"
-    for attempt in (entry.save, entry.delete, lambda: AuditLog.objects.all().delete(),
-                    lambda: AuditLog.objects.filter(pk=entry.pk).update(action="x")):
+    for attempt in (
+        entry.save,
+        entry.delete,
+        lambda: AuditLog.objects.all().delete(),
+        lambda: AuditLog.objects.filter(pk=entry.pk).update(action="x"),
+    ):
         with pytest.raises(TypeError, match="append-only"):
             attempt()
 
@@ -45,16 +49,21 @@ def _at(entry, when):
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE community_auditlog SET created_at = %s WHERE id = %s",
-                       [connection.ops.adapt_datetimefield_value(when), entry.pk])
+        cursor.execute(
+            "UPDATE community_auditlog SET created_at = %s WHERE id = %s",
+            [connection.ops.adapt_datetimefield_value(when), entry.pk],
+        )
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ({}, ["member.role", "message.remove", "invitation.create"]),
-    ({"action": "message.remove"}, ["message.remove"]),
-    ({"actor": "sta the"}, ["member.role", "invitation.create"]),
-    ({"actor": "member#"}, ["member.role", "message.remove", "invitation.create"]),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, ["member.role", "message.remove", "invitation.create"]),
+        ({"action": "message.remove"}, ["message.remove"]),
+        ({"actor": "sta the"}, ["member.role", "invitation.create"]),
+        ({"actor": "member#"}, ["member.role", "message.remove", "invitation.create"]),
+    ],
+)
 def test_filter_by_action_and_actor(client, staff, entries, params, expected):
     client.force_login(staff)
 
@@ -65,7 +74,7 @@ def test_filter_by_action_and_actor(client, staff, entries, params, expected):
 
 def test_filter_by_date_range_in_viewers_time_zone(client, staff, entries):
     chicago = ZoneInfo("America/Chicago")
-    _at(entries[0], datetime(2026, 3, 1, 23, 30, tzinfo=chicago))   # late on the 1st, local time
+    _at(entries[0], datetime(2026, 3, 1, 23, 30, tzinfo=chicago))  # late on the 1st, local time
     _at(entries[1], datetime(2026, 3, 2, 0, 30, tzinfo=chicago))
     _at(entries[2], datetime(2026, 3, 5, 12, 0, tzinfo=chicago))
     client.force_login(staff)

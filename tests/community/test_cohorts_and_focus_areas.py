@@ -15,24 +15,37 @@ def staff_client(client, staff):
 
 
 def test_add_cohort(staff_client, staff):
-    response = staff_client.post(reverse("staff_cohorts"), {
-        "name": "Winter 2026", "slug": "winter-2026", "program_track": "Mental health IOP",
-        "graduation_date": "2026-02-20"})
+    response = staff_client.post(
+        reverse("staff_cohorts"),
+        {
+            "name": "Winter 2026",
+            "slug": "winter-2026",
+            "program_track": "Mental health IOP",
+            "graduation_date": "2026-02-20",
+        },
+    )
 
     assert response.status_code == 302
     cohort = Cohort.objects.get(slug="winter-2026")
     assert (cohort.name, cohort.program_track, str(cohort.graduation_date)) == (
-        "Winter 2026", "Mental health IOP", "2026-02-20")
+        "Winter 2026",
+        "Mental health IOP",
+        "2026-02-20",
+    )
     assert list(AuditLog.objects.values_list("action", "actor", "target_id")) == [
-        ("cohort.create", staff.pk, str(cohort.pk))]
+        ("cohort.create", staff.pk, str(cohort.pk))
+    ]
 
 
-@pytest.mark.parametrize("data", [
-    {"name": "Spring cohort", "slug": "another"},   # duplicate name
-    {"name": "Other", "slug": "spring"},            # duplicate short name
-    {"name": "", "slug": "x"},
-    {"name": "Bad slug", "slug": "not a slug"},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": "Spring cohort", "slug": "another"},  # duplicate name
+        {"name": "Other", "slug": "spring"},  # duplicate short name
+        {"name": "", "slug": "x"},
+        {"name": "Bad slug", "slug": "not a slug"},
+    ],
+)
 def test_add_cohort_bad_input_changes_nothing(staff_client, cohort, data):
     response = staff_client.post(reverse("staff_cohorts"), data)
 
@@ -43,9 +56,15 @@ def test_add_cohort_bad_input_changes_nothing(staff_client, cohort, data):
 
 
 def test_edit_cohort_records_the_change(staff_client, cohort):
-    response = staff_client.post(reverse("staff_cohort_edit", args=[cohort.pk]), {
-        "name": "Spring 2026", "slug": "spring", "program_track": "",
-        "graduation_date": cohort.graduation_date.isoformat()})
+    response = staff_client.post(
+        reverse("staff_cohort_edit", args=[cohort.pk]),
+        {
+            "name": "Spring 2026",
+            "slug": "spring",
+            "program_track": "",
+            "graduation_date": cohort.graduation_date.isoformat(),
+        },
+    )
 
     assert response.status_code == 302
     cohort.refresh_from_db()
@@ -54,8 +73,9 @@ def test_edit_cohort_records_the_change(staff_client, cohort):
 
 
 def test_edit_cohort_bad_input_changes_nothing(staff_client, cohort, other_cohort):
-    response = staff_client.post(reverse("staff_cohort_edit", args=[cohort.pk]),
-                                 {"name": "Fall cohort", "slug": "spring"})
+    response = staff_client.post(
+        reverse("staff_cohort_edit", args=[cohort.pk]), {"name": "Fall cohort", "slug": "spring"}
+    )
 
     assert response.status_code == 400
     cohort.refresh_from_db()
@@ -78,7 +98,10 @@ def test_add_rename_and_remove_focus_area(staff_client, staff, alumnus):
     assert FocusArea.objects.count() == 0
     assert list(alumnus.focus_areas.all()) == []
     assert list(AuditLog.objects.order_by("pk").values_list("action", flat=True)) == [
-        "focus_area.create", "focus_area.rename", "focus_area.delete"]
+        "focus_area.create",
+        "focus_area.rename",
+        "focus_area.delete",
+    ]
 
 
 @pytest.mark.parametrize("name", ["", "  ", "Taken"])

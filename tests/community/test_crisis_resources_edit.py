@@ -8,8 +8,12 @@ from community.queries import crisis_resources
 
 
 def management(total, initial=0):
-    return {"r-TOTAL_FORMS": str(total), "r-INITIAL_FORMS": str(initial),
-            "r-MIN_NUM_FORMS": "0", "r-MAX_NUM_FORMS": "1000"}
+    return {
+        "r-TOTAL_FORMS": str(total),
+        "r-INITIAL_FORMS": str(initial),
+        "r-MIN_NUM_FORMS": "0",
+        "r-MAX_NUM_FORMS": "1000",
+    }
 
 
 @pytest.fixture
@@ -27,18 +31,30 @@ def test_edit_page_starts_from_the_configured_defaults(staff_client, settings):
 
 def test_save_adds_removes_and_reorders(staff_client, staff):
     data = management(4, 0)
-    data.update({
-        "r-0-name": "Local warmline", "r-0-phone": "555-0100", "r-0-ORDER": "2",
-        "r-1-name": "988 Lifeline", "r-1-phone": "988", "r-1-sms": "988", "r-1-ORDER": "1",
-        "r-2-name": "Old line", "r-2-phone": "555-0199", "r-2-ORDER": "3", "r-2-DELETE": "on",
-        # r-3 left blank: the spare "add one" form
-    })
+    data.update(
+        {
+            "r-0-name": "Local warmline",
+            "r-0-phone": "555-0100",
+            "r-0-ORDER": "2",
+            "r-1-name": "988 Lifeline",
+            "r-1-phone": "988",
+            "r-1-sms": "988",
+            "r-1-ORDER": "1",
+            "r-2-name": "Old line",
+            "r-2-phone": "555-0199",
+            "r-2-ORDER": "3",
+            "r-2-DELETE": "on",
+            # r-3 left blank: the spare "add one" form
+        }
+    )
 
     response = staff_client.post(reverse("staff_crisis_resources"), data)
 
     assert response.status_code == 302
     assert list(CrisisResource.objects.values_list("position", "name", "phone")) == [
-        (0, "988 Lifeline", "988"), (1, "Local warmline", "555-0100")]
+        (0, "988 Lifeline", "988"),
+        (1, "Local warmline", "555-0100"),
+    ]
     assert [r["name"] for r in crisis_resources()] == ["988 Lifeline", "Local warmline"]
     entry = AuditLog.objects.get()
     assert (entry.action, entry.actor, entry.details) == ("crisis_resources.update", staff, {"count": 2})
@@ -54,16 +70,20 @@ def test_removing_every_resource_is_refused(staff_client):
 
     assert response.status_code == 400
     assert response.context["formset"].non_form_errors() == [
-        "Keep at least one crisis resource: members in crisis must always find help."]
+        "Keep at least one crisis resource: members in crisis must always find help."
+    ]
     assert list(CrisisResource.objects.values_list("name", flat=True)) == ["Keep me"]
     assert AuditLog.objects.count() == 0
 
 
-@pytest.mark.parametrize(("row", "field"), [
-    ({"r-0-name": "No way to reach", "r-0-detail": "nothing"}, "__all__"),
-    ({"r-0-name": "Bad site", "r-0-url": "not a url at all"}, "url"),
-    ({"r-0-name": "x" * 101, "r-0-phone": "1"}, "name"),
-])
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ({"r-0-name": "No way to reach", "r-0-detail": "nothing"}, "__all__"),
+        ({"r-0-name": "Bad site", "r-0-url": "not a url at all"}, "url"),
+        ({"r-0-name": "x" * 101, "r-0-phone": "1"}, "name"),
+    ],
+)
 def test_bad_row_changes_nothing(staff_client, row, field):
     CrisisResource.objects.create(name="Existing", phone="1")
     data = management(1)

@@ -80,9 +80,15 @@ def test_own_profile_shows_own_email_only(client, alumnus):
     assert "alice@example.org" in response.content.decode()
 
 
-@pytest.mark.parametrize(("viewer", "status"), [
-    ("alumnus", 404), ("outsider", 404), ("moderator", 200), ("staff", 200),
-])
+@pytest.mark.parametrize(
+    ("viewer", "status"),
+    [
+        ("alumnus", 404),
+        ("outsider", 404),
+        ("moderator", 200),
+        ("staff", 200),
+    ],
+)
 def test_unlisted_profile_is_hidden_from_members(client, request, alumnus2, viewer, status):
     client.force_login(request.getfixturevalue(viewer))
 

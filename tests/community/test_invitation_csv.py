@@ -32,17 +32,17 @@ def test_preview_lists_every_bad_row_by_line_and_reason(staff_client, staff, alu
     actions.invite_member(staff=staff, email="pending@example.org")
     mail.outbox.clear()
     text = (
-        "email,cohort\n"               # 1 header
-        "one@example.org,spring\n"     # 2 ok (short name)
+        "email,cohort\n"  # 1 header
+        "one@example.org,spring\n"  # 2 ok (short name)
         "two@example.org,Fall cohort\n"  # 3 ok (full name, any case)
-        "not-an-email,spring\n"        # 4 malformed
-        "three@example.org,winter\n"   # 5 unknown cohort
-        "ALICE@example.org,spring\n"   # 6 already a member
-        "one@example.org,fall\n"       # 7 duplicate of line 2
-        "\n"                           # 8 blank: skipped
-        "pending@example.org,\n"       # 9 already invited
+        "not-an-email,spring\n"  # 4 malformed
+        "three@example.org,winter\n"  # 5 unknown cohort
+        "ALICE@example.org,spring\n"  # 6 already a member
+        "one@example.org,fall\n"  # 7 duplicate of line 2
+        "\n"  # 8 blank: skipped
+        "pending@example.org,\n"  # 9 already invited
         "four@example.org,spring,x\n"  # 10 too many columns
-        "five@example.org\n"           # 11 ok, no cohort
+        "five@example.org\n"  # 11 ok, no cohort
     )
 
     response = upload(staff_client, text)
@@ -58,7 +58,10 @@ def test_preview_lists_every_bad_row_by_line_and_reason(staff_client, staff, alu
         (10, "four@example.org,spring,x", "too many columns (expected: email, cohort)"),
     ]
     assert [(r.line, r.email, r.cohort) for r in preview.valid] == [
-        (2, "one@example.org", cohort), (3, "two@example.org", other_cohort), (11, "five@example.org", None)]
+        (2, "one@example.org", cohort),
+        (3, "two@example.org", other_cohort),
+        (11, "five@example.org", None),
+    ]
     html = response.content.decode()
     assert "6 rows cannot be invited" in html
     assert 'name="payload"' not in html  # no confirm button while any row is bad
@@ -77,10 +80,15 @@ def test_clean_file_previews_and_confirm_sends_all(staff_client, staff, cohort, 
 
     assert confirmed.status_code == 302
     assert sorted(Invitation.objects.values_list("email", "cohort__slug")) == [
-        ("a@example.org", "spring"), ("b@example.org", None)]
+        ("a@example.org", "spring"),
+        ("b@example.org", None),
+    ]
     assert sorted(m.to[0] for m in mail.outbox) == ["a@example.org", "b@example.org"]
     assert sorted(AuditLog.objects.values_list("action", flat=True)) == [
-        "invitation.bulk", "invitation.create", "invitation.create"]
+        "invitation.bulk",
+        "invitation.create",
+        "invitation.create",
+    ]
 
 
 def test_confirm_revalidates_and_sends_nothing_if_something_changed(staff_client, staff, cohort):
@@ -94,7 +102,8 @@ def test_confirm_revalidates_and_sends_nothing_if_something_changed(staff_client
     assert confirmed.status_code == 409
     assert confirmed.context["stale"] is True
     assert confirmed.context["preview"].errors == [
-        (2, "b@example.org", "already has an open invitation (resend it instead)")]
+        (2, "b@example.org", "already has an open invitation (resend it instead)")
+    ]
     assert list(Invitation.objects.values_list("email", flat=True)) == ["b@example.org"]
     assert mail.outbox == []
 
@@ -104,7 +113,8 @@ def test_confirm_with_a_forged_payload_sends_nothing(staff_client, payload):
     response = staff_client.post(reverse("staff_invitation_csv_confirm"), {"payload": payload}, follow=True)
 
     assert [str(m) for m in response.context["messages"]] == [
-        "That preview could not be read. Upload the file again; nothing was sent."]
+        "That preview could not be read. Upload the file again; nothing was sent."
+    ]
     assert Invitation.objects.count() == 0
 
 
@@ -114,7 +124,8 @@ def test_confirm_with_someone_elses_preview_sends_nothing(staff_client, alumnus)
     response = staff_client.post(reverse("staff_invitation_csv_confirm"), {"payload": payload}, follow=True)
 
     assert [str(m) for m in response.context["messages"]] == [
-        "That preview belongs to someone else. Upload the file again; nothing was sent."]
+        "That preview belongs to someone else. Upload the file again; nothing was sent."
+    ]
     assert Invitation.objects.count() == 0
 
 
@@ -128,12 +139,15 @@ def test_confirm_of_an_old_preview_sends_nothing(staff_client, staff, settings, 
     assert Invitation.objects.count() == 0
 
 
-@pytest.mark.parametrize(("content", "encoding", "error"), [
-    ("", "utf-8", "The submitted file is empty."),
-    ("email,cohort\n\n", "utf-8", "That file has no rows."),
-    ("zoë@example.org,spring\n", "latin-1", "Save the file as UTF-8 CSV and upload it again."),
-    ('"unterminated,spring\n', "utf-8", None),
-])
+@pytest.mark.parametrize(
+    ("content", "encoding", "error"),
+    [
+        ("", "utf-8", "The submitted file is empty."),
+        ("email,cohort\n\n", "utf-8", "That file has no rows."),
+        ("zoë@example.org,spring\n", "latin-1", "Save the file as UTF-8 CSV and upload it again."),
+        ('"unterminated,spring\n', "utf-8", None),
+    ],
+)
 def test_unreadable_file_gives_a_clear_error(staff_client, cohort, content, encoding, error):
     response = upload(staff_client, content, encoding=encoding)
 
@@ -153,7 +167,8 @@ def test_too_large_file_is_refused(staff_client):
 
     assert response.status_code == 400
     assert response.context["csv_form"].errors["file"] == [
-        "That file is too large. Split it into files of under 500 KB."]
+        "That file is too large. Split it into files of under 500 KB."
+    ]
 
 
 def test_invite_many_is_all_or_nothing(staff, cohort):
@@ -185,13 +200,18 @@ def test_invitation_list_query_count(client, staff, cohort, count, django_assert
         response = client.get(reverse("staff_invitations"))
 
     assert [i.email for i in response.context["invitations"]] == [
-        f"grad{i}@example.org" for i in reversed(range(count))]
+        f"grad{i}@example.org" for i in reversed(range(count))
+    ]
 
 
-@pytest.mark.parametrize(("status", "expected"), [
-    ("pending", ["open@example.org"]), ("revoked", ["gone@example.org"]),
-    ("all", ["gone@example.org", "open@example.org"]),
-])
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("pending", ["open@example.org"]),
+        ("revoked", ["gone@example.org"]),
+        ("all", ["gone@example.org", "open@example.org"]),
+    ],
+)
 def test_invitation_list_filters_by_status(client, staff, status, expected):
     actions.invite_member(staff=staff, email="open@example.org")
     gone = actions.invite_member(staff=staff, email="gone@example.org")

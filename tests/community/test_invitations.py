@@ -18,7 +18,7 @@ NEW_PASSWORD = "a-long-and-new-pass-2026"
 def link_from(message) -> str:
     """The /invite/<token>/ path in an invitation email."""
     line = next(ln for ln in message.body.splitlines() if "/invite/" in ln)
-    return line[line.index("/invite/"):].strip()
+    return line[line.index("/invite/") :].strip()
 
 
 def sign_up(client, link, *, display_name="Newbie", email=None):
@@ -42,24 +42,32 @@ def test_invite_one_creates_invitation_and_emails_link(client, staff, cohort, dj
     client.force_login(staff)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("staff_invitation_create"),
-                               {"email": " New@Example.org ", "cohort": cohort.pk, "role": "alumnus"})
+        response = client.post(
+            reverse("staff_invitation_create"), {"email": " New@Example.org ", "cohort": cohort.pk, "role": "alumnus"}
+        )
 
     assert response.status_code == 302
     invitation = Invitation.objects.get()
     assert (invitation.email, invitation.cohort, invitation.role, invitation.invited_by) == (
-        "new@example.org", cohort, "alumnus", staff)
+        "new@example.org",
+        cohort,
+        "alumnus",
+        staff,
+    )
     assert abs(invitation.expires_at - invitation.created_at - timedelta(days=14)) < timedelta(seconds=1)
     assert [m.to for m in mail.outbox] == [["new@example.org"]]
     assert link_from(mail.outbox[0]) == f"/invite/{invitation.token}/"
     assert list(AuditLog.objects.values_list("action", "actor")) == [("invitation.create", staff.pk)]
 
 
-@pytest.mark.parametrize(("email", "error"), [
-    ("not-an-address", "Enter a valid email address."),
-    ("alice@example.org", "This address already belongs to a member."),
-    ("", "This field is required."),
-])
+@pytest.mark.parametrize(
+    ("email", "error"),
+    [
+        ("not-an-address", "Enter a valid email address."),
+        ("alice@example.org", "This address already belongs to a member."),
+        ("", "This field is required."),
+    ],
+)
 def test_invite_one_bad_input_shows_error_and_changes_nothing(client, staff, alumnus, email, error):
     client.force_login(staff)
 
@@ -80,7 +88,8 @@ def test_invite_one_with_open_invitation_asks_to_resend(client, staff, invitatio
 
     assert response.status_code == 400
     assert response.context["invite_form"].errors["email"] == [
-        "This address already has an open invitation; resend it instead."]
+        "This address already has an open invitation; resend it instead."
+    ]
     assert Invitation.objects.count() == 1
     assert mail.outbox == []
 
@@ -88,8 +97,9 @@ def test_invite_one_with_open_invitation_asks_to_resend(client, staff, invitatio
 def test_invite_one_unknown_role_or_cohort_is_refused(client, staff):
     client.force_login(staff)
 
-    response = client.post(reverse("staff_invitation_create"),
-                           {"email": "x@example.org", "role": "admin", "cohort": "999"})
+    response = client.post(
+        reverse("staff_invitation_create"), {"email": "x@example.org", "role": "admin", "cohort": "999"}
+    )
 
     assert response.status_code == 400
     assert set(response.context["invite_form"].errors) == {"role", "cohort"}
@@ -131,7 +141,8 @@ def test_signup_from_invitation_creates_member_and_signs_in(client, invitation, 
     assert (user.display_name, user.cohort, user.role) == ("New Person", cohort, "alumnus")
     assert user.graduation_date == cohort.graduation_date
     assert list(EmailAddress.objects.filter(user=user).values_list("email", "verified", "primary")) == [
-        ("new@example.org", True, True)]
+        ("new@example.org", True, True)
+    ]
     invitation.refresh_from_db()
     assert (invitation.status, invitation.accepted_by) == ("accepted", user)
     assert client.session["_auth_user_id"] == str(user.pk)
@@ -141,8 +152,7 @@ def test_signup_ignores_a_different_posted_address(client, invitation):
     _, response = sign_up(client, f"/invite/{invitation.token}/", email="someone-else@example.org")
 
     assert response.status_code == 302
-    assert list(User.objects.filter(display_name="Newbie").values_list("email", flat=True)) == [
-        "new@example.org"]
+    assert list(User.objects.filter(display_name="Newbie").values_list("email", flat=True)) == ["new@example.org"]
     assert not User.objects.filter(email="someone-else@example.org").exists()
 
 
@@ -154,11 +164,14 @@ def test_signup_with_role_invitation_gives_that_role(client, staff, django_captu
     assert User.objects.get(email="mod2@example.org").role == "moderator"
 
 
-@pytest.mark.parametrize(("display_name", "error"), [
-    ("A", "Choose a display name of at least 2 characters."),
-    ("me@example.org", "A display name cannot contain '@'. A first name or a nickname works well."),
-    ("alice", "That display name is taken. Try another one."),
-])
+@pytest.mark.parametrize(
+    ("display_name", "error"),
+    [
+        ("A", "Choose a display name of at least 2 characters."),
+        ("me@example.org", "A display name cannot contain '@'. A first name or a nickname works well."),
+        ("alice", "That display name is taken. Try another one."),
+    ],
+)
 def test_signup_bad_display_name_changes_nothing(client, invitation, alumnus, display_name, error):
     _, response = sign_up(client, f"/invite/{invitation.token}/", display_name=display_name)
 
@@ -193,8 +206,9 @@ def test_link_expiring_while_signup_page_is_open_gives_form_error(client, invita
     client.get(f"/invite/{invitation.token}/")
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
 
-    response = client.post(reverse("account_signup"), {
-        "display_name": "Late", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    response = client.post(
+        reverse("account_signup"), {"display_name": "Late", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    )
 
     # allauth re-checks the adapter first: sign-up is closed again.
     assert response.status_code == 200
@@ -221,8 +235,9 @@ def test_signed_in_member_opening_a_link_is_told_to_sign_out(client, alumnus, in
 # --- resend and revoke ----------------------------------------------------------------
 
 
-def test_resend_makes_a_new_link_and_the_old_one_stops_working(client, staff, invitation,
-                                                             django_capture_on_commit_callbacks):
+def test_resend_makes_a_new_link_and_the_old_one_stops_working(
+    client, staff, invitation, django_capture_on_commit_callbacks
+):
     old_token = invitation.token
     client.force_login(staff)
     mail.outbox.clear()
@@ -276,7 +291,8 @@ def test_resend_or_revoke_of_a_used_invitation_is_refused_with_a_message(client,
     assert invitation.status == "accepted"
     assert AuditLog.objects.count() == before
     assert [str(m) for m in response.context["messages"]] == [
-        f"Only an open invitation can be {'resent' if 'resend' in name else 'revoked'}."]
+        f"Only an open invitation can be {'resent' if 'resend' in name else 'revoked'}."
+    ]
 
 
 def test_resend_of_unknown_invitation_is_404(client, staff):
@@ -297,9 +313,15 @@ def test_signup_is_closed_without_an_invitation(client, db):
 
 
 def test_signup_post_without_an_invitation_creates_nothing(client, db):
-    response = client.post(reverse("account_signup"), {
-        "email": "walk-in@example.org", "display_name": "Walk in",
-        "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "walk-in@example.org",
+            "display_name": "Walk in",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+    )
 
     assert response.status_code == 200
     assert "Membership is by invitation" in response.content.decode()

@@ -13,9 +13,14 @@ def add_totp(user):
     Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
 
 
-@pytest.mark.parametrize(("who", "redirected"), [
-    ("alumnus", False), ("moderator", True), ("staff", True),
-])
+@pytest.mark.parametrize(
+    ("who", "redirected"),
+    [
+        ("alumnus", False),
+        ("moderator", True),
+        ("staff", True),
+    ],
+)
 def test_mfa_on_sends_moderators_and_staff_to_setup(client, request, settings, who, redirected):
     settings.REQUIRE_MFA_FOR_STAFF = True
     client.force_login(request.getfixturevalue(who))

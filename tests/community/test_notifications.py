@@ -42,7 +42,9 @@ def test_mark_one_read(client, alumnus, notes):
 
     assert response.status_code == 302
     assert list(alumnus.notifications.filter(read_at__isnull=True).order_by("pk").values_list("text", flat=True)) == [
-        "Mention 0", "Mention 2"]
+        "Mention 0",
+        "Mention 2",
+    ]
     assert badge(client.get(reverse("notifications")).content.decode()) == "2"
 
 

@@ -62,10 +62,17 @@ def test_can_change_role_of_someone_else_but_never_self(actor, alumnus2, role):
 
 
 # (viewer, whose email) -> may see
-@pytest.mark.parametrize(("role", "own", "other"), [
-    ("anonymous", False, False), ("alumnus", True, False), ("moderator", True, False),
-    ("staff", True, True), ("suspended_staff", False, False), ("inactive_moderator", False, False),
-])
+@pytest.mark.parametrize(
+    ("role", "own", "other"),
+    [
+        ("anonymous", False, False),
+        ("alumnus", True, False),
+        ("moderator", True, False),
+        ("staff", True, True),
+        ("suspended_staff", False, False),
+        ("inactive_moderator", False, False),
+    ],
+)
 def test_can_see_email(actor, alumnus2, role, own, other):
     user = actor(role)
 
@@ -75,12 +82,15 @@ def test_can_see_email(actor, alumnus2, role, own, other):
 
 
 # target state -> (alumnus may view, moderator may view)
-@pytest.mark.parametrize(("state", "alumnus_sees", "moderator_sees"), [
-    ("unlisted", False, True),
-    ("listed", True, True),
-    ("listed_suspended", False, True),
-    ("listed_inactive", False, True),
-])
+@pytest.mark.parametrize(
+    ("state", "alumnus_sees", "moderator_sees"),
+    [
+        ("unlisted", False, True),
+        ("listed", True, True),
+        ("listed_suspended", False, True),
+        ("listed_inactive", False, True),
+    ],
+)
 def test_can_view_member_profile(alumnus, alumnus2, moderator, state, alumnus_sees, moderator_sees):
     alumnus2.in_directory = state.startswith("listed")
     if state.endswith("suspended"):

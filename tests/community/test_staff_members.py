@@ -23,7 +23,11 @@ def test_set_role_changes_role_and_writes_audit(staff_client, staff, alumnus, dj
     assert alumnus.role == "moderator"
     entry = AuditLog.objects.get()
     assert (entry.action, entry.actor, entry.target_id, entry.details) == (
-        "member.role", staff, str(alumnus.pk), {"from": "alumnus", "to": "moderator"})
+        "member.role",
+        staff,
+        str(alumnus.pk),
+        {"from": "alumnus", "to": "moderator"},
+    )
     assert len(callbacks) == 1  # the member's sockets reconnect to recompute access
 
 
@@ -39,7 +43,8 @@ def test_staff_cannot_change_own_role(staff_client, staff):
 
     assert response.status_code == 400
     assert response.context["role_form"].non_field_errors() == [
-        "You cannot change your own role; ask another staff member."]
+        "You cannot change your own role; ask another staff member."
+    ]
     staff.refresh_from_db()
     assert staff.role == "staff"
     assert AuditLog.objects.count() == 0
@@ -70,8 +75,9 @@ def test_set_cohort_uses_cohort_graduation_date_by_default(staff_client, staff, 
 def test_set_cohort_with_own_graduation_date(staff_client, alumnus, other_cohort):
     import datetime
 
-    staff_client.post(reverse("staff_member_cohort", args=[alumnus.pk]),
-                      {"cohort": other_cohort.pk, "graduation_date": "2024-03-15"})
+    staff_client.post(
+        reverse("staff_member_cohort", args=[alumnus.pk]), {"cohort": other_cohort.pk, "graduation_date": "2024-03-15"}
+    )
 
     alumnus.refresh_from_db()
     assert alumnus.graduation_date == datetime.date(2024, 3, 15)

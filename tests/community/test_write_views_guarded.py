@@ -31,8 +31,11 @@ STAFF_FORM_PAGES = [
     ("staff_cohorts", lambda o: {}, {"name": "Winter", "slug": "winter"}),
     ("staff_cohort_edit", lambda o: {"cohort_id": o["cohort"].pk}, {"name": "Renamed", "slug": "spring"}),
     ("staff_focus_areas", lambda o: {}, {"name": "Grief", "slug": "grief"}),
-    ("staff_crisis_resources", lambda o: {},
-     {"r-TOTAL_FORMS": "1", "r-INITIAL_FORMS": "0", "r-0-name": "Line", "r-0-phone": "1"}),
+    (
+        "staff_crisis_resources",
+        lambda o: {},
+        {"r-TOTAL_FORMS": "1", "r-INITIAL_FORMS": "0", "r-0-name": "Line", "r-0-phone": "1"},
+    ),
 ]
 
 
@@ -46,8 +49,9 @@ def test_staff_write_rejects_get(client, staff, objects, name, kwargs, data):
     assert AuditLog.objects.count() == 0
 
 
-@pytest.mark.parametrize(("name", "kwargs", "data"), STAFF_WRITES + STAFF_FORM_PAGES,
-                         ids=[w[0] for w in STAFF_WRITES + STAFF_FORM_PAGES])
+@pytest.mark.parametrize(
+    ("name", "kwargs", "data"), STAFF_WRITES + STAFF_FORM_PAGES, ids=[w[0] for w in STAFF_WRITES + STAFF_FORM_PAGES]
+)
 def test_staff_write_requires_login(client, objects, name, kwargs, data):
     url = reverse(name, kwargs=kwargs(objects))
 
@@ -59,8 +63,9 @@ def test_staff_write_requires_login(client, objects, name, kwargs, data):
 
 
 @pytest.mark.parametrize("who", ["alumnus", "alumnus2", "moderator", "outsider"])
-@pytest.mark.parametrize(("name", "kwargs", "data"), STAFF_WRITES + STAFF_FORM_PAGES,
-                         ids=[w[0] for w in STAFF_WRITES + STAFF_FORM_PAGES])
+@pytest.mark.parametrize(
+    ("name", "kwargs", "data"), STAFF_WRITES + STAFF_FORM_PAGES, ids=[w[0] for w in STAFF_WRITES + STAFF_FORM_PAGES]
+)
 def test_staff_write_refuses_non_staff(client, request, objects, who, name, kwargs, data):
     client.force_login(request.getfixturevalue(who))
 
@@ -86,9 +91,13 @@ def test_staff_write_refuses_suspended_staff(client, staff, objects):
     assert Invitation.objects.count() == 1
 
 
-@pytest.mark.parametrize(("name", "needs_login"), [
-    ("profile", True), ("notifications_mark_read", True),
-])
+@pytest.mark.parametrize(
+    ("name", "needs_login"),
+    [
+        ("profile", True),
+        ("notifications_mark_read", True),
+    ],
+)
 def test_member_writes_require_login(client, name, needs_login):
     url = reverse(name)
 

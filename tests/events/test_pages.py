@@ -317,4 +317,5 @@ def test_pages_require_login(client, occurrence):
         "/meetups/calendar/",
     ]:
         response = client.get(url)
-        assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+        assert response.status_code == 302, url
+        assert "/accounts/login/" in response["Location"], url

@@ -50,7 +50,8 @@ def test_write_views_reject_get(client, report, alert, room, alumnus2, staff):
 def test_write_views_require_login(client, report, alert, room, alumnus2):
     for url in write_urls(report, alert, room, alumnus2):
         response = client.post(url)
-        assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+        assert response.status_code == 302, url
+        assert "/accounts/login/" in response["Location"], url
 
 
 def test_alumnus_is_refused_every_moderation_page(client, report, alert, room, alumnus, alumnus2):

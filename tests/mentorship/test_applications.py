@@ -13,13 +13,16 @@ from mentorship.models import MatchingSettings, MentorProfile, Mentorship
 from .conftest import apply, graduate
 
 
-@pytest.mark.parametrize(("days_ago", "months_setting", "eligible"), [
-    (365, 6, True),
-    (190, 6, True),
-    (150, 6, False),
-    (150, 4, True),
-    (0, 0, True),
-])
+@pytest.mark.parametrize(
+    ("days_ago", "months_setting", "eligible"),
+    [
+        (365, 6, True),
+        (190, 6, True),
+        (150, 6, False),
+        (150, 4, True),
+        (0, 0, True),
+    ],
+)
 def test_mentor_eligibility_follows_the_staff_setting(alumnus, days_ago, months_setting, eligible):
     graduate(alumnus, days_ago)
     MatchingSettings.objects.update_or_create(pk=1, defaults={"min_months_since_graduation": months_setting})
@@ -47,18 +50,21 @@ def test_staff_cannot_apply(staff, areas):
         apply(staff, [areas["anxiety"]])
 
 
-@pytest.mark.parametrize(("override", "message"), [
-    ({"agreed_to_guidelines": False}, "mentor guidelines"),
-    ({"capacity": 6}, "less than or equal to 5"),
-    ({"capacity": 0}, "greater than or equal to 1"),
-    ({"languages": []}, "at least one language"),
-    ({"languages": ["xx"]}, "at least one language"),
-    ({"availability": ["someday"]}, "weekday-part"),
-    ({"meeting_preferences": ["carrier pigeon"]}, "one way to meet"),
-    ({"time_zone": "Mars/Olympus"}, "not a known time zone"),
-    ({"bio": ""}, "cannot be blank"),
-    ({"focus_areas": []}, "focus area"),
-])
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"agreed_to_guidelines": False}, "mentor guidelines"),
+        ({"capacity": 6}, "less than or equal to 5"),
+        ({"capacity": 0}, "greater than or equal to 1"),
+        ({"languages": []}, "at least one language"),
+        ({"languages": ["xx"]}, "at least one language"),
+        ({"availability": ["someday"]}, "weekday-part"),
+        ({"meeting_preferences": ["carrier pigeon"]}, "one way to meet"),
+        ({"time_zone": "Mars/Olympus"}, "not a known time zone"),
+        ({"bio": ""}, "cannot be blank"),
+        ({"focus_areas": []}, "focus area"),
+    ],
+)
 def test_apply_with_bad_input_is_refused_and_changes_nothing(alumnus, areas, override, message):
     graduate(alumnus)
     fields = {"focus_areas": [areas["anxiety"]], **override}
@@ -72,16 +78,26 @@ def test_apply_with_bad_input_is_refused_and_changes_nothing(alumnus, areas, ove
 def test_apply_stores_the_application_and_tells_staff(alumnus, staff, areas):
     graduate(alumnus)
 
-    profile = apply(alumnus, [areas["anxiety"], areas["work"]], availability=["thu-evening", "tue-evening"],
-                    gender="woman", recovery_pathway="smart")
+    profile = apply(
+        alumnus,
+        [areas["anxiety"], areas["work"]],
+        availability=["thu-evening", "tue-evening"],
+        gender="woman",
+        recovery_pathway="smart",
+    )
 
     profile.refresh_from_db()
     assert (profile.status, profile.availability, profile.gender, profile.recovery_pathway) == (
-        "pending", ["tue-evening", "thu-evening"], "woman", "smart")
+        "pending",
+        ["tue-evening", "thu-evening"],
+        "woman",
+        "smart",
+    )
     assert sorted(a.slug for a in profile.focus_areas.all()) == ["anxiety", "work"]
     assert profile.agreed_guidelines_at is not None
     assert list(Notification.objects.filter(recipient=staff).values_list("text", flat=True)) == [
-        "Alice applied to be a mentor."]
+        "Alice applied to be a mentor."
+    ]
 
 
 def test_apply_twice_is_refused(alumnus, areas):
@@ -102,7 +118,8 @@ def test_approve_makes_the_mentor_matchable_notifies_and_audits(alumnus, staff, 
     assert (profile.status, profile.decided_by, profile.decision_note) == ("approved", staff, "Welcome!")
     assert list(MentorProfile.objects.matchable()) == [profile]
     assert Notification.objects.get(recipient=alumnus).text == (
-        "Your mentor application was approved. Thank you! Welcome!")
+        "Your mentor application was approved. Thank you! Welcome!"
+    )
     assert AuditLog.objects.get(action="mentor.approve").details == {"note": "Welcome!"}
 
 
@@ -164,8 +181,7 @@ def test_pending_applicant_cannot_pause(alumnus, areas):
         actions.pause_mentoring(mentor=alumnus)
 
 
-def test_retire_withdraws_pending_asks_keeps_active_and_tells_everyone(
-        staff, mentor, proposal, alumnus):
+def test_retire_withdraws_pending_asks_keeps_active_and_tells_everyone(staff, mentor, proposal, alumnus):
     profile = mentor.mentor_profile
 
     actions.retire_mentor(staff=staff, profile=profile, note="Moving away")
@@ -193,9 +209,16 @@ def test_settings_update_is_validated_and_audited(staff):
     with pytest.raises(ValidationError):
         actions.update_matching_settings(staff=staff, changes={"weight_focus": -1.0})
     with pytest.raises(ValidationError, match="above zero"):
-        actions.update_matching_settings(staff=staff, changes={
-            "weight_focus": 0, "weight_availability": 0, "weight_time_zone": 0,
-            "weight_meeting": 0, "weight_track": 0})
+        actions.update_matching_settings(
+            staff=staff,
+            changes={
+                "weight_focus": 0,
+                "weight_availability": 0,
+                "weight_time_zone": 0,
+                "weight_meeting": 0,
+                "weight_track": 0,
+            },
+        )
     settings = MatchingSettings.load()
     assert (settings.weight_focus, settings.min_months_since_graduation) == (5.0, 3)
     assert AuditLog.objects.filter(action="mentorship.settings").count() == 1

@@ -16,6 +16,10 @@ def test_seed_adds_approved_mentors_and_open_requests(db):
     assert sorted(p.user.display_name for p in mentors) == ["Frankie", "Indigo", "Jordan"]
     assert all((date.today() - permissions.graduation_date(p.user)).days >= 180 for p in mentors)
     assert sorted(MentorRequest.objects.filter(status="open").values_list("mentee__display_name", flat=True)) == [
-        "Devon", "Emery", "Harper"]
+        "Devon",
+        "Emery",
+        "Harper",
+    ]
     assert list(Mentorship.objects.values_list("mentor__display_name", "mentee__display_name", "status")) == [
-        ("Jordan", "Devon", "proposed")]
+        ("Jordan", "Devon", "proposed")
+    ]

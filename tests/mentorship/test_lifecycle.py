@@ -17,12 +17,21 @@ def _texts(user):
 
 
 def test_request_stores_the_mentees_words(alumnus, areas):
-    request = ask(alumnus, [areas["anxiety"]], goals="  Someone who gets night shifts. ",
-                  availability=["thu-evening", "tue-evening"], meeting_preferences=["video", "chat"])
+    request = ask(
+        alumnus,
+        [areas["anxiety"]],
+        goals="  Someone who gets night shifts. ",
+        availability=["thu-evening", "tue-evening"],
+        meeting_preferences=["video", "chat"],
+    )
 
     request.refresh_from_db()
     assert (request.status, request.goals, request.availability, request.meeting_preferences) == (
-        "open", "Someone who gets night shifts.", ["tue-evening", "thu-evening"], ["chat", "video"])
+        "open",
+        "Someone who gets night shifts.",
+        ["tue-evening", "thu-evening"],
+        ["chat", "video"],
+    )
 
 
 def test_one_open_request_at_a_time(alumnus, areas):
@@ -33,14 +42,17 @@ def test_one_open_request_at_a_time(alumnus, areas):
     assert MentorRequest.objects.count() == 1
 
 
-@pytest.mark.parametrize(("override", "message"), [
-    ({"goals": "   "}, "cannot be blank"),
-    ({"languages": []}, "language"),
-    ({"availability": ["tue-night"]}, "weekday-part"),
-    ({"time_zone": "Nowhere/Land"}, "time zone"),
-    ({"prefer_same_gender": True}, "tell us your gender"),
-    ({"meeting_preferences": []}, "way to meet"),
-])
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"goals": "   "}, "cannot be blank"),
+        ({"languages": []}, "language"),
+        ({"availability": ["tue-night"]}, "weekday-part"),
+        ({"time_zone": "Nowhere/Land"}, "time zone"),
+        ({"prefer_same_gender": True}, "tell us your gender"),
+        ({"meeting_preferences": []}, "way to meet"),
+    ],
+)
 def test_request_with_bad_input_changes_nothing(alumnus, areas, override, message):
     with pytest.raises(ValidationError, match=message):
         ask(alumnus, [areas["anxiety"]], **override)
@@ -62,8 +74,10 @@ def test_suggestions_are_best_first_with_privacy_safe_reasons(open_request, ment
 
     assert [s.mentor for s in suggestions] == [mentor, mentor_b]
     assert suggestions[0].scored.mentee[:3] == [
-        "both free Tuesday and Thursday evenings", "shared focus: anxiety, work & school",
-        "same language: Spanish"]
+        "both free Tuesday and Thursday evenings",
+        "shared focus: anxiety, work & school",
+        "same language: Spanish",
+    ]
 
 
 def test_suggestions_skip_paused_full_self_and_language_mismatch(alumnus, areas, mentor, mentor_b, staff):
@@ -92,8 +106,7 @@ def test_same_gender_only_where_the_mentor_shared_it(alumnus, areas, staff, ment
 def test_choose_mentor_proposes_and_notifies_the_mentor(alumnus, open_request, mentor):
     proposal = actions.choose_mentor(mentee=alumnus, request=open_request, mentor=mentor)
 
-    assert (proposal.status, proposal.source, proposal.mentor, proposal.mentee) == (
-        "proposed", "self", mentor, alumnus)
+    assert (proposal.status, proposal.source, proposal.mentor, proposal.mentee) == ("proposed", "self", mentor, alumnus)
     assert proposal.mentee_accepted_at is not None
     assert proposal.mentor_accepted_at is None
     assert (proposal.expires_at - proposal.proposed_at).days == 7
@@ -128,8 +141,7 @@ def test_capacity_is_respected_across_mentees(staff, areas, mentor_b, alumnus, o
         actions.choose_mentor(mentee=outsider, request=second, mentor=mentor_b)
 
 
-def test_mentor_accepts_and_the_mentorship_becomes_active_with_a_private_room(
-        alumnus, mentor, proposal, open_request):
+def test_mentor_accepts_and_the_mentorship_becomes_active_with_a_private_room(alumnus, mentor, proposal, open_request):
     active = actions.accept_proposal(member=mentor, mentorship=proposal)
 
     active.refresh_from_db()
@@ -156,14 +168,14 @@ def test_a_third_person_cannot_accept(outsider, proposal):
 
 
 def test_mentor_declines_and_the_mentee_is_offered_the_next_suggestion(
-        alumnus, mentor, mentor_b, proposal, open_request):
+    alumnus, mentor, mentor_b, proposal, open_request
+):
     actions.decline_proposal(member=mentor, mentorship=proposal)
 
     proposal.refresh_from_db()
     open_request.refresh_from_db()
     assert (proposal.status, open_request.status) == ("declined", "open")
-    assert _texts(alumnus)[-1] == (
-        "Bob can't take on a new mentee right now. Your next suggestion is Erin.")
+    assert _texts(alumnus)[-1] == ("Bob can't take on a new mentee right now. Your next suggestion is Erin.")
     assert [s.mentor for s in queries.suggestions_for(open_request)] == [mentor_b]
 
 
@@ -199,7 +211,8 @@ def test_either_side_ends_no_fault_with_private_feedback(alumnus, mentor, active
     assert (active.status, active.ended_by) == ("ended", alumnus)
     assert active.room.is_locked
     assert list(EndFeedback.objects.values_list("author__display_name", "body")) == [
-        ("Alice", "We drifted apart, all good.")]
+        ("Alice", "We drifted apart, all good.")
+    ]
     assert _texts(mentor)[-1] == "Your mentorship with Alice has ended. Thank you for the time you shared."
     assert "drifted" not in " ".join(_texts(mentor))
     # The mentee may ask again; the pair is not suggested a second time.

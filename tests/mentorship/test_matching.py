@@ -24,22 +24,42 @@ from mentorship.matching import (
     tz_distance,
 )
 
-LABELS = {"anxiety": "Anxiety", "work": "Work & school", "grief": "Grief", "sleep": "Sleep",
-          "en": "English", "es": "Spanish"}
+LABELS = {
+    "anxiety": "Anxiety",
+    "work": "Work & school",
+    "grief": "Grief",
+    "sleep": "Sleep",
+    "en": "English",
+    "es": "Spanish",
+}
 
 
 def mentee(**kw) -> Mentee:
-    base = {"id": 1, "user_id": 1, "focus": frozenset({"anxiety", "work"}), "languages": frozenset({"es"}),
-                "slots": frozenset({"tue-evening", "thu-evening"}), "utc_offset": -6.0,
-                "meeting": frozenset({"video"}), "track": "Mental health IOP"}
+    base = {
+        "id": 1,
+        "user_id": 1,
+        "focus": frozenset({"anxiety", "work"}),
+        "languages": frozenset({"es"}),
+        "slots": frozenset({"tue-evening", "thu-evening"}),
+        "utc_offset": -6.0,
+        "meeting": frozenset({"video"}),
+        "track": "Mental health IOP",
+    }
     base.update(kw)
     return Mentee(**base)
 
 
 def mentor(**kw) -> Mentor:
-    base = {"id": 10, "focus": frozenset({"anxiety", "work"}), "languages": frozenset({"es", "en"}),
-                "slots": frozenset({"tue-evening", "thu-evening", "sat-morning"}), "utc_offset": -6.0,
-                "meeting": frozenset({"video", "chat"}), "track": "Mental health IOP", "capacity_left": 2}
+    base = {
+        "id": 10,
+        "focus": frozenset({"anxiety", "work"}),
+        "languages": frozenset({"es", "en"}),
+        "slots": frozenset({"tue-evening", "thu-evening", "sat-morning"}),
+        "utc_offset": -6.0,
+        "meeting": frozenset({"video", "chat"}),
+        "track": "Mental health IOP",
+        "capacity_left": 2,
+    }
     base.update(kw)
     return Mentor(**base)
 
@@ -52,29 +72,47 @@ W = Weights()  # focus 3, availability 2, time zone 1, meeting 1, track 1 → to
 @pytest.mark.parametrize(
     ("case", "mentee_kw", "mentor_kw", "expected"),
     [
-        ("perfect on all but availability (2 of 3 slots)", {}, {},
-         100 * (3 * 1 + 2 * (2 / 3) + 1 + 1 + 1) / 8),
-        ("three shared slots is full availability",
-         {"slots": frozenset({"tue-evening", "thu-evening", "sat-morning"})}, {}, 100.0),
-        ("half the focus areas", {}, {"focus": frozenset({"anxiety", "grief"})},
-         100 * (3 * 0.5 + 2 * (2 / 3) + 1 + 1 + 1) / 8),
-        ("no shared focus or time", {},
-         {"focus": frozenset({"grief"}), "slots": frozenset({"mon-morning"})},
-         100 * (0 + 0 + 1 + 1 + 1) / 8),
-        ("three hours apart halves the time-zone part", {}, {"utc_offset": -3.0},
-         100 * (3 + 2 * (2 / 3) + 0.5 + 1 + 1) / 8),
-        ("six or more hours apart is zero", {}, {"utc_offset": 2.0},
-         100 * (3 + 2 * (2 / 3) + 0 + 1 + 1) / 8),
-        ("around the date line is the short way", {"utc_offset": 11.0}, {"utc_offset": -12.0},
-         100 * (3 + 2 * (2 / 3) + (1 - 1 / 6) + 1 + 1) / 8),
-        ("no shared meeting mode", {}, {"meeting": frozenset({"in_person"})},
-         100 * (3 + 2 * (2 / 3) + 1 + 0 + 1) / 8),
-        ("different track", {}, {"track": "Substance use IOP"},
-         100 * (3 + 2 * (2 / 3) + 1 + 1 + 0) / 8),
-        ("no track on either side is not a match", {"track": ""}, {"track": ""},
-         100 * (3 + 2 * (2 / 3) + 1 + 1 + 0) / 8),
-        ("mentee without focus areas", {"focus": frozenset()}, {},
-         100 * (0 + 2 * (2 / 3) + 1 + 1 + 1) / 8),
+        ("perfect on all but availability (2 of 3 slots)", {}, {}, 100 * (3 * 1 + 2 * (2 / 3) + 1 + 1 + 1) / 8),
+        (
+            "three shared slots is full availability",
+            {"slots": frozenset({"tue-evening", "thu-evening", "sat-morning"})},
+            {},
+            100.0,
+        ),
+        (
+            "half the focus areas",
+            {},
+            {"focus": frozenset({"anxiety", "grief"})},
+            100 * (3 * 0.5 + 2 * (2 / 3) + 1 + 1 + 1) / 8,
+        ),
+        (
+            "no shared focus or time",
+            {},
+            {"focus": frozenset({"grief"}), "slots": frozenset({"mon-morning"})},
+            100 * (0 + 0 + 1 + 1 + 1) / 8,
+        ),
+        (
+            "three hours apart halves the time-zone part",
+            {},
+            {"utc_offset": -3.0},
+            100 * (3 + 2 * (2 / 3) + 0.5 + 1 + 1) / 8,
+        ),
+        ("six or more hours apart is zero", {}, {"utc_offset": 2.0}, 100 * (3 + 2 * (2 / 3) + 0 + 1 + 1) / 8),
+        (
+            "around the date line is the short way",
+            {"utc_offset": 11.0},
+            {"utc_offset": -12.0},
+            100 * (3 + 2 * (2 / 3) + (1 - 1 / 6) + 1 + 1) / 8,
+        ),
+        ("no shared meeting mode", {}, {"meeting": frozenset({"in_person"})}, 100 * (3 + 2 * (2 / 3) + 1 + 0 + 1) / 8),
+        ("different track", {}, {"track": "Substance use IOP"}, 100 * (3 + 2 * (2 / 3) + 1 + 1 + 0) / 8),
+        (
+            "no track on either side is not a match",
+            {"track": ""},
+            {"track": ""},
+            100 * (3 + 2 * (2 / 3) + 1 + 1 + 0) / 8,
+        ),
+        ("mentee without focus areas", {"focus": frozenset()}, {}, 100 * (0 + 2 * (2 / 3) + 1 + 1 + 1) / 8),
     ],
 )
 def test_score_pair_table(case, mentee_kw, mentor_kw, expected):
@@ -91,10 +129,8 @@ def test_score_pair_table(case, mentee_kw, mentor_kw, expected):
         ("the mentee themself", {"user_id": 10}, {}, set()),
         ("no capacity left", {}, {"capacity_left": 0}, set()),
         ("ended, declined or blocked before", {}, {}, {(1, 10)}),
-        ("same gender asked, mentor did not share", {"gender": "woman", "same_gender": True}, {},
-         set()),
-        ("same gender asked, different gender", {"gender": "woman", "same_gender": True},
-         {"gender": "man"}, set()),
+        ("same gender asked, mentor did not share", {"gender": "woman", "same_gender": True}, {}, set()),
+        ("same gender asked, different gender", {"gender": "woman", "same_gender": True}, {"gender": "man"}, set()),
     ],
 )
 def test_score_pair_hard_filters(case, mentee_kw, mentor_kw, excluded):
@@ -138,46 +174,55 @@ def test_explanation_matches_the_issue_example():
     scored = score_pair(mentee(), mentor(), W, labels=LABELS)
 
     assert "; ".join(scored.staff[:3]) == (
-        "both free Tuesday and Thursday evenings; shared focus: anxiety, work & school; "
-        "same language: Spanish"
+        "both free Tuesday and Thursday evenings; shared focus: anxiety, work & school; same language: Spanish"
     )
 
 
 @pytest.mark.parametrize(
     ("case", "mentee_kw", "mentor_kw", "audience", "expected"),
     [
-        ("staff sees both zones", {"time_zone": "America/Chicago"},
-         {"utc_offset": -5.0, "time_zone": "America/New_York"}, "staff",
-         "time zones 1 hour apart (America/Chicago / America/New_York)"),
-        ("mentee sees no zone names", {"time_zone": "America/Chicago"},
-         {"utc_offset": -5.0, "time_zone": "America/New_York"}, "mentee",
-         "time zones 1 hour apart"),
-        ("mentor sees no zone names", {"time_zone": "America/Chicago"},
-         {"utc_offset": -8.0, "time_zone": "America/Los_Angeles"}, "mentor",
-         "time zones 2 hours apart"),
+        (
+            "staff sees both zones",
+            {"time_zone": "America/Chicago"},
+            {"utc_offset": -5.0, "time_zone": "America/New_York"},
+            "staff",
+            "time zones 1 hour apart (America/Chicago / America/New_York)",
+        ),
+        (
+            "mentee sees no zone names",
+            {"time_zone": "America/Chicago"},
+            {"utc_offset": -5.0, "time_zone": "America/New_York"},
+            "mentee",
+            "time zones 1 hour apart",
+        ),
+        (
+            "mentor sees no zone names",
+            {"time_zone": "America/Chicago"},
+            {"utc_offset": -8.0, "time_zone": "America/Los_Angeles"},
+            "mentor",
+            "time zones 2 hours apart",
+        ),
         ("half hours", {}, {"utc_offset": -0.5}, "mentee", "time zones 5.5 hours apart"),
-        ("same zone, staff", {"time_zone": "America/Chicago"}, {}, "staff",
-         "same time zone (America/Chicago)"),
+        ("same zone, staff", {"time_zone": "America/Chicago"}, {}, "staff", "same time zone (America/Chicago)"),
         ("same zone, mentor", {"time_zone": "America/Chicago"}, {}, "mentor", "same time zone"),
         ("focus, staff", {}, {}, "staff", "shared focus: anxiety, work & school"),
         ("focus, mentee", {}, {}, "mentee", "shared focus: anxiety, work & school"),
-        ("focus is a count for the not-yet-matched mentor", {}, {}, "mentor",
-         "2 shared focus areas"),
-        ("one focus area for the mentor", {}, {"focus": frozenset({"anxiety"})}, "mentor",
-         "1 shared focus area"),
+        ("focus is a count for the not-yet-matched mentor", {}, {}, "mentor", "2 shared focus areas"),
+        ("one focus area for the mentor", {}, {"focus": frozenset({"anxiety"})}, "mentor", "1 shared focus area"),
         ("no focus", {}, {"focus": frozenset({"grief"})}, "mentee", "no shared focus areas"),
-        ("two languages", {"languages": frozenset({"en", "es"})}, {}, "mentee",
-         "same languages: English, Spanish"),
-        ("meeting", {"meeting": frozenset({"chat", "video"})}, {}, "mentee",
-         "both like to meet by chat or video"),
-        ("no meeting", {}, {"meeting": frozenset({"in_person"})}, "mentee",
-         "different meeting preferences"),
+        ("two languages", {"languages": frozenset({"en", "es"})}, {}, "mentee", "same languages: English, Spanish"),
+        ("meeting", {"meeting": frozenset({"chat", "video"})}, {}, "mentee", "both like to meet by chat or video"),
+        ("no meeting", {}, {"meeting": frozenset({"in_person"})}, "mentee", "different meeting preferences"),
         ("track, staff", {}, {}, "staff", "same program track: Mental health IOP"),
         ("track, mentee", {}, {}, "mentee", "same program track"),
-        ("no time", {}, {"slots": frozenset({"mon-morning"})}, "mentee",
-         "no shared free times yet"),
-        ("mixed times", {"slots": frozenset({"sat-morning", "tue-evening", "mon-morning"})}, {},
-         "mentee", "both free Saturday mornings, Tuesday evenings"),
+        ("no time", {}, {"slots": frozenset({"mon-morning"})}, "mentee", "no shared free times yet"),
+        (
+            "mixed times",
+            {"slots": frozenset({"sat-morning", "tue-evening", "mon-morning"})},
+            {},
+            "mentee",
+            "both free Saturday mornings, Tuesday evenings",
+        ),
     ],
 )
 def test_explanation_table(case, mentee_kw, mentor_kw, audience, expected):
@@ -208,15 +253,16 @@ def test_describe_slots(slots, expected):
     assert describe_slots(slots) == expected
 
 
-@pytest.mark.parametrize(("a", "b", "hours"), [(0, 0, 0), (-6, -5, 1), (11, -12, 1), (5.5, -6, 11.5),
-                                                (12, -12, 0)])
+@pytest.mark.parametrize(("a", "b", "hours"), [(0, 0, 0), (-6, -5, 1), (11, -12, 1), (5.5, -6, 11.5), (12, -12, 0)])
 def test_tz_distance(a, b, hours):
     assert tz_distance(a, b) == hours
 
 
 def test_top_suggestions_best_first_and_limited():
-    mentors = [mentor(id=10 + i, focus=frozenset(f)) for i, f in enumerate(
-        [{"grief"}, {"anxiety"}, {"anxiety", "work"}, {"sleep"}, {"work"}])]
+    mentors = [
+        mentor(id=10 + i, focus=frozenset(f))
+        for i, f in enumerate([{"grief"}, {"anxiety"}, {"anxiety", "work"}, {"sleep"}, {"work"}])
+    ]
 
     top = top_suggestions(mentee(), mentors, W, limit=3)
 
@@ -237,16 +283,33 @@ genders = st.sampled_from(["", "woman", "man"])
 @st.composite
 def mentees(draw, user_id):
     gender = draw(genders)
-    return Mentee(id=user_id, user_id=user_id, focus=draw(focus_keys), languages=draw(lang_keys),
-                  slots=draw(slot_keys), utc_offset=draw(offsets), meeting=draw(mode_keys),
-                  track=draw(tracks), gender=gender, same_gender=bool(gender) and draw(st.booleans()))
+    return Mentee(
+        id=user_id,
+        user_id=user_id,
+        focus=draw(focus_keys),
+        languages=draw(lang_keys),
+        slots=draw(slot_keys),
+        utc_offset=draw(offsets),
+        meeting=draw(mode_keys),
+        track=draw(tracks),
+        gender=gender,
+        same_gender=bool(gender) and draw(st.booleans()),
+    )
 
 
 @st.composite
 def mentors(draw, user_id):
-    return Mentor(id=user_id, focus=draw(focus_keys), languages=draw(lang_keys),
-                  slots=draw(slot_keys), utc_offset=draw(offsets), meeting=draw(mode_keys),
-                  track=draw(tracks), gender=draw(genders), capacity_left=draw(st.integers(0, 2)))
+    return Mentor(
+        id=user_id,
+        focus=draw(focus_keys),
+        languages=draw(lang_keys),
+        slots=draw(slot_keys),
+        utc_offset=draw(offsets),
+        meeting=draw(mode_keys),
+        track=draw(tracks),
+        gender=draw(genders),
+        capacity_left=draw(st.integers(0, 2)),
+    )
 
 
 @st.composite
@@ -332,8 +395,7 @@ def test_assign_is_optimal_and_respects_filters_on_random_people(instance):
 def raw_matrices(draw):
     n = draw(st.integers(1, 6))
     m = draw(st.integers(1, 3))
-    cell = st.one_of(st.just(-np.inf), st.integers(0, 100).map(float),
-                     st.floats(0, 100, allow_nan=False))
+    cell = st.one_of(st.just(-np.inf), st.integers(0, 100).map(float), st.floats(0, 100, allow_nan=False))
     scores = np.array([[draw(cell) for _ in range(m)] for _ in range(n)], dtype=float)
     caps = draw(st.lists(st.integers(0, 3), min_size=m, max_size=m))
     return scores, caps

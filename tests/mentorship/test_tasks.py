@@ -14,8 +14,7 @@ from mentorship.tasks import expire_stale_requests, send_checkin_prompts
 
 
 def _age(mentorship, **delta):
-    Mentorship.objects.filter(pk=mentorship.pk).update(
-        expires_at=timezone.now() - timedelta(**delta))
+    Mentorship.objects.filter(pk=mentorship.pk).update(expires_at=timezone.now() - timedelta(**delta))
 
 
 def test_expiry_leaves_fresh_asks_alone(proposal):
@@ -34,7 +33,8 @@ def test_expired_ask_offers_the_mentee_the_next_suggestion(alumnus, mentor, ment
     open_request.refresh_from_db()
     assert (result.return_value, proposal.status, open_request.status) == (1, "expired", "open")
     assert Notification.objects.filter(recipient=alumnus).latest("id").text == (
-        "Your mentor ask expired without an answer. Your next suggestion is Erin.")
+        "Your mentor ask expired without an answer. Your next suggestion is Erin."
+    )
     assert [s.mentor for s in queries.suggestions_for(open_request)] == [mentor_b]
 
 
@@ -43,8 +43,11 @@ def test_expiry_without_another_mentor_says_staff_will_look(alumnus, mentor, pro
 
     expire_stale_requests.enqueue()
 
-    assert Notification.objects.filter(recipient=alumnus).latest("id").text.endswith(
-        "Staff will look for a mentor for you.")
+    assert (
+        Notification.objects.filter(recipient=alumnus)
+        .latest("id")
+        .text.endswith("Staff will look for a mentor for you.")
+    )
 
 
 def test_expiry_runs_once(proposal):

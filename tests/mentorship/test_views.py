@@ -85,9 +85,14 @@ def test_outsider_cannot_withdraw_someone_elses_request(client, outsider, open_r
 
 def _application(areas, **overrides):
     data = {
-        "focus_areas": [areas["anxiety"].pk], "languages": ["en"], "availability": ["tue-evening"],
-        "time_zone": "America/Chicago", "meeting_preferences": ["chat"], "capacity": "2",
-        "bio": "Happy to listen.", "agree": "on",
+        "focus_areas": [areas["anxiety"].pk],
+        "languages": ["en"],
+        "availability": ["tue-evening"],
+        "time_zone": "America/Chicago",
+        "meeting_preferences": ["chat"],
+        "capacity": "2",
+        "bio": "Happy to listen.",
+        "agree": "on",
     }
     data.update(overrides)
     return data
@@ -106,12 +111,15 @@ def test_apply_page_and_post(client, alumnus, areas):
     assert MentorProfile.objects.get(user=alumnus).status == "pending"
 
 
-@pytest.mark.parametrize(("override", "error"), [
-    ({"agree": ""}, "Please agree to the mentor guidelines to apply."),
-    ({"capacity": "9"}, "Select a valid choice."),
-    ({"availability": []}, "Tick at least one time that usually works for you."),
-    ({"languages": []}, "Choose at least one language."),
-])
+@pytest.mark.parametrize(
+    ("override", "error"),
+    [
+        ({"agree": ""}, "Please agree to the mentor guidelines to apply."),
+        ({"capacity": "9"}, "Select a valid choice."),
+        ({"availability": []}, "Tick at least one time that usually works for you."),
+        ({"languages": []}, "Choose at least one language."),
+    ],
+)
 def test_apply_with_bad_input_shows_the_error_and_changes_nothing(client, alumnus, areas, override, error):
     graduate(alumnus)
     login(client, alumnus)
@@ -135,11 +143,17 @@ def test_apply_too_early_shows_why(client, alumnus, areas):
 def test_request_post_then_index_shows_top_suggestions(client, alumnus, areas, mentor, mentor_b):
     login(client, alumnus)
 
-    response = client.post(reverse("mentorship:request"), {
-        "focus_areas": [areas["anxiety"].pk, areas["work"].pk], "goals": GOALS, "languages": ["es"],
-        "availability": ["tue-evening", "thu-evening"], "time_zone": "America/Chicago",
-        "meeting_preferences": ["video"],
-    })
+    response = client.post(
+        reverse("mentorship:request"),
+        {
+            "focus_areas": [areas["anxiety"].pk, areas["work"].pk],
+            "goals": GOALS,
+            "languages": ["es"],
+            "availability": ["tue-evening", "thu-evening"],
+            "time_zone": "America/Chicago",
+            "meeting_preferences": ["video"],
+        },
+    )
     page = client.get(reverse("mentorship:index"))
 
     assert response.status_code == 302
@@ -152,11 +166,18 @@ def test_request_post_then_index_shows_top_suggestions(client, alumnus, areas, m
 def test_request_same_gender_without_gender_is_an_error(client, alumnus, areas):
     login(client, alumnus)
 
-    response = client.post(reverse("mentorship:request"), {
-        "focus_areas": [areas["anxiety"].pk], "goals": GOALS, "languages": ["es"],
-        "availability": ["tue-evening"], "time_zone": "America/Chicago",
-        "meeting_preferences": ["video"], "prefer_same_gender": "on",
-    })
+    response = client.post(
+        reverse("mentorship:request"),
+        {
+            "focus_areas": [areas["anxiety"].pk],
+            "goals": GOALS,
+            "languages": ["es"],
+            "availability": ["tue-evening"],
+            "time_zone": "America/Chicago",
+            "meeting_preferences": ["video"],
+            "prefer_same_gender": "on",
+        },
+    )
 
     assert response.status_code == 400
     assert "Tell us your gender to ask for a mentor of the same gender." in response.content.decode()
@@ -186,7 +207,8 @@ def test_choose_with_bad_mentor_changes_nothing(client, alumnus, open_request, v
     assert not Mentorship.objects.exists()
     assert next(str(m) for m in response.context["messages"]) in (
         "Please pick one of your suggested mentors.",
-        "That mentor is not available to you right now. Please pick from your suggestions.")
+        "That mentor is not available to you right now. Please pick from your suggestions.",
+    )
 
 
 def test_decline_and_cancel_and_withdraw(client, alumnus, mentor, proposal, open_request):
@@ -227,22 +249,38 @@ def test_staff_approve_and_decline(client, staff, alumnus, outsider, areas):
     login(client, staff)
 
     client.post(reverse("mentorship:decide", args=[alumnus.mentor_profile.pk]), {"decision": "approve"})
-    bad = client.post(reverse("mentorship:decide", args=[outsider.mentor_profile.pk]),
-                      {"decision": "decline", "note": ""}, follow=True)
-    client.post(reverse("mentorship:decide", args=[outsider.mentor_profile.pk]),
-                {"decision": "decline", "note": "Let's talk first."})
+    bad = client.post(
+        reverse("mentorship:decide", args=[outsider.mentor_profile.pk]),
+        {"decision": "decline", "note": ""},
+        follow=True,
+    )
+    client.post(
+        reverse("mentorship:decide", args=[outsider.mentor_profile.pk]),
+        {"decision": "decline", "note": "Let's talk first."},
+    )
 
     assert "Please add a note for the applicant when declining." in bad.content.decode()
     assert dict(MentorProfile.objects.values_list("user__display_name", "status")) == {
-        "Alice": "approved", "Charlie": "declined"}
+        "Alice": "approved",
+        "Charlie": "declined",
+    }
 
 
 def test_staff_settings_bad_weight_changes_nothing(client, staff):
     login(client, staff)
 
-    response = client.post(reverse("mentorship:settings"), {
-        "min_months_since_graduation": "6", "response_days": "7", "weight_focus": "-2",
-        "weight_availability": "2", "weight_time_zone": "1", "weight_meeting": "1", "weight_track": "1"})
+    response = client.post(
+        reverse("mentorship:settings"),
+        {
+            "min_months_since_graduation": "6",
+            "response_days": "7",
+            "weight_focus": "-2",
+            "weight_availability": "2",
+            "weight_time_zone": "1",
+            "weight_meeting": "1",
+            "weight_track": "1",
+        },
+    )
 
     assert response.status_code == 400
     assert MatchingSettings.load().weight_focus == 3.0
@@ -251,9 +289,18 @@ def test_staff_settings_bad_weight_changes_nothing(client, staff):
 def test_staff_settings_save(client, staff):
     login(client, staff)
 
-    client.post(reverse("mentorship:settings"), {
-        "min_months_since_graduation": "4", "response_days": "5", "weight_focus": "4",
-        "weight_availability": "2", "weight_time_zone": "0", "weight_meeting": "1", "weight_track": "1"})
+    client.post(
+        reverse("mentorship:settings"),
+        {
+            "min_months_since_graduation": "4",
+            "response_days": "5",
+            "weight_focus": "4",
+            "weight_availability": "2",
+            "weight_time_zone": "0",
+            "weight_meeting": "1",
+            "weight_track": "1",
+        },
+    )
 
     s = MatchingSettings.load()
     assert (s.min_months_since_graduation, s.response_days, s.weight_focus, s.weight_time_zone) == (4, 5, 4.0, 0.0)
@@ -307,8 +354,10 @@ def test_mentee_never_sees_the_mentors_gender(client, alumnus, mentor, proposal)
     MentorProfile.objects.filter(user=mentor).update(gender="nonbinary")
     login(client, alumnus)
 
-    html = client.get(proposal.get_absolute_url()).content.decode() + client.get(
-        reverse("mentorship:index")).content.decode()
+    html = (
+        client.get(proposal.get_absolute_url()).content.decode()
+        + client.get(reverse("mentorship:index")).content.decode()
+    )
 
     assert "Non-binary" not in html
     assert "nonbinary" not in html
@@ -357,8 +406,7 @@ def _mentees_for(mentor, staff, areas, count):
 
 
 @pytest.mark.parametrize("count", [1, 3])
-def test_index_query_count_does_not_grow_with_mentorships(client, staff, areas, count,
-                                                          django_assert_num_queries):
+def test_index_query_count_does_not_grow_with_mentorships(client, staff, areas, count, django_assert_num_queries):
     bob = make_member("bobby@example.org", "Bobby")
     make_mentor(bob, staff, [areas["anxiety"]], capacity=5)
     _mentees_for(bob, staff, areas, count)

@@ -64,7 +64,8 @@ def test_compose_every_service_has_a_health_check_except_the_one_shot_job(servic
         if name == "migrate":
             continue
         check = service.get("healthcheck")
-        assert check and check["test"][0] in ("CMD", "CMD-SHELL"), name
+        assert check, name
+        assert check["test"][0] in ("CMD", "CMD-SHELL"), name
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
 
 

@@ -146,7 +146,13 @@ SOCKET_MATRIX = [
 # Views outside this matrix: the admin's (staff only, tested by the URL
 # walk), allauth's own account pages (each member's own account) and plain
 # redirects.
-OUTSIDE_MATRIX = ("django.contrib.admin", "community.admin", "django.contrib.contenttypes", "allauth.", "django.views.generic.base")
+OUTSIDE_MATRIX = (
+    "django.contrib.admin",
+    "community.admin",
+    "django.contrib.contenttypes",
+    "allauth.",
+    "django.views.generic.base",
+)
 
 
 def _expected(table):

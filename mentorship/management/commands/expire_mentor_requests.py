@@ -4,14 +4,12 @@ from mentorship.tasks import expire_stale_requests
 
 
 class Command(BaseCommand):
-    help = (
-        "Expire mentor asks nobody answered in time and offer each mentee their next "
-        "suggestion. Run hourly."
-    )
+    help = "Expire mentor asks nobody answered in time and offer each mentee their next suggestion. Run hourly."
 
     def add_arguments(self, parser):
-        parser.add_argument("--enqueue", action="store_true",
-                            help="Queue the task for the worker instead of running it here.")
+        parser.add_argument(
+            "--enqueue", action="store_true", help="Queue the task for the worker instead of running it here."
+        )
 
     def handle(self, *args, enqueue=False, **options):
         if enqueue:

@@ -7,8 +7,9 @@ class Command(BaseCommand):
     help = "Prompt mentors to check in, once every two weeks per mentorship. Run daily."
 
     def add_arguments(self, parser):
-        parser.add_argument("--enqueue", action="store_true",
-                            help="Queue the task for the worker instead of running it here.")
+        parser.add_argument(
+            "--enqueue", action="store_true", help="Queue the task for the worker instead of running it here."
+        )
 
     def handle(self, *args, enqueue=False, **options):
         if enqueue:
