@@ -274,9 +274,11 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
 
     async def on_edit(self, frame):
         user = await self._refresh()
-        await database_sync_to_async(actions.edit_message)(
+        result = await database_sync_to_async(actions.edit_message)(
             author=user, room=self.room, message_id=frame.get("id"), body=frame.get("body")
         )
+        for private in result.private_frames:
+            await self.send(text_data=encode(private))
 
     async def on_delete(self, frame):
         user = await self._refresh()

@@ -4,6 +4,8 @@ Each action re-checks permission, validates, writes, and only then
 broadcasts (after commit), so a frame never announces something a client
 could not read back."""
 
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -42,6 +44,10 @@ from .common import (
 )
 from .crisis import open_crisis_alert
 
+# The member's own safety plan, as a fragment the support card fetches (the
+# recovery app serves it; chat stands below recovery and knows only the URL).
+SAFETY_PLAN_CARD_URL = "/me/safety-plan/card/"
+
 
 def _mentioned_members(room: Room, body: str, author: User) -> dict[str, User]:
     if "@" not in body:
@@ -59,6 +65,61 @@ def _mentioned_members(room: Room, body: str, author: User) -> dict[str, User]:
         if "@" + name in lowered:
             found[name] = member
     return found
+
+
+@dataclass(frozen=True)
+class Screening:
+    """What the word lists and the crisis detector say about a text."""
+
+    hold: bool  # waits for a moderator before the room sees it
+    level: str  # "", "concern" or "crisis"
+    flagged: list[str]  # watched words that file a report but let it post
+
+
+def _screen(author: User, body: str, moderator: bool) -> Screening:
+    """The checks every text passes on its way in, sent or edited: blocked
+    words refuse it, held words and a new member's links hold it, and the
+    crisis detector sets its tier. Moderators' texts skip the word lists (they
+    quote them when they explain a removal) but are still read for crisis."""
+    watched = detector.watched_matches(body) if not moderator else {}
+    if watched.get("block"):
+        raise ChatError(
+            "watched_word",
+            f"This community doesn't allow “{watched['block'][0]}”. Please rephrase your message.",
+        )
+    hold = bool(watched.get("hold")) or (not moderator and _is_new_member(author) and bool(_LINK.search(body)))
+    return Screening(hold=hold, level=detector.classify(body), flagged=list(watched.get("flag", [])))
+
+
+def _support(author: User, room: Room, message: Message, level: str) -> list[dict]:
+    """The private support card for the text's author, and for a crisis the
+    moderators' alert. Concern: the card only (the member's own plan and a
+    one-tap "talk to a moderator"); crisis: the card plus an alert."""
+    if level not in (crisis.CONCERN, crisis.CRISIS):
+        return []
+    if level == crisis.CRISIS:
+        open_crisis_alert(member=author, room=room, message=message, source=CrisisAlert.Source.MESSAGE)
+    return [support_card(level)]
+
+
+def support_card(level: str) -> dict:
+    """The `crisis.resources` frame: the tier, where the member's own safety plan
+    is read from (shown first), then the program's crisis resources."""
+    return {
+        "type": "crisis.resources",
+        "tier": level,
+        "plan_url": SAFETY_PLAN_CARD_URL,
+        "resources": crisis_resources(),
+    }
+
+
+def _flag(message: Message, room: Room, words: list[str]) -> None:
+    Report.objects.create(
+        message=message, reporter=None, reason=Report.Reason.WATCHED_WORD, note=f"Flagged words: {', '.join(words)}"
+    )
+    _notify_moderators(
+        room, Notification.Kind.REPORT, f"A message in {room.name} was flagged for review.", "/moderation/"
+    )
 
 
 def post_message(*, author: User, room: Room, body, client_id, reply_to_id=None, content_note="") -> PostResult:
@@ -100,15 +161,10 @@ def post_message(*, author: User, room: Room, body, client_id, reply_to_id=None,
             )
             if reply_to is None:
                 raise ChatError("not_found", "The message you replied to is gone.")
-        watched = detector.watched_matches(body) if not moderator else {}
-        if watched.get("block"):
-            raise ChatError(
-                "watched_word",
-                f"This community doesn't allow “{watched['block'][0]}”. Please rephrase your message.",
-            )
-        hold = bool(watched.get("hold")) or (not moderator and _is_new_member(author) and _LINK.search(body))
+        screening = _screen(author, body, moderator)
+        hold = screening.hold
         mentioned = {} if hold else _mentioned_members(room, body, author)
-        level = detector.classify(body)
+        level = screening.level
         try:
             with transaction.atomic():
                 message = Message.objects.create(
@@ -130,28 +186,17 @@ def post_message(*, author: User, room: Room, body, client_id, reply_to_id=None,
             return PostResult(stored, created=False)
         message.author = author
         message.room = room
-        private_frames = []
-        if level == crisis.CRISIS:
-            # A person in crisis is never silenced: even a held message
-            # raises the alert and shows its author the resources.
-            private_frames.append({"type": "crisis.resources", "resources": crisis_resources()})
-            open_crisis_alert(member=author, room=room, message=message, source=CrisisAlert.Source.MESSAGE)
+        # A person in crisis is never silenced: even a held message raises
+        # the alert and shows its author the support card.
+        private_frames = _support(author, room, message, level)
         if hold:
             _notify_moderators(
                 room, Notification.Kind.REPORT, f"A message in {room.name} is waiting for review.", "/moderation/"
             )
             private_frames.append({"type": "message.held", "message": message_dict(message)})
             return PostResult(message, created=True, private_frames=private_frames)
-        if watched.get("flag"):
-            Report.objects.create(
-                message=message,
-                reporter=None,
-                reason=Report.Reason.WATCHED_WORD,
-                note=f"Flagged words: {', '.join(watched['flag'])}",
-            )
-            _notify_moderators(
-                room, Notification.Kind.REPORT, f"A message in {room.name} was flagged for review.", "/moderation/"
-            )
+        if screening.flagged:
+            _flag(message, room, screening.flagged)
         now = message.created_at
         Room.objects.filter(pk=room.pk).update(last_message_at=now)
         if membership is not None:
@@ -170,25 +215,67 @@ def post_message(*, author: User, room: Room, body, client_id, reply_to_id=None,
     return PostResult(message, created=True, private_frames=private_frames)
 
 
-def edit_message(*, author: User, room: Room, message_id, body) -> Message:
-    """Change the text of one's own message. Side effect: `message.updated`."""
+def edit_message(*, author: User, room: Room, message_id, body) -> PostResult:
+    """Change the text of one's own message, under every rule a send obeys:
+    mute, ban, lock, slow mode and rate limit, blocked and held words, the
+    new-member link hold, and the crisis tiers.
+
+    Side effects: `message.updated` to the room; an edit that must be held
+    leaves the room (`message.deleted`) and waits for a moderator like a held
+    send; new @mentions are notified; flagged words file a report; a concern
+    or crisis edit brings its author the support card, and a crisis edit opens
+    (or adds to) a moderator alert.
+    """
     body = _clean_body(body)
     with transaction.atomic():
         membership = permissions.get_membership(author, room)
-        if not permissions.can_read_room(author, room, membership):
-            raise ChatError("forbidden", DENIAL_DETAIL["forbidden"])
+        _deny(author, room, membership)
         message = _get_message(room, message_id)
         if not permissions.can_edit_message(author, message):
             raise ChatError("forbidden", "You can only edit your own messages.")
         if message.body == body:
-            return message
-        mentioned = _mentioned_members(room, body, author)
+            return PostResult(message, created=False)
+        moderator = permissions.can_moderate_room(author, room, membership)
+        _check_rate(author, room, moderator)
+        screening = _screen(author, body, moderator)
+        already = set(Mention.objects.filter(message=message).values_list("user_id", flat=True))
+        mentioned = {} if screening.hold else _mentioned_members(room, body, author)
         message.body = body
         message.html = markup.render(body, mentions={n: m.pk for n, m in mentioned.items()})
         message.edited_at = timezone.now()
-        message.save(update_fields=["body", "html", "edited_at"])
+        message.crisis_level = screening.level
+        fields = ["body", "html", "edited_at", "crisis_level"]
+        if screening.hold:
+            message.status = Message.Status.HELD
+            fields.append("status")
+        message.save(update_fields=fields)
+        private_frames = _support(author, room, message, screening.level)
+        if screening.hold:
+            _notify_moderators(
+                room,
+                Notification.Kind.REPORT,
+                f"An edited message in {room.name} is waiting for review.",
+                "/moderation/",
+            )
+            private_frames.append({"type": "message.held", "message": message_dict(message)})
+            # Held for review: gone from the room until a moderator approves it.
+            frame = {"type": "message.deleted", "id": message.pk, "room": room.slug, "by_moderator": False}
+            broadcast_on_commit(room.group_name, frame_event(frame))
+            return PostResult(message, created=False, private_frames=private_frames)
+        if screening.flagged:
+            _flag(message, room, screening.flagged)
+        for member in mentioned.values():
+            if member.pk in already:
+                continue
+            Mention.objects.create(message=message, user=member)
+            notify(
+                recipient=member,
+                kind=Notification.Kind.MENTION,
+                text=f"{author.display_name} mentioned you in {room.name}",
+                url=message.get_absolute_url(),
+            )
         broadcast_on_commit(room.group_name, _message_event(message, "message.updated"))
-    return message
+    return PostResult(message, created=False, private_frames=private_frames)
 
 
 def delete_message(*, actor: User, room: Room, message_id, reason: str = "") -> Message:

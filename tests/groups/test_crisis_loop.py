@@ -118,7 +118,10 @@ def test_staff_crisis_phrase_extends_the_detector(room, alumnus, staff, moderato
     assert result.message.crisis_level == "crisis"
 
 
-def test_concern_message_posts_without_an_alert(room, alumnus, moderator):
-    result = crisis_post(alumnus, room, "the cravings are bad today")
-    assert (result.message.crisis_level, result.private_frames) == ("concern", [])
+def test_concern_message_brings_its_author_the_support_card_without_an_alert(room, alumnus, moderator):
+    result = crisis_post(alumnus, room, "I relapsed last night and I feel so ashamed")
+    assert result.message.crisis_level == "concern"
+    assert [(f["type"], f["tier"], f["plan_url"]) for f in result.private_frames] == [
+        ("crisis.resources", "concern", "/me/safety-plan/card/")
+    ]
     assert CrisisAlert.objects.count() == 0

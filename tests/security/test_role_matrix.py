@@ -131,7 +131,7 @@ HTTP_MATRIX = [
 SOCKET_MATRIX = [
     ("connect",           "refused ok        refused ok        refused ok        ok"),
     ("message.send",      "-       ok        -       muted     -       ok        ok"),
-    ("message.edit",      "-       forbidden -       forbidden -       forbidden forbidden"),
+    ("message.edit",      "-       forbidden -       muted     -       forbidden forbidden"),
     ("reaction.toggle",   "-       ok        -       ok        -       ok        ok"),
     ("read",              "-       ok        -       ok        -       ok        ok"),
     ("history",           "-       ok        -       ok        -       ok        ok"),
