@@ -72,7 +72,8 @@ def notify(*, recipient: User, kind: str, text: str, url: str = "") -> Notificat
         notification_group(recipient.pk),
         frame_event({"type": "notification", "notification": notification.as_event()}),
     )
-    if kind in (recipient.email_notification_kinds or []) or kind == Notification.Kind.CRISIS_ALERT:
+    urgent = kind in (Notification.Kind.CRISIS_ALERT, Notification.Kind.MODERATOR_REQUEST)
+    if urgent or kind in (recipient.email_notification_kinds or []):
         transaction.on_commit(lambda: send_notification_email.enqueue(notification.pk))
     return notification
 

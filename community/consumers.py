@@ -2,8 +2,8 @@
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from .permissions import is_active_member
-from .realtime import notification_group, session_group, user_group
+from .permissions import is_active_member, is_site_moderator
+from .realtime import console_group, notification_group, session_group, user_group
 from .realtime.hub import HubConsumerMixin
 
 
@@ -17,7 +17,12 @@ class NotificationConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             return
         self.user = user
         self.session_group = session_group(getattr(self.scope.get("session"), "session_key", None))
-        await self.hub_accept((notification_group(user.pk), user_group(user.pk), self.session_group))
+        groups = [notification_group(user.pk), user_group(user.pk), self.session_group]
+        if is_site_moderator(user):
+            # A role change closes this socket (set_role), so a former
+            # moderator's next socket no longer joins the console.
+            groups.append(console_group())
+        await self.hub_accept(tuple(groups))
 
     async def disconnect(self, code):
         self.hub_leave()

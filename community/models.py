@@ -226,6 +226,8 @@ class Notification(models.Model):
         MATCH = "match", "Mentor match"
         REPORT = "report", "Report (moderators)"
         CRISIS_ALERT = "crisis_alert", "Crisis alert (moderators)"
+        MODERATOR_REQUEST = "moderator_request", "A member asked to talk to a moderator (moderators)"
+        SUPPORT = "support", "A moderator reached out"
         REPORT_HANDLED = "report_handled", "Report handled"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")

@@ -31,16 +31,16 @@ class RoomQuerySet(models.QuerySet):
 
         if not permissions.is_active_member(user):
             return self.none()
+        member_of = Membership.objects.filter(room=OuterRef("pk"), user=user, left_at__isnull=True)
         if permissions.is_site_moderator(user):
-            return self.exclude(kind=Room.Kind.MENTORSHIP)
+            return self.filter(~Q(kind__in=Room.MEMBERS_ONLY) | Exists(member_of))
         # EXISTS rather than a join + DISTINCT: annotations on the result
         # (unread counts in the directory) then run once per room, not once
         # per membership row.
-        member_of = Membership.objects.filter(room=OuterRef("pk"), user=user, left_at__isnull=True)
         return self.filter(
             Q(kind=Room.Kind.TOPIC)
             | Q(kind=Room.Kind.COHORT, cohort_id=user.cohort_id, cohort__isnull=False)
-            | (Q(kind__in=[Room.Kind.PRIVATE, Room.Kind.MENTORSHIP]) & Exists(member_of))
+            | (Q(kind__in=[Room.Kind.PRIVATE, *Room.MEMBERS_ONLY]) & Exists(member_of))
         )
 
 
@@ -51,6 +51,11 @@ class Room(models.Model):
         PRIVATE = "private", "Private room"
         STAFF = "staff", "Moderators & staff"
         MENTORSHIP = "mentorship", "Mentorship"
+        SUPPORT = "support", "Private support conversation"
+
+    # Rooms only their members ever see: not in any directory, not even a site
+    # moderator's (a moderator joins a support conversation through its alert).
+    MEMBERS_ONLY = (Kind.MENTORSHIP, Kind.SUPPORT)
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=80)
@@ -391,6 +396,13 @@ class CrisisAlert(models.Model):
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
         RESOLVED = "resolved", "Followed up"
 
+    class Label(models.TextChoices):
+        """The handling moderator's judgement, which the detector learns from."""
+
+        CRISIS = "crisis", "Real crisis"
+        CONCERN = "concern", "Concern, not crisis"
+        FALSE_ALARM = "false_alarm", "False alarm"
+
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="crisis_alerts"
     )
@@ -406,10 +418,36 @@ class CrisisAlert(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     follow_up = models.TextField(blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # A person asked for a human ("talk to a moderator now"): the most urgent case.
+    urgent = models.BooleanField(default=False)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    # Further crisis messages from the member while the alert is open move it
+    # to the top of the console without paging everyone again.
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    activity_count = models.PositiveIntegerField(default=1)
+    latest_message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    support_room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.SET_NULL, related_name="support_alerts"
+    )
+    label = models.CharField(max_length=12, choices=Label.choices, blank=True)
+    labelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    labelled_at = models.DateTimeField(null=True, blank=True)
+    # The text the label judged, kept for retraining the detector after the
+    # message itself is edited or erased (names scrubbed on erasure).
+    labelled_text = models.TextField(blank=True)
+    detector_tier = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"], name="crisis_alert_queue_idx")]
+        constraints = [
+            # Two crisis messages sent at once must not page everyone twice.
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(status="open"), name="one_open_crisis_alert_per_member"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Crisis alert {self.pk} ({self.status})"

@@ -32,7 +32,7 @@ def can_see_room(user, room: Room, membership: Membership | None) -> bool:
     """May the room appear to this user at all (directory, page)?"""
     if not is_active_member(user) or is_banned_from(membership):
         return False
-    if room.kind == Room.Kind.MENTORSHIP:
+    if room.kind in Room.MEMBERS_ONLY:
         return _active(membership) is not None
     if is_site_moderator(user):
         return True
@@ -62,13 +62,13 @@ def can_read_room(user, room: Room, membership: Membership | None) -> bool:
     everywhere they may see (they moderate without joining)."""
     if not can_see_room(user, room, membership):
         return False
-    return _active(membership) is not None or (is_site_moderator(user) and room.kind != Room.Kind.MENTORSHIP)
+    return _active(membership) is not None or (is_site_moderator(user) and room.kind not in Room.MEMBERS_ONLY)
 
 
 def can_moderate_room(user, room: Room, membership: Membership | None) -> bool:
     if not is_active_member(user):
         return False
-    if is_site_moderator(user) and room.kind != Room.Kind.MENTORSHIP:
+    if is_site_moderator(user) and room.kind not in Room.MEMBERS_ONLY:
         return True
     membership = _active(membership)
     return membership is not None and membership.role == Membership.Role.MODERATOR and not membership.is_banned
@@ -177,16 +177,26 @@ def can_use_review_queue(user) -> bool:
 def moderated_rooms(user):
     """Rooms whose reports, held messages and log this user may see."""
     if is_site_moderator(user):
-        return Room.objects.exclude(kind=Room.Kind.MENTORSHIP)
+        return Room.objects.exclude(kind__in=Room.MEMBERS_ONLY)
     if not is_active_member(user):
         return Room.objects.none()
     return Room.objects.filter(
         memberships__user=user, memberships__role=Membership.Role.MODERATOR, memberships__left_at__isnull=True
-    ).exclude(kind=Room.Kind.MENTORSHIP)
+    ).exclude(kind__in=Room.MEMBERS_ONLY)
 
 
 def can_view_crisis_dashboard(user) -> bool:
     return is_site_moderator(user)
+
+
+def can_handle_crisis_alert(user) -> bool:
+    """Acknowledge, follow up, label, and join the support conversation."""
+    return is_site_moderator(user)
+
+
+def can_request_moderator(user) -> bool:
+    """Any active member may ask for a person, from any page."""
+    return is_active_member(user)
 
 
 def can_manage_word_lists(user) -> bool:
@@ -207,7 +217,7 @@ def reports_visible_to(user):
     moderator ever sees a message there."""
     rooms = moderated_rooms(user)
     if is_site_moderator(user):
-        return Report.objects.filter(Q(message__room__in=rooms) | Q(message__room__kind=Room.Kind.MENTORSHIP))
+        return Report.objects.filter(Q(message__room__in=rooms) | Q(message__room__kind__in=Room.MEMBERS_ONLY))
     return Report.objects.filter(message__room__in=rooms)
 
 
@@ -219,7 +229,8 @@ def readable_rooms(user):
         return Room.objects.none()
     rooms = Room.objects.visible_to(user)
     if is_site_moderator(user):
-        return rooms.exclude(kind=Room.Kind.MENTORSHIP)
+        member_of = Membership.objects.filter(room=OuterRef("pk"), user=user, left_at__isnull=True)
+        return rooms.filter(~Q(kind__in=Room.MEMBERS_ONLY) | Exists(member_of))
     now = timezone.now()
     readable = Membership.objects.filter(
         room=OuterRef("pk"), user=user, left_at__isnull=True, banned_permanently=False

@@ -155,6 +155,10 @@ def erase(erasure: Erasure) -> set[tuple[str, str]]:
 
     # Crisis alerts about the member keep their timings (how fast moderators
     # answered), not the notes about the member's health.
+    # A label the moderators gave keeps teaching the detector (the words, with
+    # the member's names and addresses scrubbed), never who wrote them.
+    for alert in CrisisAlert.objects.filter(member=member).exclude(labelled_text="").only("pk", "labelled_text"):
+        CrisisAlert.objects.filter(pk=alert.pk).update(labelled_text=_unname(alert.labelled_text, patterns))
     CrisisAlert.objects.filter(member=member).update(member=None, follow_up="")
     for alert in CrisisAlert.objects.filter(follow_up__icontains=member.display_name).only("pk", "follow_up"):
         follow_up = alert.follow_up
@@ -167,6 +171,11 @@ def erase(erasure: Erasure) -> set[tuple[str, str]]:
     active_rooms = list(Membership.objects.filter(user=member, left_at__isnull=True).values_list("room_id", flat=True))
     Room.objects.filter(pk__in=active_rooms, member_count__gt=0).update(member_count=F("member_count") - 1)
     room_ids = list(Membership.objects.filter(user=member).values_list("room_id", flat=True))
+    # Support conversations name the member in their description; the
+    # moderators keep the history, locked, without the name.
+    Room.objects.filter(pk__in=room_ids, kind=Room.Kind.SUPPORT).update(
+        description="A private support conversation with a former member.", is_locked=True
+    )
     Membership.objects.filter(user=member).delete()
     member_id = member.pk
     transaction.on_commit(lambda: _forget_live_state(member_id, room_ids))

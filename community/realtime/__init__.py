@@ -33,6 +33,11 @@ def notification_group(user_id: int) -> str:
     return f"notify.{user_id}"
 
 
+def console_group() -> str:
+    """Every site moderator's notification sockets: the live crisis console."""
+    return "crisis-console"
+
+
 def encode(frame: dict) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 

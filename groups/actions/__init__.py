@@ -11,14 +11,18 @@ from ..errors import DENIAL_DETAIL, ChatError
 from .common import MAX_ID, PostResult, is_message_id, site_moderators
 from .crisis import (
     acknowledge_alert,
+    alert_dict,
+    detector_precision,
     escalate_if_unacknowledged,
+    join_support_conversation,
+    label_alert,
     on_duty_moderators,
     open_crisis_alert,
     record_follow_up,
     request_moderator,
     set_duty,
 )
-from .messages import delete_message, edit_message, mark_read, post_message, toggle_reaction
+from .messages import delete_message, edit_message, mark_read, post_message, support_card, toggle_reaction
 from .moderation import (
     add_crisis_phrase,
     add_watched_word,
@@ -62,6 +66,7 @@ __all__ = [
     "add_crisis_phrase",
     "add_member_to_room",
     "add_watched_word",
+    "alert_dict",
     "approve_held_message",
     "ban_member",
     "block_member",
@@ -71,12 +76,15 @@ __all__ = [
     "create_mentorship_room",
     "create_room",
     "delete_message",
+    "detector_precision",
     "edit_message",
     "escalate_if_unacknowledged",
     "invite_to_private_room",
     "is_message_id",
     "join_default_rooms",
     "join_room",
+    "join_support_conversation",
+    "label_alert",
     "leave_room",
     "lift_sanction",
     "mark_read",
@@ -94,6 +102,7 @@ __all__ = [
     "set_duty",
     "set_room_moderator",
     "site_moderators",
+    "support_card",
     "suspend_member",
     "toggle_reaction",
     "unblock_member",
