@@ -18,6 +18,7 @@ import community.privacy
 import events.privacy
 import groups.privacy
 import mentorship.privacy
+import recovery.privacy
 from community.models import AuditLog, User
 from community.privacy import Erasure, pseudonym
 from community.realtime import force_disconnect_on_commit
@@ -28,8 +29,20 @@ EXPORT_FORMAT = "alumni-community-export/1"
 # that keeps every step valid: mentorships end (and notify) before their rooms
 # change, RSVPs free their places before memberships go, and the members app
 # (sessions, invitations, notifications) comes last, before the User row.
-EXPORTS = [community.privacy.export, groups.privacy.export, events.privacy.export, mentorship.privacy.export]
-ERASERS = [mentorship.privacy.erase, events.privacy.erase, groups.privacy.erase, community.privacy.erase]
+EXPORTS = [
+    community.privacy.export,
+    groups.privacy.export,
+    events.privacy.export,
+    mentorship.privacy.export,
+    recovery.privacy.export,
+]
+ERASERS = [
+    mentorship.privacy.erase,
+    events.privacy.erase,
+    groups.privacy.erase,
+    recovery.privacy.erase,
+    community.privacy.erase,
+]
 
 
 def export_member_data(member: User) -> dict:
@@ -61,6 +74,7 @@ def erase_member(*, member: User, password_confirmed: bool, keep_messages: bool)
       (a freed spot goes to the next on the waitlist, who is notified),
       sent reminders, calendar feed, mentor profile, mentor requests,
       mentorships, pair blocks and the member's end-of-mentorship feedback,
+      their safety plan,
       notifications, invitations to their addresses, allauth email
       addresses, MFA authenticators, user sessions and Django sessions;
     - live or proposed mentorships end first: the other side is notified

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "groups",
     "events",
     "mentorship",
+    "recovery",
     # The top floor: composes the apps (home page, onboarding, demo data, export and erasure).
     "alumni",
 ]
@@ -128,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "community.context_processors.community",
+                "groups.context_processors.crisis",
             ],
         },
     },

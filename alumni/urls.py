@@ -26,5 +26,6 @@ urlpatterns = [
     path("moderation/", include("groups.moderation_urls")),
     path("meetups/", include("events.urls")),
     path("mentors/", include("mentorship.urls")),
+    path("me/", include("recovery.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -371,3 +371,15 @@ class CrisisResource(models.Model):
             "sms": self.sms,
             "url": self.url,
         }
+
+
+class Heartbeat(models.Model):
+    """The last time a long-running process said it is alive (the periodic-job
+    scheduler). In the database, because the web processes that report health
+    run on other machines than the scheduler."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

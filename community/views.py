@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import actions, permissions
+from . import actions, permissions, schedule
 from .adapters import SESSION_KEY
 from .forms import ProfileForm
 from .models import FocusArea, Invitation, User
@@ -139,7 +139,8 @@ def member_profile(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database, cache and a channel-layer round trip; 503 if any fails."""
+    """Database, cache, the periodic-job scheduler's heartbeat (crisis
+    escalation runs there) and a channel-layer round trip; 503 if any fails."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -154,6 +155,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
         cache.delete(key)
     except Exception as exc:
         checks["cache"] = f"error: {type(exc).__name__}"
+    try:
+        age = schedule.heartbeat_age()
+        if age is None:
+            checks["scheduler"] = "error: no heartbeat yet"
+        elif age > schedule.STALE_AFTER:
+            checks["scheduler"] = f"error: last heartbeat {int(age.total_seconds())} s ago"
+        else:
+            checks["scheduler"] = "ok"
+    except Exception as exc:
+        checks["scheduler"] = f"error: {type(exc).__name__}"
     try:
         checks["channel_layer"] = async_to_sync(_channel_round_trip)()
     except Exception as exc:

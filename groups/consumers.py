@@ -335,8 +335,8 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
 
     async def on_moderator_request(self, frame):
         user = await self._refresh()
-        await database_sync_to_async(actions.request_moderator)(member=user, room=self.room)
-        await self.send(text_data=encode({"type": "moderator.requested"}))
+        alert = await database_sync_to_async(actions.request_moderator)(member=user, room=self.room)
+        await self.send(text_data=encode({"type": "moderator.requested", "text": actions.requested_text(alert.paged)}))
 
     async def on_ping(self, frame):
         await presence.store().touch(self.room.pk, self.public_user, self.channel_name)

@@ -8,7 +8,7 @@ import re
 
 from django.core.cache import cache
 
-from . import crisis
+from . import detection
 from .models import CrisisPhrase, WatchedWord
 
 WATCHED_KEY = "moderation:watched-words:v1"
@@ -50,13 +50,13 @@ def watched_matches(text: str) -> dict[str, list[str]]:
 
 
 def classify(text: str) -> str:
-    """The built-in patterns first, then the staff's own phrases."""
-    level = crisis.classify(text)
-    if level == crisis.CRISIS:
-        return level
-    for phrase, phrase_level in crisis_phrases():
-        if _phrase_pattern(phrase).search(text.translate(crisis._apostrophes)):
-            if phrase_level == crisis.CRISIS:
-                return crisis.CRISIS
-            level = level or phrase_level
-    return level
+    """The message's tier ("", "concern" or "crisis"): the built-in detector
+    (groups.detection) with the staff's own crisis and concern phrases added
+    and their exclusions (known false alarms) taken out."""
+    phrases, exclusions = [], []
+    for phrase, level in crisis_phrases():
+        if level == CrisisPhrase.Level.EXCLUDE:
+            exclusions.append(phrase)
+        else:
+            phrases.append((phrase, level))
+    return detection.classify(text, extra_phrases=phrases, exclusions=exclusions).tier

@@ -2,7 +2,7 @@ from django import forms
 
 from community.models import User
 
-from .models import Room
+from .models import CrisisAlert, Room
 
 
 class RoomForm(forms.Form):
@@ -91,6 +91,19 @@ class NoteActionForm(forms.Form):
     resolve = forms.BooleanField(required=False, label="The member is safe: close the alert")
 
 
+class CrisisActionForm(forms.Form):
+    action = forms.ChoiceField(choices=[(a, a) for a in ("acknowledge", "join", "label", "follow_up")])
+    label = forms.ChoiceField(choices=[("", "—"), *CrisisAlert.Label.choices], required=False)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000, required=False)
+    resolve = forms.BooleanField(required=False, label="The member is safe: close the alert")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "label" and not cleaned.get("label"):
+            raise forms.ValidationError("Choose a label.")
+        return cleaned
+
+
 class RoomSettingsForm(forms.Form):
     is_locked = forms.BooleanField(required=False, label="Locked (read-only for members)")
     slow_mode_seconds = forms.IntegerField(
@@ -119,4 +132,6 @@ class WatchedWordForm(forms.Form):
 
 class CrisisPhraseForm(forms.Form):
     phrase = forms.CharField(max_length=120, help_text="Whole words; * matches any ending, e.g. 'jump* off'.")
-    level = forms.ChoiceField(choices=[("crisis", "Crisis"), ("concern", "Concern")])
+    level = forms.ChoiceField(
+        choices=[("crisis", "Crisis"), ("concern", "Concern"), ("exclude", "Exclusion (a known false alarm)")]
+    )

@@ -359,6 +359,7 @@ class CrisisPhrase(models.Model):
     class Level(models.TextChoices):
         CRISIS = "crisis", "Crisis (self-harm, suicide, overdose, immediate danger)"
         CONCERN = "concern", "Concern (relapse, cravings, hopelessness)"
+        EXCLUDE = "exclude", "Exclusion (a known false alarm: never raises anything by itself)"
 
     phrase = models.CharField(
         max_length=120, unique=True, help_text="Whole words, any case; * matches any word ending."

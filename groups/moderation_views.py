@@ -9,14 +9,15 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from community.decorators import permission_required, redirect_back
 from community.models import AuditLog, User
-from community.permissions import is_active_member, is_site_moderator
+from community.permissions import is_active_member, is_site_moderator, is_staff
 
 from . import actions, permissions
 from .forms import (
+    CrisisActionForm,
     CrisisPhraseForm,
     NoteActionForm,
     PinForm,
@@ -97,43 +98,69 @@ def held_action(request: HttpRequest, message_id: int) -> HttpResponse:
     return redirect("moderation:queue")
 
 
-@login_required
-def crisis_dashboard(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_view_crisis_dashboard(request.user):
-        raise PermissionDenied
-    alerts = CrisisAlert.objects.select_related("member", "room", "message", "acknowledged_by")
-    open_alerts = list(alerts.exclude(status=CrisisAlert.Status.RESOLVED).order_by("created_at"))
-    recent = list(alerts.filter(status=CrisisAlert.Status.RESOLVED).order_by("-resolved_at")[:20])
-    duty = ModeratorDuty.objects.filter(moderator=request.user).first()
-    on_duty = list(User.objects.filter(duty__on_duty=True, role__in=["moderator", "staff"]).order_by("display_name"))
-    return render(
-        request,
-        "groups/moderation/crisis.html",
-        {
-            "open_alerts": open_alerts,
-            "recent": recent,
-            "on_duty": duty is not None and duty.on_duty,
-            "on_duty_moderators": on_duty,
-        },
+def _alerts():
+    return CrisisAlert.objects.select_related(
+        "member", "room", "message__room", "latest_message__room", "acknowledged_by", "support_room", "labelled_by"
     )
 
 
-@login_required
+@permission_required(permissions.can_view_crisis_dashboard, hide=False)
+@require_GET
+def crisis_dashboard(request: HttpRequest) -> HttpResponse:
+    """The live crisis console: open alerts first (urgent requests, then the
+    most recent activity), then acknowledged ones still being followed up."""
+    alerts = _alerts()
+    open_alerts = list(alerts.filter(status=CrisisAlert.Status.OPEN).order_by("-urgent", "-last_activity_at"))
+    followed = list(alerts.filter(status=CrisisAlert.Status.ACKNOWLEDGED).order_by("-acknowledged_at"))
+    recent = list(alerts.filter(status=CrisisAlert.Status.RESOLVED).order_by("-resolved_at")[:20])
+    duty = ModeratorDuty.objects.filter(moderator=request.user).first()
+    on_duty = list(User.objects.filter(duty__on_duty=True, role__in=["moderator", "staff"]).order_by("display_name"))
+    context = {
+        "open_alerts": open_alerts,
+        "followed_alerts": followed,
+        "recent": recent,
+        "on_duty": duty is not None and duty.on_duty,
+        "on_duty_moderators": on_duty,
+        "labels": CrisisAlert.Label.choices,
+        "precision": actions.detector_precision() if is_staff(request.user) else None,
+    }
+    return render(request, "groups/moderation/crisis.html", context)
+
+
+@permission_required(permissions.can_view_crisis_dashboard, hide=False)
+@require_GET
+def crisis_card(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """One alert's card, for the console to swap in when its state changes live."""
+    alert = _alerts().filter(pk=alert_id).first()
+    if alert is None:
+        raise Http404
+    return render(request, "groups/moderation/crisis_card.html", {"alert": alert, "labels": CrisisAlert.Label.choices})
+
+
+@permission_required(permissions.can_handle_crisis_alert, hide=False)
 @require_POST
 def crisis_action(request: HttpRequest, alert_id: int) -> HttpResponse:
-    if not permissions.can_view_crisis_dashboard(request.user):
-        raise PermissionDenied
     alert = CrisisAlert.objects.filter(pk=alert_id).first()
     if alert is None:
         raise Http404
-    form = NoteActionForm(request.POST)
-    if not form.is_valid() or form.cleaned_data["action"] not in ("acknowledge", "follow_up"):
-        messages.error(request, "Choose acknowledge or follow up.")
+    form = CrisisActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose acknowledge, join, label or follow up.")
         return redirect("moderation:crisis")
+    action = form.cleaned_data["action"]
     try:
-        if form.cleaned_data["action"] == "acknowledge":
-            actions.acknowledge_alert(moderator=request.user, alert=alert)
-            messages.success(request, "Acknowledged. Please reach out and record your follow-up.")
+        if action == "acknowledge":
+            alert = actions.acknowledge_alert(moderator=request.user, alert=alert)
+            if alert.support_room is not None:
+                messages.success(request, "Acknowledged. A private conversation with the member is open.")
+                return redirect(alert.support_room.get_absolute_url())
+            messages.success(request, "Acknowledged. Please record your follow-up.")
+        elif action == "join":
+            room = actions.join_support_conversation(moderator=request.user, alert=alert)
+            return redirect(room.get_absolute_url())
+        elif action == "label":
+            actions.label_alert(moderator=request.user, alert=alert, label=form.cleaned_data["label"])
+            messages.success(request, "Label saved: the detector learns from it at its next training.")
         else:
             actions.record_follow_up(
                 moderator=request.user,
@@ -145,6 +172,17 @@ def crisis_action(request: HttpRequest, alert_id: int) -> HttpResponse:
     except ValidationError as exc:
         _errors(request, exc)
     return redirect(f"/moderation/crisis/#alert-{alert.pk}")
+
+
+@permission_required(permissions.can_request_moderator, hide=False)
+@require_POST
+def request_moderator(request: HttpRequest) -> HttpResponse:
+    """ "Talk to a moderator now" from any page (the crisis page, the room page
+    without a socket): the same action the room socket calls."""
+    room = Room.objects.filter(slug=str(request.POST.get("room", ""))[:60]).first()
+    alert = actions.request_moderator(member=request.user, room=room)
+    messages.success(request, actions.requested_text(alert.paged))
+    return redirect_back(request, "/crisis/")
 
 
 @login_required

@@ -20,6 +20,7 @@ from .crisis import (
     open_crisis_alert,
     record_follow_up,
     request_moderator,
+    requested_text,
     set_duty,
 )
 from .messages import delete_message, edit_message, mark_read, post_message, support_card, toggle_reaction
@@ -99,6 +100,7 @@ __all__ = [
     "remove_watched_word",
     "report_message",
     "request_moderator",
+    "requested_text",
     "set_duty",
     "set_room_moderator",
     "site_moderators",

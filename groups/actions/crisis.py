@@ -74,7 +74,9 @@ def _console(alert: CrisisAlert) -> None:
     alert = CrisisAlert.objects.select_related(
         "member", "room", "message__room", "latest_message__room", "acknowledged_by", "support_room"
     ).get(pk=alert.pk)
-    broadcast_on_commit(console_group(), frame_event({"type": "crisis.alert", "alert": alert_dict(alert)}))
+    open_count = CrisisAlert.objects.filter(status=CrisisAlert.Status.OPEN).count()
+    frame = {"type": "crisis.alert", "alert": alert_dict(alert), "open_count": open_count}
+    broadcast_on_commit(console_group(), frame_event(frame))
 
 
 def _page(alert: CrisisAlert, member: User, room: Room | None, *, urgent: bool) -> int:
@@ -325,3 +327,17 @@ def request_moderator(*, member: User, room: Room | None) -> CrisisAlert:
     if room is not None and not permissions.can_read_room(member, room, permissions.get_membership(member, room)):
         room = None
     return open_crisis_alert(member=member, room=room, message=None, source=CrisisAlert.Source.REQUEST, urgent=True)
+
+
+def requested_text(paged: int) -> str:
+    """What the member is told, truthfully, once the request went out."""
+    if paged == 1:
+        who = "The moderator on duty has"
+    elif paged:
+        who = f"{paged} moderators have"
+    else:
+        who = "The moderators have"
+    return (
+        f"{who} been paged and asked to reach out to you now. When someone has seen it, you'll be told here "
+        "and a private conversation will open. If you are in danger right now, call or text 988."
+    )

@@ -16,7 +16,8 @@ from community.models import Notification, User
 from community.queries import crisis_resources
 from community.realtime import broadcast_on_commit, frame_event
 
-from .. import crisis, detector, markup, permissions
+from .. import detector, markup, permissions
+from ..detection import CONCERN, CRISIS
 from ..errors import DENIAL_DETAIL, ChatError
 from ..models import (
     REACTIONS,
@@ -95,9 +96,9 @@ def _support(author: User, room: Room, message: Message, level: str) -> list[dic
     """The private support card for the text's author, and for a crisis the
     moderators' alert. Concern: the card only (the member's own plan and a
     one-tap "talk to a moderator"); crisis: the card plus an alert."""
-    if level not in (crisis.CONCERN, crisis.CRISIS):
+    if level not in (CONCERN, CRISIS):
         return []
-    if level == crisis.CRISIS:
+    if level == CRISIS:
         open_crisis_alert(member=author, room=room, message=message, source=CrisisAlert.Source.MESSAGE)
     return [support_card(level)]
 

@@ -220,27 +220,66 @@ function renderTyping() {
   typingBox.textContent = names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : `${names.join(", ")} are typing…`;
 }
 
-function showCrisisCard(resources) {
-  const card = el("section", { class: "crisis-card", role: "alert", "aria-labelledby": "crisis-h" });
+// The support card, private to its author: their own safety plan first (read
+// from the recovery app), then the program's crisis resources, and a one-tap
+// request for a person. `tier` is "concern" (a gentle card) or "crisis".
+function showCrisisCard(frame) {
+  const crisis = frame.tier !== "concern";
+  const card = el("section", { class: "crisis-card" + (crisis ? "" : " concern"), role: crisis ? "alert" : "region", "aria-labelledby": "crisis-h" });
   card.append(
-    el("h2", { id: "crisis-h", text: "You're not alone — support is here right now" }),
-    el("p", { text: "Your message was posted. It sounds like things may be really hard. These people are ready to listen, any time:" }),
+    el("h2", { id: "crisis-h", text: crisis ? "You're not alone — support is here right now" : "Checking in with you" }),
+    el("p", { text: crisis
+      ? "Your message was posted. It sounds like things may be really hard. Moderators have been told and will check in with you."
+      : "Your message was posted. It sounds like a hard moment. Here is your own plan, and people who can help:" }),
   );
+  const plan = el("div", { class: "support-plan", "data-plan": "" });
+  card.append(plan);
+  if (frame.plan_url) {
+    fetch(frame.plan_url, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then((r) => (r.ok ? r.text() : ""))
+      .then((html) => { plan.innerHTML = html; })
+      .catch(() => {});
+  }
   const ul = el("ul");
-  for (const r of resources) {
+  for (const r of frame.resources || []) {
     const li = el("li", {}, el("strong", { text: r.name }), " ", r.detail || "");
     if (r.phone) li.append(" ", el("a", { href: `tel:${r.phone}`, text: `Call ${r.phone}` }));
     if (r.sms) li.append(" ", el("a", { href: `sms:${r.sms}`, text: `Text ${r.sms}` }));
     ul.append(li);
   }
   const talk = el("button", { type: "button", "data-talk": "" }, "Talk to a moderator now");
-  talk.addEventListener("click", () => send({ type: "moderator.request" }));
+  talk.addEventListener("click", () => { talk.disabled = true; send({ type: "moderator.request" }); });
   const close = el("button", { type: "button", class: "secondary" }, "Close");
   close.addEventListener("click", () => card.remove());
-  card.append(ul, el("p", { text: "Moderators have been told and will check in with you." }), el("p", {}, talk, " ", close));
+  card.append(el("h3", { text: "People ready to listen, any time" }), ul, el("p", { "data-support-status": "" }, talk, " ", close));
   crisisSlot.replaceChildren(card);
   card.scrollIntoView({ block: "nearest" });
 }
+
+function supportStatus(text, link) {
+  let status = crisisSlot.querySelector("[data-support-status]");
+  if (!status) {
+    status = el("p", { class: "support-status", "data-support-status": "" });
+    crisisSlot.append(status);
+  }
+  status.replaceChildren(el("span", { text }));
+  if (link) status.append(" ", el("a", { href: link, text: "Open the private conversation" }));
+  announce(text);
+}
+
+// The room header's "talk to a moderator now" goes over the socket when it is
+// open (the answer lands in the support card), else the form posts it.
+document.querySelector("[data-talk-now]")?.addEventListener("submit", (event) => {
+  if (socket && socket.readyState === WebSocket.OPEN) {
+    event.preventDefault();
+    send({ type: "moderator.request" });
+  }
+});
+
+// "Riley has seen your request and opened a private conversation with you."
+document.addEventListener("community:notification", (event) => {
+  if (event.detail.kind === "support") supportStatus(event.detail.text, event.detail.url);
+});
 
 // --- socket ----------------------------------------------------------------
 
@@ -300,7 +339,7 @@ function handle(frame) {
       prependHistory(frame.messages, frame.has_more);
       break;
     case "crisis.resources":
-      showCrisisCard(frame.resources);
+      showCrisisCard(frame);
       break;
     case "message.held": {
       const pend = pending.get(frame.message.client_id);
@@ -316,8 +355,7 @@ function handle(frame) {
       announce("Thanks — moderators have your report.");
       break;
     case "moderator.requested":
-      announce("A moderator has been asked to reach out to you.");
-      crisisSlot.querySelector("[data-talk]")?.replaceWith(el("p", { text: "A moderator has been asked to reach out to you. You can keep chatting here meanwhile." }));
+      supportStatus(frame.text);
       break;
     case "room.updated":
       if (frame.room.is_locked && !config.canModerate) announce("A moderator locked this room for now.");

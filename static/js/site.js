@@ -1,5 +1,10 @@
-// Every page: the live notification badge and toasts over /ws/notifications/.
+// Every page: the live notification badge and toasts over /ws/notifications/,
+// and for moderators the crisis console's frames: the open-alert badge in the
+// header, and a banner that stays on screen until the alert is acknowledged.
 const badge = document.querySelector("[data-unread]");
+const crisisCount = document.querySelector("[data-crisis-count]");
+const banners = document.querySelector("[data-crisis-banners]");
+const onConsole = Boolean(document.querySelector("[data-open-alerts]"));
 
 function toast(text, url) {
   const box = document.querySelector("[data-toasts]");
@@ -19,31 +24,72 @@ function toast(text, url) {
   setTimeout(() => item.remove(), 8000);
 }
 
+function setCount(element, count) {
+  if (!element) return;
+  const hidden = element.querySelector(".visually-hidden");
+  element.dataset.count = String(count);
+  element.textContent = "";
+  if (hidden) element.append(hidden);
+  element.append(String(count));
+  element.hidden = count === 0;
+}
+
 function bump() {
   if (!badge) return;
-  const hidden = badge.querySelector(".visually-hidden");
   const count = (parseInt(badge.dataset.count || badge.textContent.replace(/\D/g, "") || "0", 10) || 0) + 1;
-  badge.dataset.count = String(count);
-  badge.textContent = "";
-  if (hidden) badge.append(hidden);
-  badge.append(String(count));
-  badge.hidden = false;
+  setCount(badge, count);
+}
+
+// A crisis alert is not a toast: on every page but the console it stays as a
+// banner until a moderator acknowledges it (the next frame for it says so).
+function crisisBanner(alert) {
+  if (!banners || onConsole) return;
+  const existing = banners.querySelector(`[data-banner="${alert.id}"]`);
+  if (alert.status !== "open") {
+    existing?.remove();
+    return;
+  }
+  const who = alert.member ? alert.member.display_name : "A member";
+  const where = alert.room ? ` in ${alert.room.name}` : "";
+  const what = alert.urgent ? "asked to talk to a moderator now" : "may be in crisis";
+  const item = existing || document.createElement("div");
+  item.className = "crisis-banner" + (alert.urgent ? " urgent" : "");
+  item.dataset.banner = String(alert.id);
+  item.setAttribute("role", "alert");
+  item.textContent = "";
+  const text = document.createElement("span");
+  text.textContent = `${who}${where} ${what}. `;
+  const link = document.createElement("a");
+  link.href = `/moderation/crisis/#alert-${alert.id}`;
+  link.textContent = "Open the crisis console";
+  item.append(text, link);
+  if (!existing) banners.prepend(item);
 }
 
 function connect(attempt = 0) {
   if (!badge) return; // not signed in
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${location.host}/ws/notifications/`);
-  socket.addEventListener("open", () => { attempt = 0; });
+  socket.addEventListener("open", () => {
+    attempt = 0;
+    document.dispatchEvent(new CustomEvent("community:live", { detail: { live: true } }));
+  });
   socket.addEventListener("message", (event) => {
     const frame = JSON.parse(event.data);
     if (frame.type === "notification") {
       bump();
-      toast(frame.notification.text, frame.notification.url);
+      const kind = frame.notification.kind;
+      // Crisis pages are shown by the console and the banner, not a passing toast.
+      if (kind !== "crisis_alert" && kind !== "moderator_request") toast(frame.notification.text, frame.notification.url);
       document.dispatchEvent(new CustomEvent("community:notification", { detail: frame.notification }));
+    } else if (frame.type === "crisis.alert") {
+      setCount(crisisCount, frame.open_count);
+      crisisBanner(frame.alert);
+      document.dispatchEvent(new CustomEvent("community:crisis-alert", { detail: frame }));
     }
   });
   socket.addEventListener("close", (event) => {
+    document.dispatchEvent(new CustomEvent("community:live", { detail: { live: false } }));
     if (event.code === 4401 || event.code === 4403) return;
     const delay = Math.min(30000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2);
     setTimeout(() => connect(attempt + 1), delay);

@@ -108,7 +108,11 @@ def test_confirm_revalidates_and_sends_nothing_if_something_changed(staff_client
     assert mail.outbox == []
 
 
-@pytest.mark.parametrize("payload", ["", "garbage", signing.dumps({"by": 1, "rows": []}, salt="other")])
+@pytest.mark.parametrize(
+    "payload",
+    ["", "garbage", signing.dumps({"by": 1, "rows": []}, salt="other")],
+    ids=["empty", "garbage", "signed-for-another-use"],
+)
 def test_confirm_with_a_forged_payload_sends_nothing(staff_client, payload):
     response = staff_client.post(reverse("staff_invitation_csv_confirm"), {"payload": payload}, follow=True)
 
@@ -195,8 +199,8 @@ def test_invitation_list_query_count(client, staff, cohort, count, django_assert
 
     # 1 session, 2 user, 3 unread notifications (header badge),
     # 4 count for the paginator, 5 the page of invitations with cohort and inviter,
-    # 6 cohorts for the single-invite form's select.
-    with django_assert_num_queries(6):
+    # 6 cohorts for the single-invite form's select, 7 open crisis alerts (header badge).
+    with django_assert_num_queries(7):
         response = client.get(reverse("staff_invitations"))
 
     assert [i.email for i in response.context["invitations"]] == [

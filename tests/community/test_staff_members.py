@@ -114,8 +114,8 @@ def test_member_list_query_count(staff_client, staff, cohort, count, django_asse
         make_member(f"m{i}@example.org", f"Member {i}", cohort=cohort)
 
     # 1 session, 2 user, 3 unread notifications, 4 paginator count,
-    # 5 the page of members with their cohort.
-    with django_assert_num_queries(5):
+    # 5 the page of members with their cohort, 6 open crisis alerts (header badge).
+    with django_assert_num_queries(6):
         response = staff_client.get(reverse("staff_members"))
 
     assert len(response.context["members"]) == count + 1  # plus the staff member

@@ -92,8 +92,9 @@ def test_queue_query_count(client, room, alumnus, alumnus2, moderator, django_as
         post(alumnus2, room, f"hold me {i}")
     client.force_login(moderator)
     # 1 session, 2 user, 3 reports (+message, room, author, claimer),
-    # 4 held messages (+room, author), 5 unread notification count
-    with django_assert_num_queries(5):
+    # 4 held messages (+room, author), 5 unread notification count,
+    # 6 open crisis alerts (header badge)
+    with django_assert_num_queries(6):
         response = client.get(reverse("moderation:queue"))
     assert (len(response.context["reports"]), len(response.context["held"])) == (count, count)
 

@@ -431,8 +431,9 @@ def test_staff_page_query_count_does_not_grow(client, staff, areas, count, djang
 
     # session, user, profiles with load, their focus areas, drafts, open
     # requests, their focus areas, their pending mentorships, matching
-    # settings, live mentorships, unread notifications
-    with django_assert_num_queries(11):
+    # settings, live mentorships, unread notifications, open crisis alerts
+    # (header badge)
+    with django_assert_num_queries(12):
         response = client.get(reverse("mentorship:staff"))
     assert len(response.context["applications"]) == count
     assert len(response.context["requests"]) == count

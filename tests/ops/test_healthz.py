@@ -1,8 +1,15 @@
-"""/healthz: database, cache and a channel-layer round trip; 503 when one fails."""
+"""/healthz: database, cache, the scheduler's heartbeat and a channel-layer round trip; 503 when one fails."""
 
 import socket
+from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from community import schedule
+from community.models import Heartbeat
 
 
 def _closed_port() -> int:
@@ -12,15 +19,35 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.django_db
+@pytest.fixture(autouse=True)
+def _scheduler_alive(db):
+    schedule.beat()
+
+
 def test_healthz_all_checks_ok(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "cache": "ok", "channel_layer": "ok"},
+        "checks": {"database": "ok", "cache": "ok", "scheduler": "ok", "channel_layer": "ok"},
     }
+
+
+def test_healthz_fails_when_the_scheduler_stopped_beating(client):
+    Heartbeat.objects.update(beat_at=timezone.now() - timedelta(minutes=3))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["scheduler"] == "error: last heartbeat 180 s ago"
+
+
+def test_schedule_health_command_fails_on_a_stale_heartbeat():
+    call_command("schedule_health")
+    Heartbeat.objects.update(beat_at=timezone.now() - timedelta(minutes=3))
+    with pytest.raises(CommandError, match="scheduler heartbeat is 0:03:00"):
+        call_command("schedule_health")
 
 
 @pytest.mark.django_db

@@ -82,6 +82,7 @@ def seed_member_everywhere(*, member, bob, moderator, staff, outsider, room) -> 
         WatchedWord,
     )
     from mentorship.models import CheckInPrompt, EndFeedback, MentorProfile, MentorRequest, Mentorship, PairBlock
+    from recovery import actions as recovery_actions
 
     now = timezone.now()
 
@@ -169,6 +170,10 @@ def seed_member_everywhere(*, member, bob, moderator, staff, outsider, room) -> 
         acknowledged_by=member,
         acknowledged_at=now,
         follow_up="2026-01-05 10:00 Alice: talked with Bob",
+        label="concern",
+        labelled_by=member,
+        labelled_at=now,
+        labelled_text="I can't do this anymore",
     )
 
     # --- meetups
@@ -244,6 +249,15 @@ def seed_member_everywhere(*, member, bob, moderator, staff, outsider, room) -> 
     CheckInPrompt.objects.create(mentorship=mentoring, fortnight=1)
     PairBlock.objects.create(mentor=member, mentee=outsider, created_by=member)
     PairBlock.objects.create(mentor=moderator, mentee=member, created_by=staff)
+
+    # --- the member's own safety plan (it names her, as a real one might)
+    recovery_actions.save_safety_plan(
+        member=member,
+        data={
+            "reasons_for_living": "Alice-reason: my niece",
+            "help_contacts": [{"name": "Bob, who calls Alice every Sunday", "phone": "555-010-2233"}],
+        },
+    )
 
     return Seeded(
         member=member,

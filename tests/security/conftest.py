@@ -59,6 +59,9 @@ def muted(db, cohort):
 
 @pytest.fixture
 def world(db, alumnus, alumnus2, moderator, staff, outsider, banned, muted, room, cohort):
+    from community import schedule
+
+    schedule.beat()  # a running scheduler, so /healthz answers ok
     from community import actions as community_actions
     from community.models import FocusArea, Notification
     from events import actions as event_actions

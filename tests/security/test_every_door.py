@@ -75,6 +75,11 @@ MEMBER_WIDE = {
     "account_delete_confirm": "deleting your own account (needs your password)",
     "account_sessions": "your own signed-in browsers",
     "account_sessions_end_others": "signs out your own other browsers",
+    "moderation:request": "asks a moderator to reach out to you",
+    "recovery:plan": "your own safety plan",
+    "recovery:plan_edit": "edits your own safety plan",
+    "recovery:plan_delete": "deletes your own safety plan",
+    "recovery:plan_card": "your own safety plan, for the chat's support card",
 }
 
 PUBLIC_SOCKETS: set[str] = set()

@@ -77,6 +77,12 @@ HTTP_MATRIX = [
     ("moderation:held_action",        "POST", "login no  no  no  no  ok  ok"),
     ("moderation:crisis",             "GET",  "login no  no  no  no  ok  ok"),
     ("moderation:crisis_action",      "POST", "login no  no  no  no  ok  ok"),
+    ("moderation:crisis_card",        "GET",  "login no  no  no  no  ok  ok"),
+    ("moderation:request",            "POST", "login ok  ok  ok  ok  ok  ok"),  # anyone may ask for a person
+    ("recovery:plan",                 "GET",  "login ok  ok  ok  ok  ok  ok"),  # each their own
+    ("recovery:plan_edit",            "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("recovery:plan_delete",          "POST", "login ok  ok  ok  ok  ok  ok"),
+    ("recovery:plan_card",            "GET",  "login ok  ok  ok  ok  ok  ok"),
     ("moderation:duty",               "POST", "login no  no  no  no  ok  ok"),
     ("moderation:member",             "GET",  "login no  no  no  no  ok  ok"),
     ("moderation:sanction",           "POST", "login no  no  no  no  ok  ok"),

@@ -16,6 +16,7 @@ from community.models import Cohort, FocusArea, User
 from events import demo as events_demo
 from groups import demo as groups_demo
 from mentorship import demo as mentorship_demo
+from recovery import demo as recovery_demo
 
 PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo password
 
@@ -92,7 +93,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             context = self.seed_members()
             # The order matters: meetups and mentorships use rooms.
-            for seed in (groups_demo.seed, events_demo.seed, mentorship_demo.seed):
+            for seed in (groups_demo.seed, events_demo.seed, mentorship_demo.seed, recovery_demo.seed):
                 seed(context)
         self.stdout.write(self.style.SUCCESS("Demo community created. Sign in with any of:"))
         for email, role in [

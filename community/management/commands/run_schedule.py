@@ -1,8 +1,6 @@
-import time
-
 from django.core.management.base import BaseCommand
 
-from community.schedule import run_due
+from community.schedule import beat, run_due, run_forever
 
 
 class Command(BaseCommand):
@@ -13,10 +11,9 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=15.0, help="Seconds between checks.")
 
     def handle(self, *args, once=False, interval=15.0, **options):
-        while True:
+        if once:
             ran = run_due()
-            if ran:
-                self.stdout.write("ran: " + ", ".join(ran))
-            if once:
-                return
-            time.sleep(interval)
+            beat()
+            self.stdout.write("ran: " + ", ".join(ran))
+            return
+        run_forever(interval=interval)
