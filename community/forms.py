@@ -2,13 +2,14 @@
 
 import csv
 import io
+import re
 import zoneinfo
 from dataclasses import dataclass, field
 
 from allauth.core import context
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
 
 from .actions import accept_invitation
 from .adapters import SESSION_KEY, invitation_from_session
@@ -370,12 +371,38 @@ class AuditFilterForm(forms.Form):
         return cleaned
 
 
+_PHONE = re.compile(r"^\+?[\d\s().-]+$")
+
+
+def clean_phone_value(value: str, what: str) -> str:
+    """A number a phone can dial: digits with spaces, + ( ) - . between them.
+    Words ("call us") would become a tel: link nobody can use in a crisis."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    digits = re.sub(r"\D", "", value)
+    if not _PHONE.match(value) or not 3 <= len(digits) <= 15:
+        raise ValidationError(f"The {what} must be a number (3 to 15 digits; spaces, +, (, ), - and . allowed).")
+    return value
+
+
 class CrisisResourceForm(forms.Form):
     name = forms.CharField(max_length=100)
     detail = forms.CharField(max_length=200, required=False)
     phone = forms.CharField(max_length=30, required=False)
     sms = forms.CharField(max_length=30, required=False, label="Text number")
-    url = forms.URLField(required=False, label="Website", assume_scheme="https")
+    url = forms.URLField(
+        required=False,
+        label="Website",
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
+
+    def clean_phone(self):
+        return clean_phone_value(self.cleaned_data.get("phone"), "phone number")
+
+    def clean_sms(self):
+        return clean_phone_value(self.cleaned_data.get("sms"), "text number")
 
     def clean(self):
         cleaned = super().clean()

@@ -81,7 +81,13 @@ def test_removing_every_resource_is_refused(staff_client):
     [
         ({"r-0-name": "No way to reach", "r-0-detail": "nothing"}, "__all__"),
         ({"r-0-name": "Bad site", "r-0-url": "not a url at all"}, "url"),
-        ({"r-0-name": "x" * 101, "r-0-phone": "1"}, "name"),
+        ({"r-0-name": "x" * 101, "r-0-phone": "988"}, "name"),
+        # The crisis page must never render "Call call us!" as a tel: link.
+        ({"r-0-name": "Words for a number", "r-0-phone": "call us!"}, "phone"),
+        ({"r-0-name": "Too short", "r-0-phone": "12"}, "phone"),
+        ({"r-0-name": "Words to text", "r-0-sms": "text HOME"}, "sms"),
+        ({"r-0-name": "Not a website", "r-0-url": "javascript:alert(1)"}, "url"),
+        ({"r-0-name": "Not the web", "r-0-url": "ftp://files.example.org/"}, "url"),
     ],
 )
 def test_bad_row_changes_nothing(staff_client, row, field):
