@@ -1,6 +1,7 @@
 """Reports and the review queue, held messages, the sanctions ladder, room
 controls, watched words and crisis phrases."""
 
+import uuid
 from datetime import timedelta
 
 from allauth.usersessions.models import UserSession
@@ -21,6 +22,7 @@ from ..models import (
     CrisisAlert,
     CrisisPhrase,
     Membership,
+    Mention,
     Message,
     Report,
     Room,
@@ -119,7 +121,8 @@ def approve_held_message(*, moderator: User, message: Message) -> Message:
 
     The released message gets a new id at the end of the room (same
     client_id, same text): its old id is lower than what reconnecting clients
-    have already seen, and `?after=` would never deliver it."""
+    have already seen, and `?after=` would never deliver it. Reports, crisis
+    alerts, mentions and replies follow it to the new id."""
     held = Message.objects.select_for_update(of=("self",)).select_related("room", "author").get(pk=message.pk)
     room = held.room
     if not permissions.can_moderate_room(moderator, room, permissions.get_membership(moderator, room)):
@@ -138,8 +141,17 @@ def approve_held_message(*, moderator: User, message: Message) -> Message:
         "crisis_level": held.crisis_level,
     }
     held_id = held.pk
-    held.delete()
+    # The held row gives its client_id to the released one (unique per
+    # author), and everything that points at it — reports, crisis alerts,
+    # mentions, replies — moves over before it goes, so no link is cut.
+    Message.objects.filter(pk=held_id).update(client_id=uuid.uuid4())
     released = Message.objects.create(**fields, status=Message.Status.VISIBLE)
+    Report.objects.filter(message_id=held_id).update(message=released)
+    CrisisAlert.objects.filter(message_id=held_id).update(message=released)
+    CrisisAlert.objects.filter(latest_message_id=held_id).update(latest_message=released)
+    Mention.objects.filter(message_id=held_id).update(message=released)
+    Message.objects.filter(reply_to_id=held_id).update(reply_to=released)
+    Message.objects.filter(pk=held_id).delete()
     Room.objects.filter(pk=room.pk).update(last_message_at=released.created_at)
     record_audit(
         actor=moderator, action="message.approve", target=released, details={"room": room.slug, "held_id": held_id}
