@@ -56,6 +56,10 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", True)
+# /healthz fails when the periodic-job scheduler (crisis escalation) has not
+# beaten for two minutes. Off only for test and benchmark servers that run
+# without a scheduler.
+SCHEDULER_HEALTH_CHECK = env_bool("SCHEDULER_HEALTH_CHECK", True)
 EMBEDDED = not os.environ.get("DATABASE_URL")
 
 SECRET_KEY = env_str("SECRET_KEY")

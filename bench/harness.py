@@ -176,6 +176,7 @@ def start(kind: str, env: dict, workdir: Path, count: int = 1) -> Servers:
     environment variable changed (a settings lever, e.g.
     app@CHANNEL_LAYER=core or app@BENCH_SQLITE_SYNCHRONOUS=FULL)."""
     servers = Servers(kind)
+    env = {**env, "SCHEDULER_HEALTH_CHECK": "0"}  # no scheduler beside benchmark servers
     if "@" in kind:
         kind, override = kind.split("@", 1)
         name, _, value = override.partition("=")

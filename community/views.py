@@ -4,6 +4,7 @@ import uuid
 from allauth.account.adapter import get_adapter
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -155,22 +156,26 @@ def healthz(request: HttpRequest) -> JsonResponse:
         cache.delete(key)
     except Exception as exc:
         checks["cache"] = f"error: {type(exc).__name__}"
-    try:
-        age = schedule.heartbeat_age()
-        if age is None:
-            checks["scheduler"] = "error: no heartbeat yet"
-        elif age > schedule.STALE_AFTER:
-            checks["scheduler"] = f"error: last heartbeat {int(age.total_seconds())} s ago"
-        else:
-            checks["scheduler"] = "ok"
-    except Exception as exc:
-        checks["scheduler"] = f"error: {type(exc).__name__}"
+    if settings.SCHEDULER_HEALTH_CHECK:
+        checks["scheduler"] = _scheduler_check()
     try:
         checks["channel_layer"] = async_to_sync(_channel_round_trip)()
     except Exception as exc:
         checks["channel_layer"] = f"error: {type(exc).__name__}"
     healthy = all(v == "ok" for v in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+def _scheduler_check() -> str:
+    try:
+        age = schedule.heartbeat_age()
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+    if age is None:
+        return "error: no heartbeat yet"
+    if age > schedule.STALE_AFTER:
+        return f"error: last heartbeat {int(age.total_seconds())} s ago"
+    return "ok"
 
 
 async def _channel_round_trip() -> str:

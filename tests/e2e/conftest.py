@@ -34,6 +34,7 @@ def server_env(db_path: Path) -> dict:
         SQLITE_PATH=str(db_path),
         TASKS_BACKEND="django_tasks.backends.immediate.ImmediateBackend",
         REQUIRE_MFA_FOR_STAFF="0",
+        SCHEDULER_HEALTH_CHECK="0",  # no scheduler beside the test server
         EMAIL_URL="console://",
         PYTHONUNBUFFERED="1",
     )

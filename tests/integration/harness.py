@@ -89,6 +89,7 @@ def base_env(db_url: str, redis_url: str, prefix: str) -> dict[str, str]:
         SECURE_HSTS_SECONDS="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         REQUIRE_MFA_FOR_STAFF="0",
+        SCHEDULER_HEALTH_CHECK="0",  # no scheduler beside these servers
         TASKS_BACKEND="django_tasks.backends.immediate.ImmediateBackend",
         # The tests send faster than a person; the limiter is tested elsewhere.
         RATE_LIMIT_BURST="1000",
