@@ -58,7 +58,15 @@ async def _close_hubs():
     from community.realtime import hub
 
     yield
-    await hub.close_for_tests()
+    for closed in await hub.close_loop_hubs():
+        # channels-redis keeps per-channel asyncio locks across calls; one
+        # left behind by a cancelled read is bound to this test's loop and
+        # would refuse the next test's loop. A test-only reach into its
+        # internals, kept here rather than in the hub.
+        locks = getattr(closed.layer, "receive_clean_locks", None)
+        if locks is not None and not any(lock.locked() for lock in locks.locks.values()):
+            locks.locks.clear()
+            locks.wait_counts.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -368,18 +368,13 @@ class HubConsumerMixin:
         await self.close(code=CLOSE_RECONNECT)
 
 
-async def close_for_tests() -> None:
-    """Close this loop's hubs while the loop still runs: a reader left
-    pending when a test's loop closes would leave the Redis layer's receive
-    state tied to a dead loop."""
+async def close_loop_hubs() -> list["Hub"]:
+    """Close this event loop's hubs while the loop still runs (at shutdown, or
+    when a loop that served sockets ends), so no reader is left pending on a
+    loop about to close. Returns the hubs it closed."""
     loop = asyncio.get_running_loop()
-    for hub in list((_hubs.get(loop) or {}).values()):
+    closed = list((_hubs.get(loop) or {}).values())
+    for hub in closed:
         await hub.close()
-        # channels-redis keeps per-channel asyncio locks across calls; one
-        # left behind by a cancelled read is bound to this loop and would
-        # refuse the next test's loop.
-        locks = getattr(hub.layer, "receive_clean_locks", None)
-        if locks is not None and not any(lock.locked() for lock in locks.locks.values()):
-            locks.locks.clear()
-            locks.wait_counts.clear()
     _hubs.pop(loop, None)
+    return closed
