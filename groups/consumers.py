@@ -33,6 +33,10 @@ logger = logging.getLogger(__name__)
 UNAVAILABLE: tuple[type[BaseException], ...] = (DatabaseError, ConnectionError, TimeoutError, OSError, RedisError)
 
 RESUME_BATCH = 200
+# Further behind than this, a resume answers `resync` and the page reloads the
+# room's recent history instead of streaming everything it missed.
+RESYNC_MESSAGES = 1000
+RESYNC_CHANGES = 1000
 PRESENCE_COALESCE = 0.5
 _pending_presence: dict[int, asyncio.Future] = {}
 
@@ -80,6 +84,34 @@ def _backlog(room, after_id, hidden=frozenset()):
     rows = queries.messages_after(room, after_id, limit=RESUME_BATCH)
     last = rows[-1].pk if rows else after_id
     return [queries.message_dict(m, room_slug=room.slug) for m in rows if m.author_id not in hidden], last, len(rows)
+
+
+def _counters(room_id):
+    return Room.objects.filter(pk=room_id).values_list("last_seq", "last_change", "settings_change").get()
+
+
+def _backlog_seq(room, after_seq, hidden=frozenset()):
+    """The next batch after `after_seq` and the last seq it covered."""
+    rows = queries.messages_after_seq(room, after_seq, limit=RESUME_BATCH)
+    last = rows[-1].seq if rows else after_seq
+    return [queries.message_dict(m, room_slug=room.slug) for m in rows if m.author_id not in hidden], last, len(rows)
+
+
+def _changes(room, since, up_to_seq, hidden=frozenset()):
+    """Frames for what changed after `since` among the messages a client holds."""
+    frames = []
+    for m in queries.changed_since(room, since, up_to_seq=up_to_seq, limit=RESYNC_CHANGES):
+        if m.author_id in hidden:
+            continue
+        if m.deleted_at is not None or m.status != m.Status.VISIBLE:
+            frames.append({"type": "message.deleted", "id": m.pk, "room": room.slug, "change": m.changed})
+        else:
+            frames.append({"type": "message.updated", "message": queries.message_dict(m, room_slug=room.slug)})
+    return frames
+
+
+def _room_state(room_id):
+    return queries.room_state(Room.objects.select_related("pinned_message__author").get(pk=room_id))
 
 
 def _history(room, before, limit, hidden=frozenset()):
@@ -152,10 +184,42 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         await self._broadcast_presence()
 
     async def _resume(self):
+        after_seq = self._query_int("after_seq")
+        if after_seq is not None:
+            await self._resume_seq(after_seq, self._query_int("changes") or 0)
+            return
         after = self._query_int("after")
         if after is not None:
+            # Protocol 1 (by message id): new messages only, no changes replayed.
             last = await self._send_backlog(after)
             await self.send(text_data=encode({"type": "resumed", "last_id": last}))
+
+    async def _resume_seq(self, after_seq: int, changes: int):
+        """Everything a client that saw messages up to `after_seq` and changes up
+        to `changes` is missing: first every message after it (removed ones as
+        placeholders, so its sequence has no holes), then every edit, removal,
+        reaction and room setting since, then `resumed` with the counters it
+        now holds. Too far behind, `resync`: the page reloads recent history."""
+        last_seq, last_change, settings_change = await database_sync_to_async(_counters)(self.room.pk)
+        if last_seq - after_seq > RESYNC_MESSAGES or last_change - changes > RESYNC_CHANGES:
+            await self.send(text_data=encode({"type": "resync", "last_seq": last_seq, "last_change": last_change}))
+            return
+        cursor = after_seq
+        while True:
+            batch, cursor, count = await database_sync_to_async(_backlog_seq)(self.room, cursor, self.blocked)
+            for message in batch:
+                await self.send(text_data=encode({"type": "message", "message": message}))
+                self.backlog_ids.add(message["id"])
+            if count < RESUME_BATCH:
+                break
+        for frame in await database_sync_to_async(_changes)(self.room, changes, after_seq, self.blocked):
+            await self.send(text_data=encode(frame))
+        if settings_change > changes:
+            state = await database_sync_to_async(_room_state)(self.room.pk)
+            await self.send(text_data=encode({"type": "room.updated", "room": state, "change": settings_change}))
+        await self.send(
+            text_data=encode({"type": "resumed", "last_seq": max(cursor, last_seq), "last_change": last_change})
+        )
 
     def _query_int(self, name):
 
@@ -338,6 +402,16 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         alert = await database_sync_to_async(actions.request_moderator)(member=user, room=self.room)
         await self.send(text_data=encode({"type": "moderator.requested", "text": actions.requested_text(alert.paged)}))
 
+    async def on_resume(self, frame):
+        """Fill a gap without reconnecting: the same as resuming the socket."""
+        await self._refresh()
+        if not await database_sync_to_async(_still_allowed)(self.user, self.room.pk):
+            raise ChatError("forbidden", "You are not a member of this room.")
+        after_seq, changes = frame.get("after_seq"), frame.get("changes", 0)
+        if not actions.is_message_id(after_seq) or not actions.is_message_id(changes):
+            raise ChatError("invalid", "after_seq and changes are whole numbers.")
+        await self._resume_seq(after_seq, changes)
+
     async def on_ping(self, frame):
         await presence.store().touch(self.room.pk, self.public_user, self.channel_name)
         await self.send(text_data=encode({"type": "pong"}))
@@ -353,6 +427,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         "message.report": on_report,
         "moderator.request": on_moderator_request,
         "ping": on_ping,
+        "resume": on_resume,
     }
 
     # --- events from the channel layer ------------------------------------------

@@ -76,6 +76,15 @@ class Room(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_message_at = models.DateTimeField(null=True, blank=True)
     member_count = models.PositiveIntegerField(default=0)
+    # The room's two counters, both advanced under its row lock (so they
+    # commit in order): `last_seq` numbers messages as they become visible
+    # (contiguous, never reused: a client detects a gap at once), and
+    # `last_change` numbers every later change — an edit, a removal, a
+    # reaction, a held message leaving, a room setting — so a reconnecting
+    # client is sent everything that changed since the last one it saw.
+    last_seq = models.BigIntegerField(default=0)
+    last_change = models.BigIntegerField(default=0)
+    settings_change = models.BigIntegerField(default=0)
 
     objects = RoomQuerySet.as_manager()
 
@@ -167,6 +176,10 @@ class Message(models.Model):
     )
     delete_reason = models.CharField(max_length=300, blank=True)
     crisis_level = models.CharField(max_length=10, blank=True)
+    # Its place in the room (Room.last_seq when it became visible); none while held.
+    seq = models.BigIntegerField(null=True, blank=True)
+    # Room.last_change at its latest edit, removal or reaction (0: never changed).
+    changed = models.BigIntegerField(default=0)
 
     objects = MessageQuerySet.as_manager()
 
@@ -175,7 +188,10 @@ class Message(models.Model):
         constraints = [
             # Re-sending a client_id must never create a second message, even
             # when two sends race: the database is the referee.
-            models.UniqueConstraint(fields=["author", "client_id"], name="one_message_per_client_id"),
+            # Unique per author *and room*: re-sending a client_id into another
+            # room is a new message there, never the first room's.
+            models.UniqueConstraint(fields=["author", "room", "client_id"], name="one_message_per_client_id_in_room"),
+            models.UniqueConstraint(fields=["room", "seq"], name="message_seq_unique_in_room"),
         ]
         indexes = [
             models.Index(fields=["room", "id"], name="message_room_id_idx"),
@@ -186,6 +202,7 @@ class Message(models.Model):
             # statistics; on (room, id) alone PostgreSQL fetched and sorted
             # the room's whole history (10 ms at 5,000 messages).
             models.Index(fields=["room", "status", "id"], name="message_room_status_id_idx"),
+            models.Index(fields=["room", "changed"], name="message_room_changed_idx"),
         ]
 
     def __str__(self) -> str:

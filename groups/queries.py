@@ -49,7 +49,41 @@ def message_dict(message: Message, *, room_slug: str | None = None) -> dict:
         "content_note": message.content_note,
         "deleted": deleted,
         "status": message.status,
+        "seq": message.seq,
+        "changed": message.changed,
     }
+
+
+def room_state(room: Room) -> dict:
+    """The room's settings as a `room.updated` frame carries them (pin included,
+    read through select_related("pinned_message__author"))."""
+    pinned = room.pinned_message if room.pinned_message_id else None
+    if pinned is not None and pinned.deleted_at is not None:
+        pinned = None
+    return {
+        "slug": room.slug,
+        "is_locked": room.is_locked,
+        "slow_mode_seconds": room.slow_mode_seconds,
+        "guidelines": room.guidelines,
+        "description": room.description,
+        "pinned": {"id": pinned.pk, "html": pinned.html} if pinned is not None else None,
+    }
+
+
+def messages_after_seq(room: Room, after_seq: int, *, limit: int) -> list[Message]:
+    """The room's messages after a seq, in seq order — removed ones included (as
+    placeholders), so a resuming client's sequence has no holes."""
+    return list(Message.objects.filter(room=room, seq__gt=after_seq).for_frames().order_by("seq")[:limit])
+
+
+def changed_since(room: Room, change: int, *, up_to_seq: int, limit: int) -> list[Message]:
+    """Messages a client that saw up to `up_to_seq` holds, changed after `change`
+    (edited, removed, held again, reacted to), in change order."""
+    return list(
+        Message.objects.filter(room=room, changed__gt=change, seq__lte=up_to_seq)
+        .for_frames()
+        .order_by("changed")[:limit]
+    )
 
 
 def messages_after(room: Room, after_id: int, *, limit: int) -> list[Message]:

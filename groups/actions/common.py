@@ -130,3 +130,21 @@ def _get_message(room: Room, message_id) -> Message:
     if message is None or message.status != Message.Status.VISIBLE:
         raise ChatError("not_found", "That message does not exist.")
     return message
+
+
+def _next(room: Room, counter: str) -> int:
+    """Advance one of the room's counters (`last_seq` or `last_change`) and
+    return the new value. Takes the room's row lock, held to commit: the
+    numbers are handed out in commit order, so a client that has seen N has
+    seen everything below N."""
+    value = Room.objects.select_for_update().filter(pk=room.pk).values_list(counter, flat=True).first() + 1
+    Room.objects.filter(pk=room.pk).update(**{counter: value})
+    return value
+
+
+def next_seq(room: Room) -> int:
+    return _next(room, "last_seq")
+
+
+def next_change(room: Room) -> int:
+    return _next(room, "last_change")

@@ -42,6 +42,8 @@ from .common import (
     _notify_moderators,
     _parse_client_id,
     is_message_id,
+    next_change,
+    next_seq,
 )
 from .crisis import open_crisis_alert
 
@@ -138,15 +140,15 @@ def post_message(*, author: User, room: Room, body, client_id, reply_to_id=None,
     if reply_to_id is not None and not is_message_id(reply_to_id):
         raise ChatError("invalid", "reply_to must be a message id.")
 
-    existing = Message.objects.for_frames().filter(author=author, client_id=client_uuid).first()
+    existing = Message.objects.for_frames().filter(author=author, room=room, client_id=client_uuid).first()
     if existing is not None:
         return PostResult(existing, created=False)
 
     with transaction.atomic():
         # Messages of one room are inserted one at a time (a row lock on the
-        # room, held to commit), so within a room ids commit in id order: a
-        # client resuming with ?after=<highest id seen> can never skip a
-        # lower id that committed later.
+        # room, held to commit), so within a room ids and seqs commit in
+        # order: a client resuming after the highest seq it saw can never
+        # skip a lower one that committed later.
         Room.objects.select_for_update().filter(pk=room.pk).values_list("pk", flat=True).first()
         membership = permissions.get_membership(author, room)
         _deny(author, room, membership)
@@ -178,10 +180,12 @@ def post_message(*, author: User, room: Room, body, client_id, reply_to_id=None,
                     reply_to=reply_to,
                     crisis_level=level,
                     status=Message.Status.HELD if hold else Message.Status.VISIBLE,
+                    # A held message gets its place when a moderator releases it.
+                    seq=None if hold else next_seq(room),
                 )
         except IntegrityError:
             # A concurrent send of the same client_id won the race.
-            stored = Message.objects.for_frames().filter(author=author, client_id=client_uuid).first()
+            stored = Message.objects.for_frames().filter(author=author, room=room, client_id=client_uuid).first()
             if stored is None:
                 raise
             return PostResult(stored, created=False)
@@ -245,7 +249,8 @@ def edit_message(*, author: User, room: Room, message_id, body) -> PostResult:
         message.html = markup.render(body, mentions={n: m.pk for n, m in mentioned.items()})
         message.edited_at = timezone.now()
         message.crisis_level = screening.level
-        fields = ["body", "html", "edited_at", "crisis_level"]
+        message.changed = next_change(room)
+        fields = ["body", "html", "edited_at", "crisis_level", "changed"]
         if screening.hold:
             message.status = Message.Status.HELD
             fields.append("status")
@@ -260,7 +265,13 @@ def edit_message(*, author: User, room: Room, message_id, body) -> PostResult:
             )
             private_frames.append({"type": "message.held", "message": message_dict(message)})
             # Held for review: gone from the room until a moderator approves it.
-            frame = {"type": "message.deleted", "id": message.pk, "room": room.slug, "by_moderator": False}
+            frame = {
+                "type": "message.deleted",
+                "id": message.pk,
+                "room": room.slug,
+                "by_moderator": False,
+                "change": message.changed,
+            }
             broadcast_on_commit(room.group_name, frame_event(frame))
             return PostResult(message, created=False, private_frames=private_frames)
         if screening.flagged:
@@ -299,7 +310,8 @@ def delete_message(*, actor: User, room: Room, message_id, reason: str = "") -> 
         message.deleted_at = timezone.now()
         message.deleted_by = actor
         message.delete_reason = reason.strip()
-        message.save(update_fields=["deleted_at", "deleted_by", "delete_reason"])
+        message.changed = next_change(room)
+        message.save(update_fields=["deleted_at", "deleted_by", "delete_reason", "changed"])
         if room.pinned_message_id == message.pk:
             Room.objects.filter(pk=room.pk).update(pinned_message=None)
         if by_moderator:
@@ -309,7 +321,13 @@ def delete_message(*, actor: User, room: Room, message_id, reason: str = "") -> 
                 target=message,
                 details={"room": room.slug, "reason": message.delete_reason},
             )
-        frame = {"type": "message.deleted", "id": message.pk, "room": room.slug, "by_moderator": by_moderator}
+        frame = {
+            "type": "message.deleted",
+            "id": message.pk,
+            "room": room.slug,
+            "by_moderator": by_moderator,
+            "change": message.changed,
+        }
         broadcast_on_commit(room.group_name, frame_event(frame))
     return message
 
@@ -333,9 +351,17 @@ def toggle_reaction(*, member: User, room: Room, message_id, emoji) -> Message:
                     Reaction.objects.create(message=message, user=member, emoji=emoji)
             except IntegrityError:
                 pass  # a double click raced us; the reaction is there, as asked
+        change = next_change(room)
+        Message.objects.filter(pk=message.pk).update(changed=change)
         message = Message.objects.for_frames().get(pk=message.pk)
 
-        frame = {"type": "reaction", "id": message.pk, "room": room.slug, "reactions": reactions_summary(message)}
+        frame = {
+            "type": "reaction",
+            "id": message.pk,
+            "room": room.slug,
+            "reactions": reactions_summary(message),
+            "change": change,
+        }
         broadcast_on_commit(room.group_name, frame_event(frame))
     return message
 

@@ -1,7 +1,6 @@
 """Reports and the review queue, held messages, the sanctions ladder, room
 controls, watched words and crisis phrases."""
 
-import uuid
 from datetime import timedelta
 
 from allauth.usersessions.models import UserSession
@@ -22,14 +21,14 @@ from ..models import (
     CrisisAlert,
     CrisisPhrase,
     Membership,
-    Mention,
     Message,
     Report,
     Room,
     Sanction,
     WatchedWord,
 )
-from .common import _get_message, _message_event, _notify_moderators
+from ..queries import room_state
+from .common import _get_message, _message_event, _notify_moderators, next_change, next_seq
 from .crisis import open_crisis_alert
 from .rooms import _activate_membership
 
@@ -117,46 +116,24 @@ def close_report(*, moderator: User, report: Report, note: str, dismiss: bool = 
 
 @transaction.atomic
 def approve_held_message(*, moderator: User, message: Message) -> Message:
-    """Release a held message into the room. Side effect: `message` broadcast.
+    """Release a held message into the room, in place: the same id, with its
+    reports, crisis alert and mentions still attached. It takes the next seq
+    of the room (its place is when the room first sees it), so a client
+    resuming after the seq it last saw receives it.
 
-    The released message gets a new id at the end of the room (same
-    client_id, same text): its old id is lower than what reconnecting clients
-    have already seen, and `?after=` would never deliver it. Reports, crisis
-    alerts, mentions and replies follow it to the new id."""
+    Side effects: `message` broadcast to the room; audit row."""
     held = Message.objects.select_for_update(of=("self",)).select_related("room", "author").get(pk=message.pk)
     room = held.room
     if not permissions.can_moderate_room(moderator, room, permissions.get_membership(moderator, room)):
         raise PermissionDenied
     if held.status != Message.Status.HELD:
         raise ValidationError("This message is not waiting for review.")
-    Room.objects.select_for_update().filter(pk=room.pk).values_list("pk", flat=True).first()
-    fields = {
-        "room": room,
-        "author": held.author,
-        "client_id": held.client_id,
-        "body": held.body,
-        "html": held.html,
-        "content_note": held.content_note,
-        "reply_to_id": held.reply_to_id,
-        "crisis_level": held.crisis_level,
-    }
-    held_id = held.pk
-    # The held row gives its client_id to the released one (unique per
-    # author), and everything that points at it — reports, crisis alerts,
-    # mentions, replies — moves over before it goes, so no link is cut.
-    Message.objects.filter(pk=held_id).update(client_id=uuid.uuid4())
-    released = Message.objects.create(**fields, status=Message.Status.VISIBLE)
-    Report.objects.filter(message_id=held_id).update(message=released)
-    CrisisAlert.objects.filter(message_id=held_id).update(message=released)
-    CrisisAlert.objects.filter(latest_message_id=held_id).update(latest_message=released)
-    Mention.objects.filter(message_id=held_id).update(message=released)
-    Message.objects.filter(reply_to_id=held_id).update(reply_to=released)
-    Message.objects.filter(pk=held_id).delete()
-    Room.objects.filter(pk=room.pk).update(last_message_at=released.created_at)
-    record_audit(
-        actor=moderator, action="message.approve", target=released, details={"room": room.slug, "held_id": held_id}
-    )
-    released = Message.objects.for_frames().get(pk=released.pk)
+    held.status = Message.Status.VISIBLE
+    held.seq = next_seq(room)
+    held.save(update_fields=["status", "seq"])
+    Room.objects.filter(pk=room.pk).update(last_message_at=timezone.now())
+    record_audit(actor=moderator, action="message.approve", target=held, details={"room": room.slug})
+    released = Message.objects.for_frames().get(pk=held.pk)
     broadcast_on_commit(room.group_name, _message_event(released))
     return released
 
@@ -346,15 +323,15 @@ def lift_sanction(*, moderator: User, sanction: Sanction, reason: str) -> Sancti
 
 
 def _room_event(room: Room) -> None:
-    frame = {
-        "type": "room.updated",
-        "room": {
-            "slug": room.slug,
-            "is_locked": room.is_locked,
-            "slow_mode_seconds": room.slow_mode_seconds,
-        },
-    }
-    broadcast_on_commit(room.group_name, frame_event(frame))
+    """A room setting changed: it takes the next change number (so a client
+    that was offline gets the room's state on resume) and every socket hears
+    the new state now."""
+    change = next_change(room)
+    Room.objects.filter(pk=room.pk).update(settings_change=change)
+    room = Room.objects.select_related("pinned_message__author").get(pk=room.pk)
+    broadcast_on_commit(
+        room.group_name, frame_event({"type": "room.updated", "room": room_state(room), "change": change})
+    )
 
 
 @transaction.atomic
@@ -413,6 +390,7 @@ def pin_message(*, moderator: User, room: Room, message_id: int | None) -> Room:
     record_audit(
         actor=moderator, action="room.pin" if message else "room.unpin", target=room, details={"message": message_id}
     )
+    _room_event(room)
     return Room.objects.get(pk=room.pk)
 
 

@@ -63,8 +63,13 @@ class Socket:
         await self.c.disconnect()
 
 
-async def open_socket(user, slug, *, after=None, origin=ORIGIN, expect_ok=True):
-    path = f"/ws/rooms/{slug}/" + (f"?after={after}" if after is not None else "")
+async def open_socket(user, slug, *, after=None, after_seq=None, changes=None, origin=ORIGIN, expect_ok=True):
+    query = [f"after={after}"] if after is not None else []
+    if after_seq is not None:
+        query.append(f"after_seq={after_seq}")
+    if changes is not None:
+        query.append(f"changes={changes}")
+    path = f"/ws/rooms/{slug}/" + ("?" + "&".join(query) if query else "")
     headers = [origin] if origin else []
     if user is not None:
         cookie = await sync_to_async(session_cookie)(user)

@@ -102,10 +102,11 @@ async def test_held_message_waits_then_release_reaches_everyone(room, alumnus, a
     await db(actions.approve_held_message)(moderator=moderator, message=stored)
     released = (await bob.recv_type("message"))["message"]
     assert (released["client_id"], released["status"]) == (frame["client_id"], "visible")
-    # Released at the end of the room: a client that already saw `newer`
-    # and resumes after it still gets the released message.
-    assert released["id"] > newer.message.pk
-    late = await connect(alumnus2, room.slug, after=newer.message.pk)
+    # Released in place (same id) at the end of the room's sequence: a
+    # client that already saw `newer` and resumes after its seq still gets it.
+    assert released["id"] == stored.pk
+    assert released["seq"] == newer.message.seq + 1
+    late = await connect(alumnus2, room.slug, after_seq=newer.message.seq)
     assert (await late.recv_type("message"))["message"]["client_id"] == frame["client_id"]
 
 

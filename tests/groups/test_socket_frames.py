@@ -83,6 +83,7 @@ async def test_reaction_toggles_on_and_off(room, alumnus, alumnus2, connect):
         "id": message.pk,
         "room": room.slug,
         "reactions": [{"emoji": "heart", "count": 1, "users": [alumnus2.pk]}],
+        "change": 1,
     }
     await bob.send({"type": "reaction.toggle", "id": message.pk, "emoji": "heart"})
     off = await alice.recv_type("reaction")
