@@ -77,6 +77,10 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "room": room.slug,
         "user": request.user.public_dict(),
         "lastRead": membership.last_read_message_id if membership else 0,
+        # Read with the room, before its messages: resuming from here can only
+        # repeat a message (dropped by id), never skip one.
+        "lastSeq": room.last_seq,
+        "lastChange": room.last_change,
         "hasMore": has_more,
         "canModerate": permissions.can_moderate_room(request.user, room, membership),
         "reactions": REACTIONS,

@@ -3,8 +3,13 @@
 // Sending is optimistic: a message shows at once as "sending", becomes "sent"
 // when the server echoes its client_id, or "failed" with a retry that reuses
 // the same client_id (so a retry can never post twice). When the socket
-// drops, the page reconnects with back-off and resumes with ?after=<last id>,
-// and re-sends anything still pending.
+// drops, the page reconnects with back-off and resumes with
+// ?after_seq=<highest contiguous seq>&changes=<highest contiguous change>: the
+// server sends every message after it, then every edit, removal, reaction and
+// room setting since. A gap in the seqs of live messages is filled at once with
+// a `resume` frame. Durable frames (send, edit, delete, reaction, report,
+// moderator request) made while offline wait in an outbox and go out on
+// reconnect; the person is told they are waiting.
 
 const config = JSON.parse(document.getElementById("room-config").textContent);
 const initial = JSON.parse(document.getElementById("initial-messages").textContent);
@@ -21,6 +26,11 @@ const replying = document.querySelector("[data-replying]");
 const rendered = new Map(); // message id -> <li>
 const pending = new Map(); // client_id -> {frame, element}
 let lastId = 0;
+// The highest seq and change number up to which this page holds everything.
+let lastSeq = config.lastSeq || 0;
+let lastChange = config.lastChange || 0;
+let filling = false;
+const outbox = []; // durable frames waiting for the socket
 let firstId = null;
 let socket = null;
 let attempt = 0;
@@ -90,7 +100,7 @@ function reactionsNode(m) {
       type: "button", "aria-pressed": String(mine),
       "aria-label": `${r.emoji} reaction, ${r.count}${mine ? ", including you" : ""}`,
     }, `${config.reactions[r.emoji] || r.emoji} ${r.count}`);
-    button.addEventListener("click", () => send({ type: "reaction.toggle", id: m.id, emoji: r.emoji }));
+    button.addEventListener("click", () => sendDurable({ type: "reaction.toggle", id: m.id, emoji: r.emoji }, "reaction"));
     box.append(button);
   }
   return box;
@@ -106,7 +116,7 @@ function toolsNode(m) {
   react.append(el("summary", { text: "React" }));
   for (const [key, emoji] of Object.entries(config.reactions)) {
     const b = el("button", { type: "button", "aria-label": `React with ${key}` }, emoji);
-    b.addEventListener("click", () => { react.open = false; send({ type: "reaction.toggle", id: m.id, emoji: key }); });
+    b.addEventListener("click", () => { react.open = false; sendDurable({ type: "reaction.toggle", id: m.id, emoji: key }, "reaction"); });
     react.append(b);
   }
   tools.append(react);
@@ -125,10 +135,10 @@ function toolsNode(m) {
     const del = el("button", { type: "button" }, mine ? "Delete" : "Remove");
     del.addEventListener("click", () => {
       if (mine) {
-        if (window.confirm("Delete this message for everyone?")) send({ type: "message.delete", id: m.id });
+        if (window.confirm("Delete this message for everyone?")) sendDurable({ type: "message.delete", id: m.id }, "deletion");
       } else {
         const reason = window.prompt("Reason for removing this message (members see only that a moderator removed it):");
-        if (reason !== null) send({ type: "message.delete", id: m.id, reason });
+        if (reason !== null) sendDurable({ type: "message.delete", id: m.id, reason }, "removal");
       }
     });
     tools.append(del);
@@ -189,8 +199,29 @@ function upsert(m, { scroll = true } = {}) {
   rendered.set(m.id, node);
   lastId = Math.max(lastId, m.id);
   firstId = firstId === null ? m.id : Math.min(firstId, m.id);
+  if (m.deleted) markDeleted(m.id);
+  seenSeq(m.seq);
+  if (m.changed) seenChange(m.changed);
   if (scroll && (nearBottom || m.author.id === config.user.id)) list.scrollTop = list.scrollHeight;
   markRead();
+}
+
+// Only contiguous numbers advance the marks: a message or change that arrives
+// ahead of one still in flight (two server processes, a slow link) must not let
+// a reconnect skip the one behind it.
+function seenSeq(seq) {
+  if (!seq || seq <= lastSeq) return;
+  if (seq === lastSeq + 1) lastSeq = seq;
+  else fillGap();
+}
+
+function seenChange(change) {
+  if (change === lastChange + 1) lastChange = change;
+}
+
+function fillGap() {
+  if (filling) return;
+  filling = send({ type: "resume", after_seq: lastSeq, changes: lastChange });
 }
 
 function markDeleted(id) {
@@ -248,7 +279,7 @@ function showCrisisCard(frame) {
     ul.append(li);
   }
   const talk = el("button", { type: "button", "data-talk": "" }, "Talk to a moderator now");
-  talk.addEventListener("click", () => { talk.disabled = true; send({ type: "moderator.request" }); });
+  talk.addEventListener("click", () => { talk.disabled = true; sendDurable({ type: "moderator.request" }, "request for a moderator"); });
   const close = el("button", { type: "button", class: "secondary" }, "Close");
   close.addEventListener("click", () => card.remove());
   card.append(el("h3", { text: "People ready to listen, any time" }), ul, el("p", { "data-support-status": "" }, talk, " ", close));
@@ -294,17 +325,33 @@ function send(frame) {
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   setConnection("connecting", attempt ? "Reconnecting…" : "Connecting…");
-  socket = new WebSocket(`${scheme}://${location.host}/ws/rooms/${config.room}/?after=${lastId}`);
+  socket = new WebSocket(
+    `${scheme}://${location.host}/ws/rooms/${config.room}/?after_seq=${lastSeq}&changes=${lastChange}`,
+  );
+  filling = true; // the resume on connect is the fill
   socket.addEventListener("open", () => {
     attempt = 0;
     setConnection("online", "Connected");
     for (const { frame } of pending.values()) socket.send(JSON.stringify(frame));
+    const waiting = outbox.splice(0);
+    for (const frame of waiting) socket.send(JSON.stringify(frame));
+    if (waiting.length) announce(`Back online: sent ${waiting.length} waiting action${waiting.length > 1 ? "s" : ""}.`);
   });
   socket.addEventListener("message", (event) => handle(JSON.parse(event.data)));
   socket.addEventListener("close", (event) => {
+    filling = false;
+    if (event.code === 4401 && !passwordRecheck) {
+      // Signed out elsewhere or the password changed: check the session once
+      // (a fresh page load re-authenticates this tab if it still can).
+      passwordRecheck = true;
+      fetch(location.href, { credentials: "same-origin", redirect: "manual" }).then((r) => {
+        if (r.ok) setTimeout(connect, 500);
+        else lockComposer("You were signed out. Sign in again to keep chatting.");
+      });
+      return;
+    }
     if (event.code === 4401 || event.code === 4403) {
-      setConnection("offline", "You no longer have access to this room.");
-      composer?.querySelectorAll("textarea, input, button").forEach((c) => { c.disabled = true; });
+      lockComposer(event.code === 4403 ? "You no longer have access to this room." : "You were signed out.");
       return;
     }
     attempt += 1;
@@ -312,6 +359,23 @@ function connect() {
     setConnection("offline", `Disconnected — retrying in ${Math.ceil(delay / 1000)} s`);
     setTimeout(connect, delay);
   });
+}
+
+function lockComposer(text) {
+  setConnection("offline", text);
+  composer?.querySelectorAll("textarea, input, button").forEach((c) => { c.disabled = true; });
+  if (outbox.length) announce(`${outbox.length} action${outbox.length > 1 ? "s were" : " was"} not sent.`);
+}
+
+let passwordRecheck = false;
+
+// Durable actions: sent now, or kept until the socket is back (never dropped
+// silently); the person is told either way.
+function sendDurable(frame, what) {
+  if (send(frame)) return true;
+  outbox.push(frame);
+  announce(`Offline: your ${what} will be sent when the connection is back.`);
+  return false;
 }
 
 function handle(frame) {
@@ -322,9 +386,25 @@ function handle(frame) {
       break;
     case "message.deleted":
       markDeleted(frame.id);
+      if (frame.change) seenChange(frame.change);
       break;
     case "reaction":
       updateReactions(frame.id, frame.reactions);
+      if (frame.change) seenChange(frame.change);
+      break;
+    case "resumed":
+      if (frame.last_seq !== undefined) {
+        lastSeq = Math.max(lastSeq, frame.last_seq);
+        lastChange = Math.max(lastChange, frame.last_change);
+      }
+      filling = false;
+      passwordRecheck = false;
+      break;
+    case "resync":
+      // Too far behind to stream: reload the room's recent history, unless
+      // something typed here is still waiting to be sent.
+      if (!pending.size && !outbox.length) location.reload();
+      else announce("You were away a while: reload the page to catch up once your messages are sent.");
       break;
     case "presence":
       renderPresence(frame.online);
@@ -358,7 +438,8 @@ function handle(frame) {
       supportStatus(frame.text);
       break;
     case "room.updated":
-      if (frame.room.is_locked && !config.canModerate) announce("A moderator locked this room for now.");
+      applyRoomState(frame.room);
+      if (frame.change) seenChange(frame.change);
       break;
     case "error":
       handleError(frame);
@@ -406,9 +487,39 @@ function prependHistory(messages, hasMore) {
   list.scrollTop = list.scrollHeight - anchor;
 }
 
+// The read marker: at most one frame every few seconds, for the newest message.
+let readTimer = null;
 function markRead() {
-  if (document.visibilityState !== "visible" || lastId <= readSent) return;
-  if (send({ type: "read", id: lastId })) readSent = lastId;
+  if (readTimer) return;
+  readTimer = setTimeout(() => {
+    readTimer = null;
+    if (document.visibilityState !== "visible" || lastId <= readSent) return;
+    if (send({ type: "read", id: lastId })) readSent = lastId;
+  }, 3000);
+}
+
+function applyRoomState(room) {
+  let note = document.querySelector("[data-lock-note]");
+  if (room.is_locked && !note) {
+    note = el("p", { class: "pinned", role: "note", "data-lock-note": "", text: "This room is read-only right now." });
+    list.closest("section").before(note);
+    if (!config.canModerate) announce("A moderator locked this room for now.");
+  } else if (!room.is_locked && note) {
+    note.remove();
+    announce("The room is open again.");
+  }
+  let pinned = document.querySelector("[data-pinned]");
+  if (room.pinned) {
+    if (!pinned) {
+      pinned = el("div", { class: "pinned", role: "note", "aria-label": "Pinned message", "data-pinned": "" });
+      list.closest("section").before(pinned);
+    }
+    const body = el("span");
+    body.innerHTML = room.pinned.html; // rendered and sanitised on the server (nh3)
+    pinned.replaceChildren(el("strong", { text: "Pinned: " }), body);
+  } else {
+    pinned?.remove();
+  }
 }
 
 // --- reporting -------------------------------------------------------------
@@ -439,7 +550,7 @@ if (reportDialog) {
       announce("Please say a few words about what is wrong.");
       return;
     }
-    send({ type: "message.report", id: reporting.id, reason: data.get("reason"), note: data.get("note") || "" });
+    sendDurable({ type: "message.report", id: reporting.id, reason: data.get("reason"), note: data.get("note") || "" }, "report");
     if (data.get("block")) {
       const body = new URLSearchParams({ next: location.pathname });
       await fetch(`/rooms/members/${reporting.author.id}/block/`, {
@@ -475,7 +586,10 @@ function startEdit(m) {
   cancel.addEventListener("click", () => form.replaceWith(body));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (area.value.trim() && send({ type: "message.edit", id: m.id, body: area.value })) form.replaceWith(body);
+    if (area.value.trim()) {
+      sendDurable({ type: "message.edit", id: m.id, body: area.value }, "edit");
+      form.replaceWith(body);
+    }
   });
   form.append(label, area, el("div", { class: "row" }, save, " ", cancel));
   body.replaceWith(form);
