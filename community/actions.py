@@ -247,6 +247,8 @@ def set_role(*, staff: User, member: User, role: str) -> User:
 
 @transaction.atomic
 def set_member_cohort(*, staff: User, member: User, cohort: Cohort | None, graduation_date=None) -> User:
+    """Move a member to another cohort. Side effects: audit row; every socket
+    of the member reconnects (access to cohort rooms is recomputed)."""
     if not permissions.can_manage_cohorts(staff):
         raise PermissionDenied
     old = member.cohort.slug if member.cohort else None
@@ -256,6 +258,9 @@ def set_member_cohort(*, staff: User, member: User, cohort: Cohort | None, gradu
     record_audit(
         actor=staff, action="member.cohort", target=member, details={"from": old, "to": cohort.slug if cohort else None}
     )
+    # Cohort rooms follow the cohort: every socket reconnects, so the old
+    # cohort room's sockets are refused and the new one's open.
+    force_disconnect_on_commit(member.pk, code=4000)
     return member
 
 

@@ -356,8 +356,16 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             member=user, room=self.room, message_id=frame.get("id"), emoji=frame.get("emoji")
         )
 
-    async def on_read(self, frame):
+    async def _require_access(self):
+        """The frames that change nothing still re-check access: a member who
+        lost the room is refused and the socket closes."""
         user = await self._refresh()
+        if not await database_sync_to_async(_still_allowed)(user, self.room.pk):
+            raise ChatError("forbidden", "You are not a member of this room.")
+        return user
+
+    async def on_read(self, frame):
+        user = await self._require_access()
         await database_sync_to_async(actions.mark_read)(member=user, room=self.room, message_id=frame.get("id"))
 
     async def on_history(self, frame):
@@ -377,6 +385,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         if now - self.last_typing < TYPING_INTERVAL:
             return  # typing is best-effort; extra frames are dropped silently
         self.last_typing = now
+        await self._require_access()
         await group_send(
             self.room.group_name,
             {
@@ -413,6 +422,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         await self._resume_seq(after_seq, changes)
 
     async def on_ping(self, frame):
+        await self._require_access()
         await presence.store().touch(self.room.pk, self.public_user, self.channel_name)
         await self.send(text_data=encode({"type": "pong"}))
 

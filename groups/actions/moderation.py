@@ -248,7 +248,12 @@ def ban_member(*, moderator: User, member: User, room: Room, reason: str, days: 
     reason = _require_reason(reason)
     if days is not None and (not isinstance(days, int) or not 1 <= days <= 3650):
         raise ValidationError("A timed ban lasts from 1 day to 10 years; leave it empty for permanent.")
-    membership, _ = Membership.objects.select_for_update().get_or_create(room=room, user=member)
+    # A ban never grants access: someone banned from a room they are not in
+    # gets a membership that has already ended, which carries the ban and
+    # nothing else (when it lapses they are still not a member).
+    membership, _ = Membership.objects.select_for_update().get_or_create(
+        room=room, user=member, defaults={"left_at": timezone.now()}
+    )
     ends = timezone.now() + timedelta(days=days) if days else None
     membership.banned_until = ends
     membership.banned_permanently = days is None
