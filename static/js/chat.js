@@ -400,6 +400,11 @@ function handle(frame) {
       filling = false;
       passwordRecheck = false;
       break;
+    case "pong":
+      // The room has more than this page holds (a broadcast lost with a dying
+      // server process): fetch it now.
+      if (frame.last_seq > lastSeq || frame.last_change > lastChange) fillGap();
+      break;
     case "resync":
       // Too far behind to stream: reload the room's recent history, unless
       // something typed here is still waiting to be sent.

@@ -197,9 +197,9 @@ class Daphne(Process):
 
         wait_until(ready, timeout=timeout, what=f"{self.name} /healthz")
 
-    def ws_url(self, slug: str, after: int | None = None) -> str:
+    def ws_url(self, slug: str, after_seq: int | None = None, changes: int = 0) -> str:
         url = f"ws://127.0.0.1:{self.port}/ws/rooms/{slug}/"
-        return url if after is None else f"{url}?after={after}"
+        return url if after_seq is None else f"{url}?after_seq={after_seq}&changes={changes}"
 
 
 class RedisServer(Process):
@@ -241,9 +241,11 @@ class RedisServer(Process):
 
 @dataclass
 class Member:
-    """One person's chat client: reconnects to any server it is given, resumes
-    with ?after=<last id seen>, and re-sends unacknowledged messages with
-    their original client_id — what static/js/chat.js does."""
+    """One person's chat client, as static/js/chat.js behaves: keeps the highest
+    contiguous seq and change number it holds, fills a gap at once with a
+    `resume` frame (a later seq, or a pong saying the room has more), resumes
+    with ?after_seq=&changes= on any server it is given, and re-sends
+    unacknowledged messages with their original client_id."""
 
     name: str
     cookie: str
@@ -253,6 +255,11 @@ class Member:
     pending: dict[str, str] = field(default_factory=dict)  # client_id -> body, sent but not acknowledged
     sent: dict[str, str] = field(default_factory=dict)  # every client_id ever sent
     connections: int = 0
+    last_seq: int = 0
+    last_change: int = 0
+    removed: set[int] = field(default_factory=set)  # ids shown as removed
+    bodies: dict[int, str] = field(default_factory=dict)  # id -> the text shown now
+    filling: bool = False
     ws: object = None
     server: Daphne | None = None
     _reader: asyncio.Task | None = None
@@ -263,11 +270,11 @@ class Member:
         return max((m["id"] for m in self.messages), default=0)
 
     async def connect(self, server: Daphne, *, resume: bool = True, timeout: float = 10) -> None:
-        after = self.last_id if resume and self.connections else None
+        after = self.last_seq if resume and self.connections else None
         headers = {"Origin": f"http://127.0.0.1:{server.port}", "Cookie": self.cookie}
-        self.ws = await asyncio.wait_for(
-            connect(server.ws_url(self.room, after), additional_headers=headers, open_timeout=timeout), timeout
-        )
+        url = server.ws_url(self.room, after, self.last_change)
+        self.ws = await asyncio.wait_for(connect(url, additional_headers=headers, open_timeout=timeout), timeout)
+        self.filling = after is not None
         self.server = server
         self.connections += 1
         self._reader = asyncio.create_task(self._read(self.ws))
@@ -294,14 +301,58 @@ class Member:
             async for raw in ws:
                 frame = json.loads(raw)
                 self.frames.append(frame)
-                if frame.get("type") == "message":
-                    self.messages.append(frame["message"])
-                    self.pending.pop(frame["message"].get("client_id") or "", None)
+                await self._apply(ws, frame)
                 self._changed.set()
         except ConnectionClosed:
             pass
         finally:
             self._changed.set()
+
+    async def _apply(self, ws, frame: dict) -> None:
+        kind = frame.get("type")
+        if kind == "message":
+            message = frame["message"]
+            # A gap fill may repeat a message held already (the browser keys
+            # them by id too): it updates, it is not a second copy.
+            if message["id"] not in self.bodies and message["id"] not in self.removed:
+                self.messages.append(message)
+            self.pending.pop(message.get("client_id") or "", None)
+            if message.get("deleted"):
+                self.removed.add(message["id"])
+            else:
+                self.bodies[message["id"]] = message["body"]
+            seq = message.get("seq")
+            if seq == self.last_seq + 1:
+                self.last_seq = seq
+            elif seq is not None and seq > self.last_seq:
+                await self._fill(ws)
+        elif kind == "message.updated":
+            self.bodies[frame["message"]["id"]] = frame["message"]["body"]
+            self._seen_change(frame["message"].get("changed"))
+        elif kind == "message.deleted":
+            self.removed.add(frame["id"])
+            self._seen_change(frame.get("change"))
+        elif kind in ("reaction", "room.updated"):
+            self._seen_change(frame.get("change"))
+        elif kind == "resumed" and "last_seq" in frame:
+            self.last_seq = max(self.last_seq, frame["last_seq"])
+            self.last_change = max(self.last_change, frame["last_change"])
+            self.filling = False
+        elif kind == "pong" and (
+            frame.get("last_seq", 0) > self.last_seq or frame.get("last_change", 0) > self.last_change
+        ):
+            await self._fill(ws)
+
+    def _seen_change(self, change) -> None:
+        if change == self.last_change + 1:
+            self.last_change = change
+
+    async def _fill(self, ws) -> None:
+        if self.filling:
+            return
+        self.filling = True
+        with contextlib.suppress(ConnectionClosed):
+            await ws.send(json.dumps({"type": "resume", "after_seq": self.last_seq, "changes": self.last_change}))
 
     @property
     def open(self) -> bool:

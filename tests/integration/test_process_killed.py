@@ -10,7 +10,9 @@ from .harness import Daphne, Member
 from .traffic import (
     assert_every_send_stored_once,
     assert_exactly_once_in_order,
+    caught_up,
     keep_connected,
+    room_last_seq,
     send_many,
     settle,
     stored,
@@ -43,9 +45,9 @@ async def test_process_killed_clients_resume_on_the_other_without_loss(database,
         for member in (alice, bob):
             await settle(member, servers)
         rows = stored(database, seed["room_id"])
-        last = rows[-1][0]
+        last_seq = room_last_seq(database, seed["room_id"])
         for member in (alice, bob, carol):
-            await member.wait_for(lambda m, last=last: m.last_id >= last, timeout=20, what="the last message")
+            await caught_up(member, servers, last_seq)
         stop.set()
         await asyncio.wait_for(watcher, 10)
 

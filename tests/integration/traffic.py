@@ -55,6 +55,28 @@ def stored(db_url: str, room_id: int) -> list[tuple[int, str, str]]:
     ]
 
 
+def room_last_seq(db_url: str, room_id: int) -> int:
+    return query(db_url, "SELECT last_seq FROM groups_room WHERE id = %s", (room_id,))[0][0]
+
+
+async def caught_up(member: Member, servers, last_seq: int, *, timeout: float = 30) -> None:
+    """Until the member holds every message up to `last_seq`, as the browser
+    gets there: a ping every couple of seconds, whose pong carries the room's
+    counters and makes the client fill any gap (a broadcast lost with a dying
+    process included)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while member.last_seq < last_seq:
+        if loop.time() > deadline:
+            raise TimeoutError(f"{member.name} holds up to seq {member.last_seq} of {last_seq}")
+        if not member.open:
+            await member.connect_retrying(servers, timeout=max(deadline - loop.time(), 1))
+        with contextlib.suppress(ConnectionClosed):
+            await member.frame(type="ping")
+        with contextlib.suppress(TimeoutError):
+            await member.wait_for(lambda m: m.last_seq >= last_seq or not m.open, timeout=2, what="the gap fill")
+
+
 def assert_exactly_once_in_order(member: Member, rows: list[tuple[int, str, str]]) -> None:
     """The member has every stored message exactly once; each author's
     messages arrived in the order they were stored.
