@@ -21,6 +21,7 @@ CRISIS_PROBABILITY = 0.30
 # classifier at least this sure before it raises a crisis by itself.
 SHORT_WORDS = 6
 SHORT_CRISIS_PROBABILITY = 0.60
+TINY_WORDS = 4
 # When a crisis phrase was present but its context vetoed it ("I'm not
 # suicidal", "if you're thinking about suicide, call 988"), the classifier has
 # to be much surer to overrule that.
@@ -106,12 +107,15 @@ def classify(
         # With three classes a text the model knows nothing about (a short
         # "see you tuesday") lands near 1/3 each: the classifier raises a
         # crisis on its own only when crisis is also likelier than nothing.
-        if len(checked.split()) < SHORT_WORDS and not rules.categories:
+        words = len(checked.split())
+        if words < SHORT_WORDS and not rules.categories:
             # A short message with no crisis wording gives the model few cues
-            # ("I cut my hair myself"): it must be surer on its own.
+            # ("I cut my hair myself"): it must be surer on its own, and under
+            # four words ("one more") it pages nobody: at most the gentle card.
             threshold = max(threshold, SHORT_CRISIS_PROBABILITY)
         if p_crisis >= threshold and p_crisis > probs.get("none", 0.0):
-            tier, categories = CRISIS, (*categories, "classifier")
+            tiny = words < TINY_WORDS and not rules.categories
+            tier, categories = (CONCERN if tiny else CRISIS), (*categories, "classifier")
         elif tier == NONE and p_crisis + p_concern >= CONCERN_PROBABILITY:
             tier, categories = CONCERN, ("classifier",)
 
