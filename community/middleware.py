@@ -2,7 +2,6 @@
 
 import zoneinfo
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
@@ -45,8 +44,7 @@ class RequireMFAMiddleware:
             return False
         if request.path.startswith(self.ALLOWED_PREFIXES):
             return False
-
-        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        return permissions.mfa_setup_missing(user)
 
 
 class MemberTimeZoneMiddleware:

@@ -4,6 +4,8 @@ Pure predicates take the acting user first and return a bool; views,
 consumers and templates all ask these, never the role field directly.
 """
 
+from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.http import Http404
 
 from .models import Notification, User
@@ -82,6 +84,14 @@ def can_view_member_profile(user, target: User) -> bool:
 
 def requires_mfa(user) -> bool:
     return is_site_moderator(user)
+
+
+def mfa_setup_missing(user) -> bool:
+    """A moderator or staff member who must use an authenticator app and has
+    not set one up: held on the set-up page over HTTP, refused on sockets."""
+    if not settings.REQUIRE_MFA_FOR_STAFF or not requires_mfa(user):
+        return False
+    return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def get_notification_for_recipient_or_404(user, notification_id: int) -> Notification:

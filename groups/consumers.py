@@ -20,7 +20,7 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from community.models import User
-from community.permissions import is_active_member
+from community.permissions import is_active_member, mfa_setup_missing
 from community.realtime import encode, group_send, presence, session_group, user_group
 from community.realtime.hub import HubConsumerMixin
 
@@ -60,6 +60,9 @@ CLOSE_FORBIDDEN = 4403
 
 def _load_room(user, slug):
     """The room, membership and blocked authors if the user may read it now."""
+    if mfa_setup_missing(user):
+        # A moderator held on the MFA set-up page over HTTP reads nothing here either.
+        return None, None, set()
     room = Room.objects.filter(slug=slug).first()
     if room is None:
         return None, None, set()

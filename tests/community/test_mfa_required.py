@@ -113,3 +113,32 @@ def test_mfa_index_renders_inside_our_layout(client, staff):
 
     assert response.status_code == 200
     assert 'class="crisis-bar"' in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("who", "room_ok"), [("alumnus", True), ("moderator", False)])
+async def test_mfa_on_refuses_sockets_until_set_up(settings, room, alumnus, moderator, who, room_ok):
+    """Held on the set-up page over HTTP means no sockets either: not the room
+    socket (a moderator reads every room), not the crisis console."""
+    from channels.db import database_sync_to_async
+
+    from tests.community.test_notification_socket import open_notifications
+    from tests.groups.conftest import open_socket
+
+    settings.REQUIRE_MFA_FOR_STAFF = True
+    user = {"alumnus": alumnus, "moderator": moderator}[who]
+    connected, code, communicator = await open_socket(user, room.slug, expect_ok=False)
+    assert (connected, code if not connected else None) == (room_ok, None if room_ok else 4403)
+    if connected:
+        await communicator.disconnect()
+    notify, notify_ok, notify_code = await open_notifications(user)
+    assert notify_ok == room_ok
+    if notify_ok:
+        await notify.disconnect()
+    else:
+        assert notify_code == 4401
+    if not room_ok:
+        await database_sync_to_async(add_totp)(user)
+        connected, _, communicator = await open_socket(user, room.slug, expect_ok=False)
+        assert connected
+        await communicator.disconnect()
