@@ -9,7 +9,7 @@ another cohort, in no room — must see nothing private), `banned` (banned from
 import inspect
 import os
 import socket
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit, urlunsplit
 
 import pytest
 from django.utils import timezone
@@ -171,4 +171,11 @@ def postgres_url():
 def redis_url():
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
     require_service(url, "Redis")
+    # Each pytest-xdist worker gets a Redis database of its own: a test that
+    # clears its cache there must not wipe another worker's channel layer.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and worker[2:].isdigit():
+        parts = urlsplit(url)
+        base = int(parts.path.strip("/") or 0)
+        url = urlunsplit(parts._replace(path=f"/{base + 1 + int(worker[2:]) % 10}"))
     return url

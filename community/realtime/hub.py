@@ -25,6 +25,7 @@ storm does not churn the layer; a member's own groups are left at once.
 """
 
 import asyncio
+import collections
 import logging
 import secrets
 import weakref
@@ -53,6 +54,8 @@ REFRESH_MAX = 3600.0
 
 class Subscriber(Protocol):
     async def hub_event(self, event: dict) -> None: ...
+
+    def hub_event_nowait(self, event: dict) -> None: ...
 
     async def hub_lost(self) -> None: ...
 
@@ -169,12 +172,17 @@ class Hub:
             if not members:
                 continue
             for sock in tuple(members):
+                # Never waits on one socket: each has its own bounded outbox
+                # and delivery task (HubConsumerMixin), so a slow or broken
+                # socket cannot hold up the others.
                 try:
-                    await sock.hub_event(event)
+                    sock.hub_event_nowait(event)
                 except Exception:
-                    logger.exception("hub: delivering to a socket failed; unsubscribing it")
+                    logger.exception("hub: queueing for a socket failed; closing it to resume")
                     for group_members in self.members.values():
                         group_members.pop(sock, None)
+                    with suppress(Exception):
+                        await sock.hub_lost()
 
     async def _layer_answers(self) -> bool:
         connection = getattr(self.layer, "connection", None)
@@ -292,6 +300,9 @@ async def _forget_abandoned() -> None:
 
 
 CLOSE_RECONNECT = 4000
+# Events one socket may have waiting; more and it is closed to resume.
+OUTBOX_MAX = 1000
+_closing: set[asyncio.Task] = set()
 
 
 class HubConsumerMixin:
@@ -313,7 +324,10 @@ class HubConsumerMixin:
         self.channel_name = "socket." + secrets.token_hex(12)
         self._hub: Hub | None = None
         self._hub_groups: tuple[str, ...] = ()
-        self._held: list[dict] | None = None
+        self._outbox: collections.deque[dict] = collections.deque()
+        self._holding = False
+        self._drainer: asyncio.Task | None = None
+        self._gone = False
 
     async def hub_join(self, groups) -> None:
         groups = tuple(g for g in groups if g)
@@ -344,20 +358,57 @@ class HubConsumerMixin:
             self._hub = None
 
     def hold_events(self) -> None:
-        self._held = []
+        self._holding = True
 
     async def release_events(self) -> None:
-        while self._held:
-            held, self._held = self._held, []
-            for event in held:
-                await self._handle_hub_event(event)
-        self._held = None
+        """Deliver what arrived while held, in order, then go live."""
+        self._holding = False
+        self._start_drain()
+        if self._drainer is not None:
+            await asyncio.shield(self._drainer)
+
+    def hub_event_nowait(self, event: dict) -> None:
+        """Queue an event for this socket; it is delivered by the socket's own
+        task, in order. A socket whose outbox is full (it stopped reading, or
+        its handler is stuck) is closed with 4000: its client resumes and
+        misses nothing, and the queue never grows without bound."""
+        if self._gone:
+            return
+        if len(self._outbox) >= OUTBOX_MAX:
+            logger.warning("hub: a socket fell %d events behind; closing it to resume", OUTBOX_MAX)
+            self._give_up()
+            return
+        self._outbox.append(event)
+        if not self._holding:
+            self._start_drain()
 
     async def hub_event(self, event: dict) -> None:
-        if self._held is not None:
-            self._held.append(event)
-            return
-        await self._handle_hub_event(event)
+        self.hub_event_nowait(event)
+        if self._drainer is not None and not self._holding:
+            await asyncio.shield(self._drainer)
+
+    def _start_drain(self) -> None:
+        if self._outbox and (self._drainer is None or self._drainer.done()):
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._outbox and not self._gone:
+            event = self._outbox.popleft()
+            try:
+                await self._handle_hub_event(event)
+            except Exception:
+                # Never leave a socket open and deaf: it reconnects and resumes.
+                logger.exception("hub: delivering to a socket failed; closing it to resume")
+                self._give_up()
+                return
+
+    def _give_up(self) -> None:
+        self._gone = True
+        self._outbox.clear()
+        self.hub_leave()
+        task = asyncio.get_running_loop().create_task(self.close(code=CLOSE_RECONNECT))
+        _closing.add(task)
+        task.add_done_callback(_closing.discard)
 
     async def _handle_hub_event(self, event: dict) -> None:
         name = self.HUB_HANDLERS.get(event.get("type"))
