@@ -207,14 +207,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         if last_seq - after_seq > RESYNC_MESSAGES or last_change - changes > RESYNC_CHANGES:
             await self.send(text_data=encode({"type": "resync", "last_seq": last_seq, "last_change": last_change}))
             return
-        cursor = after_seq
-        while True:
-            batch, cursor, count = await database_sync_to_async(_backlog_seq)(self.room, cursor, self.blocked)
-            for message in batch:
-                await self.send(text_data=encode({"type": "message", "message": message}))
-                self.backlog_ids.add(message["id"])
-            if count < RESUME_BATCH:
-                break
+        cursor = await self._send_backlog(after_seq, _backlog_seq)
         for frame in await database_sync_to_async(_changes)(self.room, changes, after_seq, self.blocked):
             await self.send(text_data=encode(frame))
         if settings_change > changes:
@@ -235,9 +228,12 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             return None
         return value if value >= 0 else None
 
-    async def _send_backlog(self, after: int):
+    async def _send_backlog(self, after: int, fetch=None):
+        """Send every message after the cursor, batch by batch; returns where
+        it ended (`fetch`: by id for protocol 1, by seq for protocol 2)."""
+        fetch = fetch or _backlog
         while True:
-            batch, after, count = await database_sync_to_async(_backlog)(self.room, after, self.blocked)
+            batch, after, count = await database_sync_to_async(fetch)(self.room, after, self.blocked)
             for message in batch:
                 await self.send(text_data=encode({"type": "message", "message": message}))
                 self.backlog_ids.add(message["id"])

@@ -116,6 +116,17 @@ def support_card(level: str) -> dict:
     }
 
 
+def _notify_mentions(message: Message, room: Room, author: User, members) -> None:
+    for member in members:
+        Mention.objects.create(message=message, user=member)
+        notify(
+            recipient=member,
+            kind=Notification.Kind.MENTION,
+            text=f"{author.display_name} mentioned you in {room.name}",
+            url=message.get_absolute_url(),
+        )
+
+
 def _flag(message: Message, room: Room, words: list[str]) -> None:
     Report.objects.create(
         message=message, reporter=None, reason=Report.Reason.WATCHED_WORD, note=f"Flagged words: {', '.join(words)}"
@@ -208,14 +219,7 @@ def post_message(*, author: User, room: Room, body, client_id, reply_to_id=None,
             Membership.objects.filter(pk=membership.pk).update(
                 last_read_message_id=Greatest(F("last_read_message_id"), message.pk)
             )
-        for member in mentioned.values():
-            Mention.objects.create(message=message, user=member)
-            notify(
-                recipient=member,
-                kind=Notification.Kind.MENTION,
-                text=f"{author.display_name} mentioned you in {room.name}",
-                url=message.get_absolute_url(),
-            )
+        _notify_mentions(message, room, author, mentioned.values())
         broadcast_on_commit(room.group_name, _message_event(message))
     return PostResult(message, created=True, private_frames=private_frames)
 
@@ -276,16 +280,7 @@ def edit_message(*, author: User, room: Room, message_id, body) -> PostResult:
             return PostResult(message, created=False, private_frames=private_frames)
         if screening.flagged:
             _flag(message, room, screening.flagged)
-        for member in mentioned.values():
-            if member.pk in already:
-                continue
-            Mention.objects.create(message=message, user=member)
-            notify(
-                recipient=member,
-                kind=Notification.Kind.MENTION,
-                text=f"{author.display_name} mentioned you in {room.name}",
-                url=message.get_absolute_url(),
-            )
+        _notify_mentions(message, room, author, [m for m in mentioned.values() if m.pk not in already])
         broadcast_on_commit(room.group_name, _message_event(message, "message.updated"))
     return PostResult(message, created=False, private_frames=private_frames)
 
