@@ -27,7 +27,7 @@ from .forms import (
     SanctionForm,
     WatchedWordForm,
 )
-from .models import CrisisAlert, CrisisPhrase, Membership, Message, ModeratorDuty, Room, Sanction, WatchedWord
+from .models import CrisisAlert, CrisisPhrase, Membership, Message, ModeratorDuty, Room, WatchedWord
 
 
 def _errors(request, exc) -> None:
@@ -197,17 +197,16 @@ def duty(request: HttpRequest) -> HttpResponse:
 
 
 def _member_for_moderator(request, member_id: int) -> User:
-    member = User.objects.filter(pk=member_id).first()
-    if member is None or not permissions.can_use_review_queue(request.user):
-        raise Http404
-    return member
+    return permissions.get_member_for_moderator_or_404(request.user, member_id)
 
 
 @permission_required(permissions.can_use_review_queue, hide=False)
 def member_history(request: HttpRequest, member_id: int) -> HttpResponse:
     member = _member_for_moderator(request, member_id)
     rooms = permissions.moderated_rooms(request.user).filter(memberships__user=member).distinct()
-    sanctions = list(Sanction.objects.filter(member=member).select_related("room", "created_by", "lifted_by"))
+    sanctions = list(
+        permissions.sanctions_visible_to(request.user, member).select_related("room", "created_by", "lifted_by")
+    )
     removed = list(
         Message.objects.filter(author=member, room__in=permissions.moderated_rooms(request.user))
         .exclude(deleted_at__isnull=True, status=Message.Status.VISIBLE)
@@ -235,7 +234,9 @@ def sanction(request: HttpRequest, member_id: int) -> HttpResponse:
     rooms = permissions.moderated_rooms(request.user).filter(memberships__user=member).distinct()
     form = SanctionForm(request.POST, rooms=rooms)
     if not form.is_valid():
-        sanctions = list(Sanction.objects.filter(member=member).select_related("room", "created_by", "lifted_by"))
+        sanctions = list(
+            permissions.sanctions_visible_to(request.user, member).select_related("room", "created_by", "lifted_by")
+        )
         return render(
             request,
             "groups/moderation/member.html",
@@ -272,7 +273,9 @@ def sanction(request: HttpRequest, member_id: int) -> HttpResponse:
 @permission_required(permissions.can_use_review_queue, hide=False)
 @require_POST
 def lift(request: HttpRequest, sanction_id: int) -> HttpResponse:
-    sanction_ = Sanction.objects.filter(pk=sanction_id).select_related("member").first()
+    # Only a sanction this moderator may see: any other id is missing, and
+    # the redirect below never reveals whose it was.
+    sanction_ = permissions.sanctions_visible_to(request.user).filter(pk=sanction_id).select_related("member").first()
     if sanction_ is None:
         raise Http404
     form = ReasonForm(request.POST)

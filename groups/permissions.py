@@ -9,9 +9,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
+from community.models import User
 from community.permissions import is_active_member, is_site_moderator, is_staff
 
-from .models import Membership, Message, Report, Room
+from .models import Membership, Message, Report, Room, Sanction
 
 
 def get_membership(user, room: Room) -> Membership | None:
@@ -183,6 +184,30 @@ def moderated_rooms(user):
     return Room.objects.filter(
         memberships__user=user, memberships__role=Membership.Role.MODERATOR, memberships__left_at__isnull=True
     ).exclude(kind__in=Room.MEMBERS_ONLY)
+
+
+def get_member_for_moderator_or_404(user, member_id) -> User:
+    """A member whose moderation history this user may open: anyone for a
+    site moderator; for a room moderator, only people in a room they moderate.
+    Everyone else — and every id that is not such a member — gets 404."""
+    member = User.objects.filter(pk=member_id).first() if str(member_id).isdigit() else None
+    if member is None or not can_use_review_queue(user):
+        raise Http404("No such member.")
+    if is_site_moderator(user):
+        return member
+    if not Membership.objects.filter(user=member, room__in=moderated_rooms(user)).exists():
+        raise Http404("No such member.")
+    return member
+
+
+def sanctions_visible_to(user, member=None):
+    """Sanctions this user may read: every one for a site moderator; for a
+    room moderator, only those given in the rooms they moderate (a site-wide
+    warning or suspension is not theirs to see)."""
+    qs = Sanction.objects.all() if is_site_moderator(user) else Sanction.objects.filter(room__in=moderated_rooms(user))
+    if not can_use_review_queue(user):
+        qs = Sanction.objects.none()
+    return qs.filter(member=member) if member is not None else qs
 
 
 def can_view_crisis_dashboard(user) -> bool:
