@@ -4,6 +4,7 @@ Views, tasks, management commands and the demo seeder call these; nothing
 else saves these models. Each docstring lists the side effects.
 """
 
+import re
 import zoneinfo
 from collections import OrderedDict
 from datetime import date, datetime, timedelta
@@ -79,6 +80,10 @@ def set_calendar_policy(*, staff: User, moderators_may_post: bool) -> CalendarPo
 # --- Validation shared by forms and actions ------------------------------------------
 
 
+# Line breaks, tabs and other control characters: never in a one-line field.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def validate_event(event: Event, *, now: datetime | None = None) -> None:
     """Raise a ValidationError keyed by field for anything wrong with `event`
     (saved or not). Forms call this to show errors; actions call it again so
@@ -90,6 +95,9 @@ def validate_event(event: Event, *, now: datetime | None = None) -> None:
 
     if not (event.title or "").strip():
         err("title", "Give the meetup a title.")
+    for field in ("title", "address", "meeting_url"):
+        if _CONTROL.search(getattr(event, field) or ""):
+            err(field, "Keep this on one line (no line breaks or tabs).")
     known_zone = event.time_zone in zoneinfo.available_timezones()
     if not known_zone:
         err(

@@ -6,6 +6,7 @@ Times carry the meetup's TZID with a matching VTIMEZONE; SEQUENCE is the
 occurrence's change counter; cancellations are STATUS:CANCELLED.
 """
 
+import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 
@@ -25,7 +26,7 @@ def _calendar(name: str) -> icalendar.Calendar:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", _line(name))
     return cal
 
 
@@ -38,7 +39,7 @@ def _vevent(occ: Occurrence, *, show_link: bool) -> icalendar.Event:
     ve.add("last-modified", occ.updated_at if occ.updated_at > event.updated_at else event.updated_at)
     ve.add("dtstart", occ.starts_at.astimezone(event.zone))
     ve.add("dtend", occ.ends_at.astimezone(event.zone))
-    ve.add("summary", event.title)
+    ve.add("summary", _line(event.title))
     ve.add("sequence", occ.sequence)
     ve.add("status", "CANCELLED" if occ.is_cancelled else "CONFIRMED")
     ve.add("url", page)
@@ -57,6 +58,12 @@ def _vevent(occ: Occurrence, *, show_link: bool) -> icalendar.Event:
     elif show_link and event.has_link:
         ve.add("location", event.meeting_url)
     return ve
+
+
+def _line(text: str) -> str:
+    """One line of text: a line break kept from an older row must never break
+    the file (the calendar name is not escaped the way text properties are)."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", text or "").strip()
 
 
 def _domain() -> str:

@@ -364,15 +364,11 @@ def attendees_csv(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     writer.writerow(header)
     for r in rows:
         attended = "" if r.attended is None else ("yes" if r.attended else "no")
-        line = [
-            _csv_safe(r.member.display_name),
-            r.status,
-            getattr(r, "position", "") or "",
-            attended,
-        ]
+        line = [r.member.display_name, r.status, getattr(r, "position", "") or "", attended]
         if "email" in header and can_see_email(request.user, r.member):
             line.insert(1, r.member.email)
-        writer.writerow(line)
+        # Every cell, not only the display name: a verified address can start with "=".
+        writer.writerow([_csv_safe(str(cell)) for cell in line])
     return response
 
 

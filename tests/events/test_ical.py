@@ -5,9 +5,10 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from django.core.exceptions import ValidationError
 
 from events import actions
-from events.models import CalendarFeed
+from events.models import CalendarFeed, Event
 
 from .conftest import SECRET_LINK, make_event
 
@@ -125,3 +126,18 @@ def test_series_edit_raises_sequence_in_the_feed(client, staff, alumnus, weekly)
     _, [vevent] = _events(client.get(_feed_url(alumnus)))
 
     assert (vevent["SEQUENCE"], str(vevent["SUMMARY"])) == (1, "Alumni group (new room)")
+
+
+def test_a_title_with_a_line_break_is_refused_and_never_breaks_a_download(client, staff, alumnus):
+    """Outside review finding 14: a meetup title with a line break made its
+    .ics answer 500. One-line fields refuse control characters; a row saved
+    before that rule still downloads."""
+    with pytest.raises(ValidationError) as refused:
+        make_event(staff, title="Line one\nline two")
+    assert "title" in refused.value.message_dict
+    event = make_event(staff, title="Fine title")
+    Event.objects.filter(pk=event.pk).update(title="Old row\r\nwith a break")
+    client.force_login(alumnus)
+    response = client.get(f"/meetups/{event.occurrences.get().pk}/meetup.ics")
+    assert response.status_code == 200
+    assert b"SUMMARY:Old row with a break" in response.content

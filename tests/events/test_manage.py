@@ -309,6 +309,18 @@ def test_csv_export_neutralises_formulas_in_display_names(client, staff, started
     assert rows[1][0].startswith("'=")
 
 
+def test_csv_export_neutralises_formulas_in_every_cell(client, staff, started, alumnus):
+    """Outside review finding 8: the e-mail column was written raw, and a
+    verified address can start with "="."""
+    alumnus.email = "=cmd|' /C calc'!A0@example.org"
+    alumnus.save(update_fields=["email"])
+    client.force_login(staff)
+
+    rows = _csv(client.get(f"/meetups/{started.pk}/attendees.csv"))
+
+    assert rows[1][:2] == ["Alice", "'=cmd|' /C calc'!A0@example.org"]
+
+
 def test_policy_page_is_for_staff(client, moderator):
     client.force_login(moderator)
 
