@@ -127,3 +127,12 @@ def test_dockerfile_collects_hashed_static_files_with_debug_off():
     assert "FROM python:3.11-" in dockerfile
     assert "DEBUG=0 SECRET_KEY=build-only-collectstatic python manage.py collectstatic --noinput" in dockerfile
     assert 'ENTRYPOINT ["/app/deploy/entrypoint.sh"]' in dockerfile
+
+
+def test_nginx_sets_the_client_address_and_never_appends_a_spoofed_one():
+    """Outside review finding 3: nginx appended to the client's own
+    X-Forwarded-For and Daphne took the leftmost value, so every per-IP limit
+    could be bypassed with a forged header."""
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "$proxy_add_x_forwarded_for" not in conf
+    assert conf.count("proxy_set_header X-Forwarded-For $remote_addr;") == conf.count("proxy_pass ")
