@@ -427,9 +427,7 @@ def block(request: HttpRequest, member_id: int) -> HttpResponse:
     """Block or unblock another member (any member)."""
     if not is_active_member(request.user):
         raise PermissionDenied
-    other = User.objects.filter(pk=member_id, is_active=True).first()
-    if other is None or other.pk == request.user.pk:
-        raise Http404
+    other = permissions.get_member_to_block_or_404(request.user, member_id)
     if request.POST.get("unblock") == "1":
         actions.unblock_member(member=request.user, other=other)
         messages.success(request, f"You unblocked {other.display_name}.")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from community.models import User
 from community.permissions import is_active_member, is_site_moderator, is_staff
 
-from .models import Membership, Message, Report, Room, Sanction
+from .models import Block, Membership, Message, Report, Room, Sanction
 
 
 def get_membership(user, room: Room) -> Membership | None:
@@ -164,6 +164,21 @@ def can_block(user, other) -> bool:
     """Members may block other members, but not moderators or staff: a person
     in crisis must always be reachable by the people whose job is to help."""
     return is_active_member(user) and other.pk != user.pk and not is_site_moderator(other)
+
+
+def get_member_to_block_or_404(user, member_id) -> User:
+    """Someone this member can already see: listed in the directory, in a room
+    with them, or blocked by them (to unblock). Any other id is missing, so the
+    block form tells nothing about accounts one could not see anyway."""
+    if not is_active_member(user) or not str(member_id).isdigit():
+        raise Http404("No such member.")
+    other = User.objects.filter(pk=member_id, is_active=True).exclude(pk=user.pk).first()
+    if other is None:
+        raise Http404("No such member.")
+    shared_room = Membership.objects.filter(user=other, left_at__isnull=True, room__in=readable_rooms(user)).exists()
+    if not (other.in_directory or shared_room or Block.objects.filter(blocker=user, blocked=other).exists()):
+        raise Http404("No such member.")
+    return other
 
 
 def can_use_review_queue(user) -> bool:

@@ -195,7 +195,8 @@ def test_word_list_page_is_staff_only(client, staff, moderator):
     assert list(WatchedWord.objects.values_list("word", "action")) == [("spam link", "hold")]
 
 
-def test_block_from_the_page(client, alumnus, alumnus2, moderator):
+def test_block_from_the_page(client, room, alumnus, alumnus2, moderator):
+    # Alice and Bob share `room`: she can see him, so she can block him.
     client.force_login(alumnus)
     client.post(reverse("groups:block", args=[alumnus2.pk]))
     assert list(alumnus.blocks_made.values_list("blocked_id", flat=True)) == [alumnus2.pk]

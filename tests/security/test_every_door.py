@@ -47,7 +47,7 @@ MEMBER_WIDE = {
     "member_directory": "members who chose to be listed, by display name",
     "groups:directory": "rooms you may see",
     "groups:search": "searches rooms you may read",
-    "groups:block": "any member may block another member (not moderators)",
+    "groups:block": "block someone you can see: in a room with you or in the directory (not moderators)",
     "events:agenda": "meetups open to you",
     "events:month_current": "meetups open to you",
     "events:month": "meetups open to you",

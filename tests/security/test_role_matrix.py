@@ -66,7 +66,7 @@ HTTP_MATRIX = [
     ("groups:directory",              "GET",  "login ok  ok  ok  ok  ok  ok"),
     ("groups:create",                 "GET",  "login no  no  no  no  ok  ok"),
     ("groups:search",                 "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("groups:block",                  "POST", "login ok  ok  ok  ok  ok  ok"),
+    ("groups:block",                  "POST", "login ok  no  ok  no  ok  ok"),  # Bob: only who can see him
     ("groups:room",                   "GET",  "login ok  no  ok  no  ok  ok"),
     ("groups:join",                   "POST", "login ok  no  ok  no  ok  ok"),  # members: already in
     ("groups:leave",                  "POST", "login ok  no  ok  no  no  ok"),
