@@ -123,6 +123,7 @@ def crisis_dashboard(request: HttpRequest) -> HttpResponse:
         "on_duty_moderators": on_duty,
         "labels": CrisisAlert.Label.choices,
         "precision": actions.detector_precision() if is_staff(request.user) else None,
+        "joined": _support_rooms_of(request.user),
     }
     return render(request, "groups/moderation/crisis.html", context)
 
@@ -134,7 +135,17 @@ def crisis_card(request: HttpRequest, alert_id: int) -> HttpResponse:
     alert = _alerts().filter(pk=alert_id).first()
     if alert is None:
         raise Http404
-    return render(request, "groups/moderation/crisis_card.html", {"alert": alert, "labels": CrisisAlert.Label.choices})
+    context = {"alert": alert, "labels": CrisisAlert.Label.choices, "joined": _support_rooms_of(request.user)}
+    return render(request, "groups/moderation/crisis_card.html", context)
+
+
+def _support_rooms_of(user) -> set[int]:
+    """The support conversations this moderator is in (no "join" button there)."""
+    return set(
+        Membership.objects.filter(user=user, left_at__isnull=True, room__kind=Room.Kind.SUPPORT).values_list(
+            "room_id", flat=True
+        )
+    )
 
 
 @permission_required(permissions.can_handle_crisis_alert, hide=False)

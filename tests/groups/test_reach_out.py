@@ -180,3 +180,14 @@ async def test_the_console_hears_a_new_alert_live_and_members_do_not(room, alumn
     )
     await console.disconnect()
     await bystander.disconnect()
+
+
+@pytest.mark.django_db
+def test_the_console_offers_join_only_to_moderators_not_in_the_conversation(client, room, alumnus, moderator, staff):
+    crisis_post(alumnus, room)
+    alert = actions.acknowledge_alert(moderator=moderator, alert=CrisisAlert.objects.get())
+    card = f"/moderation/crisis/{alert.pk}/card/"
+    client.force_login(moderator)
+    assert b"Join the conversation" not in client.get(card).content
+    client.force_login(staff)
+    assert b"Join the conversation" in client.get(card).content
