@@ -122,6 +122,14 @@ def _history(room, before, limit, hidden=frozenset()):
     return [queries.message_dict(m, room_slug=room.slug) for m in rows], has_more
 
 
+def _fresh_with_access(user, room_id):
+    """The user and room as they are now, refused unless the user may still read it."""
+    user, room = _fresh_or_refuse(user, room_id)
+    if not permissions.can_read_room(user, room, permissions.get_membership(user, room)):
+        raise ChatError("forbidden", "You are not a member of this room.")
+    return user, room
+
+
 def _fresh_or_refuse(user, room_id):
     """The user and room as they are now: a lock, slow mode, suspension or
     role change made a moment ago applies to this very frame."""
@@ -356,21 +364,18 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         )
 
     async def _require_access(self):
-        """The frames that change nothing still re-check access: a member who
-        lost the room is refused and the socket closes."""
-        user = await self._refresh()
-        if not await database_sync_to_async(_still_allowed)(user, self.room.pk):
-            raise ChatError("forbidden", "You are not a member of this room.")
-        return user
+        """The frames that change nothing still re-check access, in one trip to
+        the database thread (user, room, membership): a member who lost the
+        room is refused and the socket closes."""
+        self.user, self.room = await database_sync_to_async(_fresh_with_access)(self.user, self.room.pk)
+        return self.user
 
     async def on_read(self, frame):
         user = await self._require_access()
         await database_sync_to_async(actions.mark_read)(member=user, room=self.room, message_id=frame.get("id"))
 
     async def on_history(self, frame):
-        await self._refresh()
-        if not await database_sync_to_async(_still_allowed)(self.user, self.room.pk):
-            raise ChatError("forbidden", "You are not a member of this room.")
+        await self._require_access()
         before, limit = frame.get("before"), frame.get("limit", 50)
         if before is not None and not actions.is_message_id(before):
             raise ChatError("invalid", "before must be a message id.")
@@ -412,9 +417,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
 
     async def on_resume(self, frame):
         """Fill a gap without reconnecting: the same as resuming the socket."""
-        await self._refresh()
-        if not await database_sync_to_async(_still_allowed)(self.user, self.room.pk):
-            raise ChatError("forbidden", "You are not a member of this room.")
+        await self._require_access()
         after_seq, changes = frame.get("after_seq"), frame.get("changes", 0)
         if not actions.is_message_id(after_seq) or not actions.is_message_id(changes):
             raise ChatError("invalid", "after_seq and changes are whole numbers.")
@@ -426,8 +429,9 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         # The room's counters ride on the pong: a message stored by a process
         # that died before broadcasting it shows up as a gap here, within one
         # ping, even if nothing else is ever posted in the room.
-        last_seq, last_change, _ = await database_sync_to_async(_counters)(self.room.pk)
-        await self.send(text_data=encode({"type": "pong", "last_seq": last_seq, "last_change": last_change}))
+        # (read with the room by _require_access: no extra query).
+        pong = {"type": "pong", "last_seq": self.room.last_seq, "last_change": self.room.last_change}
+        await self.send(text_data=encode(pong))
 
     HANDLERS = {
         "message.send": on_send,

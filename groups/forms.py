@@ -84,11 +84,8 @@ class ReasonForm(forms.Form):
 
 
 class NoteActionForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[(a, a) for a in ("claim", "resolve", "dismiss", "approve", "reject", "acknowledge", "follow_up")]
-    )
+    action = forms.ChoiceField(choices=[(a, a) for a in ("claim", "resolve", "dismiss", "approve", "reject")])
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=1000, required=False)
-    resolve = forms.BooleanField(required=False, label="The member is safe: close the alert")
 
 
 class CrisisActionForm(forms.Form):

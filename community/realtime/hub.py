@@ -53,8 +53,6 @@ REFRESH_MAX = 3600.0
 
 
 class Subscriber(Protocol):
-    async def hub_event(self, event: dict) -> None: ...
-
     def hub_event_nowait(self, event: dict) -> None: ...
 
     async def hub_lost(self) -> None: ...
@@ -381,11 +379,6 @@ class HubConsumerMixin:
         self._outbox.append(event)
         if not self._holding:
             self._start_drain()
-
-    async def hub_event(self, event: dict) -> None:
-        self.hub_event_nowait(event)
-        if self._drainer is not None and not self._holding:
-            await asyncio.shield(self._drainer)
 
     def _start_drain(self) -> None:
         if self._outbox and (self._drainer is None or self._drainer.done()):
