@@ -229,6 +229,8 @@ class Notification(models.Model):
         MODERATOR_REQUEST = "moderator_request", "A member asked to talk to a moderator (moderators)"
         SUPPORT = "support", "A moderator reached out"
         REPORT_HANDLED = "report_handled", "Report handled"
+        CHECKIN = "checkin", "Check-in reminder"
+        MILESTONE = "milestone", "Milestone"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)
