@@ -297,8 +297,13 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+# login_failed's "key" is the account at one address, and login_failed_account
+# (ours: community.adapters) the account from everywhere, slower and above
+# what one address can reach (5 per 15 minutes is 20 an hour), so a guesser
+# elsewhere never locks a member out of their own network (docs/security.md).
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "10/m/ip,5/15m/key",
+    "login_failed_account": "50/h/key",
     "signup": "20/h/ip",
     "reset_password": "20/m/ip,5/m/key",
 }

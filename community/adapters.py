@@ -1,6 +1,10 @@
-"""allauth hooks: sign-up is open only to someone holding a valid invitation."""
+"""allauth hooks: sign-up is open only to someone holding a valid invitation;
+failed sign-ins are counted per address and per account at that address, with
+a slower back-off per account (so a stranger cannot lock a member out of their
+own network); a member with an authenticator re-authenticates with it."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal import ratelimit
 from django import forms
 
 from .models import Invitation
@@ -30,3 +34,43 @@ class InvitationOnlyAdapter(DefaultAccountAdapter):
         if invitation is not None and invitation.email.lower() != email.lower():
             raise forms.ValidationError("Use the address your invitation was sent to.")
         return email.lower()
+
+    # --- Sign-in attempt limits (ACCOUNT_RATE_LIMITS) --------------------------
+    #
+    # allauth counts failures per address ("ip") and per login ("key"). A
+    # per-login count alone lets anyone lock any member out with a few wrong
+    # passwords from anywhere, so "key" here is the account *at this address*,
+    # and the account as a whole has its own, slower limit
+    # ("login_failed_account"), set above what one address can reach: a guesser
+    # on one network never locks the member out of theirs.
+
+    def _account_key(self, request, **credentials) -> str:
+        return super()._get_login_attempts_cache_key(request, **credentials)
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        return f"{self._account_key(request, **credentials)}@{self.get_client_ip(request)}"
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        super().pre_authenticate(request, **credentials)
+        self._account_rl_usage = ratelimit.consume(
+            request, app="allauth.account", action="login_failed_account", key=self._account_key(request, **credentials)
+        )
+        if not self._account_rl_usage:
+            super()._rollback_login_failed_rl_usage()
+            raise self.validation_error("too_many_login_attempts")
+
+    def _rollback_login_failed_rl_usage(self) -> None:
+        # A successful sign-in takes back its own attempt, not earlier failures
+        # (allauth's reasoning: a guesser must not reset the count by signing
+        # in to their own account in between).
+        super()._rollback_login_failed_rl_usage()
+        usage = getattr(self, "_account_rl_usage", None)
+        if usage:
+            usage.rollback()
+
+    def _delete_login_attempts_cached_email(self, request, **credentials) -> None:
+        # After a completed password reset (itself limited) the account starts afresh.
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        ratelimit.clear(
+            request, app="allauth.account", action="login_failed_account", key=self._account_key(request, **credentials)
+        )

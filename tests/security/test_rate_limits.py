@@ -10,26 +10,70 @@ from django.test import Client
 
 from tests.conftest import PASSWORD
 
+ATTACKER = "203.0.113.9"
+HOME = "198.51.100.7"
+
+
+def _sign_in(email, password, ip):
+    client = Client(REMOTE_ADDR=ip)
+    response = client.post("/accounts/login/", {"login": email, "password": password})
+    return client, response
+
 
 def test_allauth_login_limits_are_on():
     limits = settings.ACCOUNT_RATE_LIMITS
     assert limits is not False
-    assert "login_failed" in limits
-    assert "key" in limits["login_failed"]
     assert "ip" in limits["login_failed"]
+    assert "key" in limits["login_failed"]  # the account at one address (community.adapters)
+    assert "key" in limits["login_failed_account"]
     assert "reset_password" in limits
 
 
-def test_member_login_is_refused_after_repeated_failures(alumnus):
-    client = Client()
+def test_guesser_is_refused_after_repeated_failures_from_their_address(alumnus):
     for _ in range(5):
-        response = client.post("/accounts/login/", {"login": alumnus.email, "password": "wrong-password"})
+        _, response = _sign_in(alumnus.email, "wrong-password", ATTACKER)
         assert b"Too many failed login attempts" not in response.content
     # allauth answers with a form error rather than a 429 once the limit holds,
-    # and even the right password is refused.
-    response = client.post("/accounts/login/", {"login": alumnus.email, "password": PASSWORD})
+    # and even the right password is refused from that address.
+    client, response = _sign_in(alumnus.email, PASSWORD, ATTACKER)
     assert b"Too many failed login attempts" in response.content
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("who", ["alumnus", "moderator"])
+def test_a_guesser_elsewhere_cannot_lock_a_member_out_of_their_own_network(request, who):
+    """Outside review finding 7: five wrong passwords from anywhere locked the
+    member (moderators included) out everywhere for five minutes."""
+    member = request.getfixturevalue(who)
+    for _ in range(6):
+        _sign_in(member.email, "wrong-password", ATTACKER)
+    _, refused = _sign_in(member.email, PASSWORD, ATTACKER)
+    assert b"Too many failed login attempts" in refused.content
+
+    client, response = _sign_in(member.email, PASSWORD, HOME)
+
+    assert b"Too many failed login attempts" not in response.content
+    assert client.session["_auth_user_id"] == str(member.pk)
+
+
+def test_guessing_from_many_addresses_meets_the_slower_per_account_back_off(alumnus):
+    """The per-account limit (50 an hour) holds against guesses spread over
+    many addresses, each under its own limit."""
+    for i in range(10):
+        for _ in range(5):
+            _, response = _sign_in(alumnus.email, "wrong-password", f"203.0.113.{100 + i}")
+            assert b"Too many failed login attempts" not in response.content
+
+    client, response = _sign_in(alumnus.email, PASSWORD, "203.0.113.200")
+
+    assert b"Too many failed login attempts" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_successful_sign_in_does_not_use_up_the_accounts_attempts(alumnus):
+    for i in range(60):
+        client, _ = _sign_in(alumnus.email, PASSWORD, f"198.51.100.{i}")
+        assert client.session["_auth_user_id"] == str(alumnus.pk)
 
 
 def test_admin_sign_in_is_allauths_so_a_password_alone_never_opens_the_admin(staff):
