@@ -33,6 +33,8 @@ class NotificationConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         return
 
     async def frame(self, event):
+        if event.get("only_room") is not None:
+            return  # meant for the member's socket in one chat room
         await self.send(text_data=event["text"])
 
     async def force_disconnect(self, event):

@@ -59,7 +59,7 @@ CLOSE_FORBIDDEN = 4403
 
 
 def _load_room(user, slug):
-    """The room, membership and blocked authors if the user may read it now."""
+    """The room, the `posting` frame and blocked authors if the user may read it now."""
     if mfa_setup_missing(user):
         # A moderator held on the MFA set-up page over HTTP reads nothing here either.
         return None, None, set()
@@ -69,7 +69,17 @@ def _load_room(user, slug):
     membership = permissions.get_membership(user, room)
     if not permissions.can_read_room(user, room, membership):
         return None, None, set()
-    return room, membership, queries.blocked_ids(user)
+    return room, actions.posting_frame(user, room, membership), queries.blocked_ids(user)
+
+
+def _posting(user, room):
+    return actions.posting_frame(user, room, permissions.get_membership(user, room))
+
+
+def _accept_guidelines(user, room_id):
+    user, room = _fresh_with_access(user, room_id)
+    membership = actions.accept_guidelines(member=user, room=room)
+    return actions.posting_frame(user, room, membership)
 
 
 def _still_allowed(user, room_id) -> bool:
@@ -171,12 +181,13 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        room, _membership, blocked = await database_sync_to_async(_load_room)(user, slug)
+        room, posting, blocked = await database_sync_to_async(_load_room)(user, slug)
         if room is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.room = room
         self.user = user
+        self.posting = posting
         self.public_user = user.public_dict()
         self.blocked = blocked
         self.backlog_ids: set[int] = set()
@@ -221,9 +232,11 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         if settings_change > changes:
             state = await database_sync_to_async(_room_state)(self.room.pk)
             await self.send(text_data=encode({"type": "room.updated", "room": state, "change": settings_change}))
-        await self.send(
-            text_data=encode({"type": "resumed", "last_seq": max(cursor, last_seq), "last_change": last_change})
-        )
+        # `posting` says whether this member may post now (mute, lock,
+        # guidelines): a page that reconnects after a change it missed
+        # corrects its composer.
+        resumed = {"type": "resumed", "last_seq": max(cursor, last_seq), "last_change": last_change}
+        await self.send(text_data=encode({**resumed, "posting": self.posting}))
 
     def _query_int(self, name):
 
@@ -417,11 +430,16 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
 
     async def on_resume(self, frame):
         """Fill a gap without reconnecting: the same as resuming the socket."""
-        await self._require_access()
+        user = await self._require_access()
         after_seq, changes = frame.get("after_seq"), frame.get("changes", 0)
         if not actions.is_message_id(after_seq) or not actions.is_message_id(changes):
             raise ChatError("invalid", "after_seq and changes are whole numbers.")
+        self.posting = await database_sync_to_async(_posting)(user, self.room)
         await self._resume_seq(after_seq, changes)
+
+    async def on_accept_guidelines(self, frame):
+        posting = await database_sync_to_async(_accept_guidelines)(self.user, self.room.pk)
+        await self.send(text_data=encode(posting))
 
     async def on_ping(self, frame):
         await self._require_access()
@@ -445,12 +463,18 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         "moderator.request": on_moderator_request,
         "ping": on_ping,
         "resume": on_resume,
+        "guidelines.accept": on_accept_guidelines,
     }
 
     # --- events from the channel layer ------------------------------------------
 
+    HUB_HANDLERS = {**HubConsumerMixin.HUB_HANDLERS, "blocks_changed": "blocks_changed"}
+
     async def frame(self, event):
         if event.get("exclude") == self.channel_name or event.get("author_id") in self.blocked:
+            return
+        only_room = event.get("only_room")
+        if only_room is not None and only_room != self.room.slug:
             return
         message_id = event.get("message_id")
         if message_id is not None and self.backlog_ids and message_id in self.backlog_ids:
@@ -460,6 +484,17 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             self.backlog_ids.discard(message_id)
             return
         await self.base_send({"type": "websocket.send", "text": event["text"]})
+
+    async def blocks_changed(self, event):
+        """The member blocked or unblocked someone: filter from now on, and
+        the page hides (or stops hiding) their messages."""
+        user_id = event["user_id"]
+        if event["blocked"]:
+            self.blocked = self.blocked | {user_id}
+        else:
+            self.blocked = self.blocked - {user_id}
+        frame = {"type": "block.updated", "user_id": user_id, "blocked": event["blocked"]}
+        await self.base_send({"type": "websocket.send", "text": encode(frame)})
 
     async def force_disconnect(self, event):
         room = event.get("room")

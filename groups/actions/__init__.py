@@ -8,7 +8,7 @@ seeder all call these, through this package's names.
 """
 
 from ..errors import DENIAL_DETAIL, ChatError
-from .common import MAX_ID, PostResult, is_message_id, site_moderators
+from .common import MAX_ID, PostResult, is_message_id, posting_frame, site_moderators
 from .crisis import (
     acknowledge_alert,
     alert_dict,
@@ -94,6 +94,7 @@ __all__ = [
     "open_crisis_alert",
     "pin_message",
     "post_message",
+    "posting_frame",
     "record_follow_up",
     "reject_held_message",
     "remove_crisis_phrase",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from community import ratelimit
 from community.actions import notify_many
 from community.models import User
-from community.realtime import frame_event
+from community.realtime import broadcast_on_commit, frame_event, user_group
 
 from .. import permissions
 from ..errors import DENIAL_DETAIL, ChatError
@@ -43,6 +43,25 @@ def _message_event(message: Message, frame_type: str = "message") -> dict:
     # Lets each socket hide messages from members its user has blocked.
     event["author_id"] = message.author_id
     return event
+
+
+def member_frame_on_commit(user_id: int, room: Room, frame: dict) -> None:
+    """Send a frame, after commit, to one member's sockets in one room only
+    (their mute started or ended): it travels on the member's own group, and
+    sockets of other rooms and the notification socket ignore it."""
+    broadcast_on_commit(user_group(user_id), {**frame_event(frame), "only_room": room.slug})
+
+
+def posting_frame(user: User, room: Room, membership: Membership | None) -> dict:
+    """Whether this member may post here now, as the `posting` frame tells the
+    page (so its composer changes at once, instead of a send failing)."""
+    denial = permissions.post_denial(user, room, membership)
+    frame = {"type": "posting", "room": room.slug, "denial": denial, "detail": DENIAL_DETAIL.get(denial, "")}
+    if denial == "muted":
+        frame["until"] = membership.muted_until.isoformat()
+    if denial == "guidelines":
+        frame["guidelines"] = room.guidelines
+    return frame
 
 
 def _deny(user, room, membership) -> None:

@@ -316,6 +316,16 @@ def delete_message(*, actor: User, room: Room, message_id, reason: str = "") -> 
                 target=message,
                 details={"room": room.slug, "reason": message.delete_reason},
             )
+            if message.author is not None:
+                # Only the author learns why; the room sees that it was removed.
+                excerpt = message.body if len(message.body) <= 80 else message.body[:79] + "…"
+                notify(
+                    recipient=message.author,
+                    kind=Notification.Kind.GENERAL,
+                    text=f"A moderator removed your message in {room.name} (“{excerpt}”)."
+                    + (f" Reason: {message.delete_reason}" if message.delete_reason else ""),
+                    url=room.get_absolute_url(),
+                )
         frame = {
             "type": "message.deleted",
             "id": message.pk,

@@ -28,7 +28,15 @@ from ..models import (
     WatchedWord,
 )
 from ..queries import room_state
-from .common import _get_message, _message_event, _notify_moderators, next_change, next_seq
+from .common import (
+    _get_message,
+    _message_event,
+    _notify_moderators,
+    member_frame_on_commit,
+    next_change,
+    next_seq,
+    posting_frame,
+)
 from .crisis import open_crisis_alert
 from .rooms import _activate_membership
 
@@ -236,6 +244,8 @@ def mute_member(*, moderator: User, member: User, room: Room, minutes: int, reas
         text=f"You are muted in {room.name} until {timezone.localtime(ends):%b %d %H:%M}. Reason: {reason}",
         url=room.get_absolute_url(),
     )
+    # An open page greys its composer out now, rather than failing a send.
+    member_frame_on_commit(member.pk, room, posting_frame(member, room, membership))
     return sanction
 
 
@@ -309,6 +319,10 @@ def lift_sanction(*, moderator: User, sanction: Sanction, reason: str) -> Sancti
     sanction.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
     if sanction.kind == Sanction.Kind.MUTE:
         Membership.objects.filter(room=sanction.room, user=sanction.member).update(muted_until=None)
+        membership = permissions.get_membership(sanction.member, sanction.room)
+        member_frame_on_commit(
+            sanction.member_id, sanction.room, posting_frame(sanction.member, sanction.room, membership)
+        )
     elif sanction.kind == Sanction.Kind.BAN:
         Membership.objects.filter(room=sanction.room, user=sanction.member).update(
             banned_until=None, banned_permanently=False
@@ -327,16 +341,18 @@ def lift_sanction(*, moderator: User, sanction: Sanction, reason: str) -> Sancti
 # --- Room controls --------------------------------------------------------------------
 
 
-def _room_event(room: Room) -> None:
+def _room_event(room: Room, *, guidelines_changed: bool = False) -> None:
     """A room setting changed: it takes the next change number (so a client
     that was offline gets the room's state on resume) and every socket hears
-    the new state now."""
+    the new state now. `guidelines_changed` tells open pages that members must
+    accept the new guidelines before their next message."""
     change = next_change(room)
     Room.objects.filter(pk=room.pk).update(settings_change=change)
     room = Room.objects.select_related("pinned_message__author").get(pk=room.pk)
-    broadcast_on_commit(
-        room.group_name, frame_event({"type": "room.updated", "room": room_state(room), "change": change})
-    )
+    frame = {"type": "room.updated", "room": room_state(room), "change": change}
+    if guidelines_changed:
+        frame["guidelines_changed"] = True
+    broadcast_on_commit(room.group_name, frame_event(frame))
 
 
 @transaction.atomic
@@ -379,7 +395,7 @@ def update_room_settings(
             "changed": [k for k, v in changes.items() if v],
         },
     )
-    _room_event(room)
+    _room_event(room, guidelines_changed=changes["guidelines_changed"] and bool(room.guidelines))
     return room
 
 

@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from community.actions import notify, record_audit
 from community.models import Cohort, Notification, User
 from community.permissions import is_site_moderator
-from community.realtime import force_disconnect_on_commit
+from community.realtime import broadcast_on_commit, force_disconnect_on_commit, user_group
 
 from .. import permissions
 from ..models import (
@@ -195,11 +195,17 @@ def block_member(*, member: User, other: User) -> Block:
     if not permissions.can_block(member, other):
         raise PermissionDenied
     block, _ = Block.objects.get_or_create(blocker=member, blocked=other)
-    force_disconnect_on_commit(member.pk, code=4000)
+    _blocks_changed(member, other, blocked=True)
     return block
 
 
 @transaction.atomic
 def unblock_member(*, member: User, other: User) -> None:
     Block.objects.filter(blocker=member, blocked=other).delete()
-    force_disconnect_on_commit(member.pk, code=4000)
+    _blocks_changed(member, other, blocked=False)
+
+
+def _blocks_changed(member: User, other: User, *, blocked: bool) -> None:
+    """The member's open room sockets update their filter at once and tell
+    the page, which hides (or stops hiding) the other member's messages."""
+    broadcast_on_commit(user_group(member.pk), {"type": "blocks_changed", "user_id": other.pk, "blocked": blocked})

@@ -7,6 +7,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from groups import actions, consumers
+from groups.errors import DENIAL_DETAIL
 from groups.models import Message, Room
 
 from .conftest import send_frame
@@ -67,14 +68,23 @@ async def test_resume_replays_removals_edits_reactions_and_room_settings(room, a
     room_frame = next(f for f in frames if f["type"] == "room.updated")
     assert room_frame["room"]["is_locked"] is True
     last_seq, last_change = await db(lambda: Room.objects.values_list("last_seq", "last_change").get(pk=room.pk))()
-    assert frames[-1] == {"type": "resumed", "last_seq": last_seq, "last_change": last_change}
+    assert frames[-1] == {
+        "type": "resumed",
+        "last_seq": last_seq,
+        "last_change": last_change,
+        # The room was locked while the page was away: it learns it may not post.
+        "posting": {"type": "posting", "room": room.slug, "denial": "locked", "detail": DENIAL_DETAIL["locked"]},
+    }
 
 
 async def test_resuming_with_everything_sends_only_resumed(room, alumnus, alumnus2, connect):
     await db(post)(alumnus2, room, "hello")
     last_seq, last_change = await db(lambda: Room.objects.values_list("last_seq", "last_change").get(pk=room.pk))()
     alice = await connect(alumnus, room.slug, after_seq=last_seq, changes=last_change)
-    assert await frames_until_resumed(alice) == [{"type": "resumed", "last_seq": last_seq, "last_change": last_change}]
+    posting = {"type": "posting", "room": room.slug, "denial": None, "detail": ""}
+    assert await frames_until_resumed(alice) == [
+        {"type": "resumed", "last_seq": last_seq, "last_change": last_change, "posting": posting}
+    ]
 
 
 async def test_a_removed_message_the_client_never_saw_comes_as_a_placeholder(
