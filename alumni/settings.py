@@ -314,6 +314,10 @@ USERSESSIONS_TRACK_ACTIVITY = False
 REQUIRE_MFA_FOR_STAFF = env_bool("REQUIRE_MFA_FOR_STAFF", not EMBEDDED)
 
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14, minimum=1)
+# Invitation e-mails one staff member may send (each address counts, a CSV
+# of 2,000 rows is 2,000): a stolen staff session must not become a mailer.
+INVITATION_EMAILS_PER_HOUR = env_int("INVITATION_EMAILS_PER_HOUR", 200, minimum=1)
+INVITATION_EMAILS_PER_DAY = env_int("INVITATION_EMAILS_PER_DAY", 500, minimum=1)
 
 # --- Email ------------------------------------------------------------------
 

@@ -15,39 +15,43 @@ import math
 import time
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 
 logger = logging.getLogger(__name__)
 
 
-def hit(key: str, *, limit: int, window: float, now: float | None = None) -> float:
-    """Count one event for `key`. Returns 0 if allowed, else seconds to wait.
+def hit(key: str, *, limit: int, window: float, now: float | None = None, cost: int = 1) -> float:
+    """Count `cost` events (one by default) for `key`. Returns 0 if allowed,
+    else seconds to wait; a cost above `limit` is never allowed.
 
     If the cache cannot be reached the event is allowed: during a Redis
     outage members can still post (the message is stored; the database, not
     the limiter, is what must not fail)."""
     try:
-        return _hit(key, limit=limit, window=window, now=now)
+        return _hit(key, limit=limit, window=window, now=now, cost=cost)
     except Exception:
         logger.warning("rate limiter cache unavailable; allowing", exc_info=True)
         return 0.0
 
 
-def _hit(key: str, *, limit: int, window: float, now: float | None = None) -> float:
+def _hit(key: str, *, limit: int, window: float, now: float | None = None, cost: int = 1) -> float:
+    if cost > limit:
+        return float(window)
     now = time.time() if now is None else now
     index = math.floor(now / window)
     current_key = f"rl:{key}:{index}"
     previous_key = f"rl:{key}:{index - 1}"
     ttl = int(window * 2) + 1
     cache.add(current_key, 0, ttl)
-    current = cache.incr(current_key)
+    current = cache.incr(current_key, cost)
     previous = cache.get(previous_key, 0)
     elapsed = (now / window) - index
     estimate = previous * (1.0 - elapsed) + current
     if estimate <= limit:
         return 0.0
-    cache.decr(current_key)
+    cache.decr(current_key, cost)
     if previous:
         # Wait until the older window's weight has shrunk enough for one more.
         needed = (previous + current - limit) / previous
@@ -55,6 +59,30 @@ def _hit(key: str, *, limit: int, window: float, now: float | None = None) -> fl
     else:
         wait = (1.0 - elapsed) * window
     return round(max(wait, 0.05), 2)
+
+
+def refund(key: str, *, window: float, cost: int = 1) -> None:
+    """Give back events counted a moment ago (the work they paid for did not happen)."""
+    try:
+        cache.decr(f"rl:{key}:{math.floor(time.time() / window)}", cost)
+    except Exception:
+        # Missing counter (the window just turned) or no cache: the limit is
+        # at worst a little stricter for one window.
+        logger.info("rate limiter: nothing to refund for %s", key.split(":", 1)[0])
+
+
+def charge(rules: list[tuple[str, int, float]], *, cost: int) -> float:
+    """Count `cost` events against every (key, limit, window) rule, all or
+    none: 0 if every rule allows it, else the longest wait (nothing counted)."""
+    counted = []
+    for key, limit, window in rules:
+        wait = hit(key, limit=limit, window=window, cost=cost)
+        if wait:
+            for done_key, done_window in counted:
+                refund(done_key, window=done_window, cost=cost)
+            return wait
+        counted.append((key, window))
+    return 0.0
 
 
 def forget(keys_and_windows: list[tuple[str, float]]) -> None:
@@ -119,5 +147,24 @@ def by_posted(field: str):
 
 
 # Invitations send e-mail to outside addresses: a stolen staff session must not
-# turn the site into a mailer. Generous for real use (a CSV upload counts once).
+# turn the site into a mailer. Requests are limited here; the e-mails they send
+# are counted one by one by `invitation_emails` (a CSV of 2,000 rows is 2,000).
 invitation_limit = limit_posts("invite", (30, 600, by_user))
+
+
+def invitation_email_rules(user) -> list[tuple[str, int, float]]:
+    return [
+        (f"invite-mail:3600:user:{user.pk}", settings.INVITATION_EMAILS_PER_HOUR, 3600),
+        (f"invite-mail:86400:user:{user.pk}", settings.INVITATION_EMAILS_PER_DAY, 86400),
+    ]
+
+
+def invitation_emails(user, count: int) -> float:
+    """Count `count` invitation e-mails about to be sent by `user`: 0 if
+    allowed, else seconds to wait (and nothing counted)."""
+    return charge(invitation_email_rules(user), cost=count)
+
+
+def refund_invitation_emails(user, count: int) -> None:
+    for key, _limit, window in invitation_email_rules(user):
+        refund(key, window=window, cost=count)

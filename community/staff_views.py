@@ -35,7 +35,7 @@ from .forms import (
 )
 from .models import AuditLog, Cohort, CrisisResource, FocusArea, Invitation, User
 from .queries import crisis_resources
-from .ratelimit import invitation_limit
+from .ratelimit import invitation_emails, invitation_limit, refund_invitation_emails
 
 CSV_SALT = "community.invitations.csv"
 CSV_MAX_AGE = 60 * 60  # a preview is good for an hour
@@ -50,6 +50,23 @@ def _object_or_404(model, pk, **filters):
 
 def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
+
+
+def _over_email_budget(request, count: int) -> HttpResponse | None:
+    """Count `count` invitation e-mails against the staff member's budget; a
+    429 page saying so (nothing sent) when it is spent."""
+    wait = invitation_emails(request.user, count)
+    if not wait:
+        return None
+    hour, day = settings.INVITATION_EMAILS_PER_HOUR, settings.INVITATION_EMAILS_PER_DAY
+    messages.error(
+        request,
+        f"Nothing was sent: that would be {count} invitation e-mail{'s' if count != 1 else ''}, and one person may "
+        f"send at most {hour} an hour and {day} a day. Try again later, or send a smaller file.",
+    )
+    response = _invitations_page(request, status=429)
+    response["Retry-After"] = str(max(1, int(wait)))
+    return response
 
 
 # --- Landing ---------------------------------------------------------------------
@@ -167,6 +184,8 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
 def invitation_create(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
+        if refused := _over_email_budget(request, 1):
+            return refused
         try:
             invitation = actions.invite_member(
                 staff=request.user,
@@ -175,6 +194,7 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
                 role=form.cleaned_data["role"],
             )
         except ValidationError as exc:
+            refund_invitation_emails(request.user, 1)
             form.add_error("email", exc)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
@@ -226,9 +246,12 @@ def invitation_csv_confirm(request: HttpRequest) -> HttpResponse:
         # Something changed since the preview (a member joined, a cohort was
         # renamed…): show the new problems and send nothing.
         return _render_preview(request, preview, status=409, stale=True)
+    if refused := _over_email_budget(request, len(preview.valid)):
+        return refused
     try:
         invitations = actions.invite_many(staff=request.user, rows=[(r.email, r.cohort) for r in preview.valid])
     except ValidationError as exc:
+        refund_invitation_emails(request.user, len(preview.valid))
         messages.error(request, f"Nothing was sent: {_error_text(exc)} Upload the file again.")
         return redirect("staff_invitations")
     messages.success(request, f"{len(invitations)} invitation{'s' if len(invitations) != 1 else ''} sent.")
@@ -240,9 +263,12 @@ def invitation_csv_confirm(request: HttpRequest) -> HttpResponse:
 @invitation_limit
 def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = _object_or_404(Invitation, invitation_id)
+    if refused := _over_email_budget(request, 1):
+        return refused
     try:
         actions.resend_invitation(staff=request.user, invitation=invitation)
     except ValidationError as exc:
+        refund_invitation_emails(request.user, 1)
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, f"Invitation sent again to {invitation.email}. The old link no longer works.")
