@@ -152,9 +152,11 @@ def month_grid(user, *, year: int, month: int, filters: Filters) -> list[list[Da
 
 def my_meetups(user) -> tuple[list[Occurrence], list[Occurrence]]:
     """(coming, recent past) occurrences the member is going to or
-    waitlisted for; the past ones are the last 60 days they were going to."""
+    waitlisted for; the past ones are the last 60 days they were going to.
+    Only meetups they may still see: an RSVP outlives a room ban or a cohort
+    move, the audience's meetups (and links added later) do not."""
     now = timezone.now()
-    base = with_my_status(Occurrence.objects.for_lists(), user).filter(
+    base = with_my_status(Occurrence.objects.visible_to(user).for_lists(), user).filter(
         rsvps__member=user, rsvps__status__in=[RSVP.Status.GOING, RSVP.Status.WAITLISTED]
     )
     coming = base.filter(ends_at__gt=now).order_by("starts_at", "id")
@@ -175,10 +177,13 @@ def waitlist_position(rsvp: RSVP | None) -> int | None:
 def feed_items(member) -> list[tuple[Occurrence, bool]]:
     """What a member's subscription feed carries: every meetup they are going
     to from 30 days ago on, cancelled ones included (as STATUS:CANCELLED) so
-    calendar apps remove them. Going members may see the link."""
+    calendar apps remove them. Going members may see the link. Only meetups
+    the member may still see (see my_meetups): the feed is read without a
+    session, long after a ban or a cohort move."""
     since = timezone.now() - timedelta(days=30)
     occurrences = (
-        Occurrence.objects.filter(rsvps__member=member, rsvps__status=RSVP.Status.GOING, ends_at__gt=since)
+        Occurrence.objects.visible_to(member)
+        .filter(rsvps__member=member, rsvps__status=RSVP.Status.GOING, ends_at__gt=since)
         .select_related("event")
         .order_by("starts_at")
     )
@@ -216,7 +221,7 @@ def home_section(user) -> dict:
         return section
     now = timezone.now()
     mine = list(
-        with_my_status(Occurrence.objects.for_lists(), user)
+        with_my_status(Occurrence.objects.visible_to(user).for_lists(), user)
         .filter(rsvps__member=user, rsvps__status__in=[RSVP.Status.GOING, RSVP.Status.WAITLISTED])
         .filter(ends_at__gt=now, cancelled_at__isnull=True)
         .order_by("starts_at")[:3]
