@@ -40,6 +40,8 @@ JOBS = [
     Job("expire_mentor_requests", 3600, "mentorship.tasks.expire_stale_requests"),
     Job("send_mentor_checkins", 86400, "mentorship.tasks.send_checkin_prompts"),
     Job("extend_meetup_occurrences", 86400, "events.tasks.extend_occurrences"),
+    Job("send_checkin_reminders", 300, "recovery.tasks.send_checkin_reminders"),
+    Job("congratulate_milestones", 900, "recovery.tasks.congratulate_milestones"),
 ]
 
 

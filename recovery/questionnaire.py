@@ -8,7 +8,9 @@ database.
 
 Question kinds: `choice` (one of `choices`, a list of [value, label]),
 `scale` (a whole number from `min` to `max`), `multi` (any of `choices`) and
-`text` (up to `max_length` characters). `scores` names the sums (PHQ-2 and
+`text` (up to `max_length` characters). Questions that share a `group`
+(the PHQ-2 items, the GAD-2 items) are introduced by the group's sentence
+in `groups`, as the instruments word it. `scores` names the sums (PHQ-2 and
 GAD-2, each 0-6) and `risk` the thresholds the check-in reacts to.
 """
 
@@ -93,6 +95,7 @@ class Definition:
     questions: tuple[Question, ...]
     scores: dict
     risk: dict
+    groups: dict
 
     def question(self, key: str) -> Question | None:
         return next((q for q in self.questions if q.key == key), None)
@@ -162,6 +165,7 @@ def _load(path: Path) -> Definition:
         questions=tuple(questions),
         scores=raw.get("scores", {}),
         risk=raw.get("risk", {}),
+        groups=raw.get("groups", {}),
     )
 
 

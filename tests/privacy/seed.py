@@ -258,6 +258,37 @@ def seed_member_everywhere(*, member, bob, moderator, staff, outsider, room) -> 
             "help_contacts": [{"name": "Bob, who calls Alice every Sunday", "phone": "555-010-2233"}],
         },
     )
+    recovery_actions.save_relapse_plan(
+        member=member,
+        data={
+            "rp_triggers": "Alice-trigger: payday",
+            "rp_people": [{"name": "Alice's sponsor", "phone": "555-010-7777"}],
+        },
+    )
+    # --- check-ins, the reminder, summaries shared both ways, a recovery date with milestones
+    from recovery.models import CheckInReminder, CheckInSchedule, SummaryShare
+
+    recovery_actions.save_checkin(
+        member=member,
+        data={
+            "phq2_interest": "1",
+            "phq2_down": "0",
+            "gad2_nervous": "1",
+            "gad2_worry": "1",
+            "craving": "2",
+            "sleep": "4",
+            "stress": "2",
+            "safety": "safe",
+            "note": "Alice-note: told Alice's sister",
+        },
+    )
+    CheckInSchedule.objects.create(member=member, weekday=6, time=time(18, 0))
+    CheckInReminder.objects.create(member=member, week_start=timezone.localdate() - timedelta(days=70), kind="reminder")
+    SummaryShare.objects.create(member=member, viewer=bob)
+    SummaryShare.objects.create(member=bob, viewer=member)
+    recovery_actions.add_recovery_date(
+        member=member, label="Alice-free of alcohol", start_date=timezone.localdate() - timedelta(days=40)
+    )
 
     return Seeded(
         member=member,

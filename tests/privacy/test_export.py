@@ -80,12 +80,13 @@ def test_export_query_count_does_not_grow_with_rows(alumnus, room, django_assert
     # audit: 4), account (emails, MFA, sessions: 3), chat (rooms, messages,
     # reactions, mentions, blocks, reports, sanctions, alerts, duty: 9),
     # meetups (RSVPs, reminders, feed, hosted: 4), mentoring (profile,
-    # requests, mentorships, feedback, check-ins, pair blocks: 6), the
-    # safety plan (1). The cohort came with the member.
-    with django_assert_num_queries(27):
+    # requests, mentorships, feedback, check-ins, pair blocks: 6), recovery
+    # (safety plan, check-in reminder, milestones, check-ins, summary shares,
+    # recovery dates: 6). The cohort came with the member.
+    with django_assert_num_queries(32):
         export_member_data(alumnus)
     post(3, start=1)
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(32):
         data = export_member_data(alumnus)
     assert len(data["messages"]) == 4
 

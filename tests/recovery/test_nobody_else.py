@@ -1,6 +1,7 @@
 """Nobody but its owner ever sees a plan: not another member, not a
 moderator, not staff. There is no URL that takes a member's id; every page
-answers for the requester alone."""
+answers for the requester alone (a week, date or milestone in a URL is
+looked up among the requester's own rows)."""
 
 import pytest
 from django.contrib import admin
@@ -14,10 +15,22 @@ from .conftest import ALICE_COPING, ALICE_PERSON, ALICE_REASON, form_data
 LEAKS = [ALICE_REASON, ALICE_PERSON, ALICE_COPING, "15550102233"]
 
 
-def test_no_recovery_url_takes_a_parameter():
+# The only parameters are the requester's own week, date or milestone, each
+# looked up among their own rows (tests/recovery/test_checkin_pages.py and
+# test_milestone_pages.py show another member's is a 404). None is a member id.
+OWN_ROW_PARAMETERS = [
+    "progress/<str:week>/",
+    "progress/<str:week>/delete/",
+    "milestones/dates/<int:pk>/begin-again/",
+    "milestones/dates/<int:pk>/delete/",
+    "milestones/<int:pk>/share/",
+]
+
+
+def test_no_recovery_url_takes_a_member_id():
     patterns = [p for p in recovery.urls.urlpatterns if isinstance(p, URLPattern)]
 
-    assert [str(p.pattern) for p in patterns if "<" in str(p.pattern)] == []
+    assert [str(p.pattern) for p in patterns if "<" in str(p.pattern)] == OWN_ROW_PARAMETERS
     assert len(patterns) == len(recovery.urls.urlpatterns)
 
 

@@ -23,6 +23,11 @@ def test_export_contains_the_whole_plan(alumnus, alice_plan):
         "professional_contacts",
         "making_safe",
         "reasons_for_living",
+        "rp_triggers",
+        "rp_warning_signs",
+        "rp_situations",
+        "rp_coping_skills",
+        "rp_people",
         "created_at",
         "updated_at",
     }
@@ -30,7 +35,7 @@ def test_export_contains_the_whole_plan(alumnus, alice_plan):
 
 
 def test_export_without_a_plan_says_so(alumnus):
-    assert privacy.export(alumnus) == {"safety_plan": None}
+    assert privacy.export(alumnus)["safety_plan"] is None
 
 
 def test_export_holds_only_the_members_own_plan(alumnus2, alice_plan):
