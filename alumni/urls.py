@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from community import views as community_views
 
-from . import privacy_views, views
+from . import privacy_views, recovery_sharing, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,6 +26,8 @@ urlpatterns = [
     path("moderation/", include("groups.moderation_urls")),
     path("meetups/", include("events.urls")),
     path("mentors/", include("mentorship.urls")),
+    path("me/check-in/sharing/", recovery_sharing.sharing, name="checkin_sharing"),
+    path("me/shared-with-me/<int:member_id>/", recovery_sharing.shared_summary, name="shared_summary"),
     path("me/", include("recovery.urls")),
     path("admin/", admin.site.urls),
 ]

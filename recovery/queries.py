@@ -14,6 +14,8 @@ from datetime import date, timedelta
 
 from django.db.models import Prefetch
 
+from community.permissions import is_active_member
+
 from . import dates, questionnaire
 from .models import CheckIn, Milestone, RecoveryDate, milestone_title
 
@@ -250,3 +252,23 @@ def own_recovery_dates(member, now=None) -> list[RecoveryDate]:
         d.history = history
         current.append(d)
     return current
+
+
+def home_section(user) -> dict:
+    """The home page card: this week's check-in, and the next milestone
+    (two queries)."""
+    section = {"title": "My recovery", "template": "recovery/_home_section.html", "active": False}
+    if not is_active_member(user):
+        return section
+    week = dates.current_week(user)
+    section["active"] = True
+    section["checked_in"] = CheckIn.objects.filter(member=user, week_start=week).exists()
+    today = dates.local_today(user)
+    upcoming = []
+    for d in RecoveryDate.objects.filter(member=user, ended_on__isnull=True):
+        key, day = dates.next_milestone(d.start_date, today)
+        upcoming.append(
+            {"label": d.label, "title": milestone_title(key), "on": day, "days": (today - d.start_date).days}
+        )
+    section["dates"] = sorted(upcoming, key=lambda u: u["on"])[:3]
+    return section

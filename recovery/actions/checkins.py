@@ -217,9 +217,10 @@ def share_summary(*, member, viewer, is_mentor: bool) -> SummaryShare:
     return share
 
 
-def revoke_summary(*, member, viewer) -> bool:
-    """Stop sharing with `viewer`, from the next request on. Returns whether
-    there was a share. Side effects: the SummaryShare row is deleted."""
+def revoke_summary(*, member, viewer_id: int) -> bool:
+    """Stop sharing with that person (a mentor, or someone who no longer is),
+    from their next request on. Returns whether there was a share.
+    Side effects: the SummaryShare row is deleted."""
     with transaction.atomic():
-        deleted, _ = SummaryShare.objects.filter(member=member, viewer=viewer).delete()
+        deleted, _ = SummaryShare.objects.filter(member=member, viewer_id=viewer_id).delete()
     return deleted > 0

@@ -4,6 +4,7 @@ Alice's plan is written with words no other page holds, so a negative test
 that looks for them would catch a leak."""
 
 import pytest
+from django.utils import timezone
 
 ALICE_REASON = "Alice-reason: my daughter Maya"
 ALICE_PERSON = "Alice-person: Aunt Ruth"
@@ -46,3 +47,66 @@ def alice_plan(alumnus):
     from recovery import actions
 
     return actions.save_safety_plan(member=alumnus, data=plan_data())
+
+
+# --- Check-ins -----------------------------------------------------------------------
+
+ALICE_NOTE = "Alice-note: the anniversary was hard"
+
+
+def answers(**overrides) -> dict:
+    """A calm week, as the check-in form posts it (strings)."""
+    data = {
+        "phq2_interest": "0",
+        "phq2_down": "1",
+        "gad2_nervous": "1",
+        "gad2_worry": "0",
+        "craving": "2",
+        "sleep": "4",
+        "stress": "2",
+        "days_used": "0",
+        "attended": ["meeting", "meetup"],
+        "protective": "people",
+        "safety": "safe",
+        "note": ALICE_NOTE,
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def post_data(**overrides) -> dict:
+    return answers(**overrides)
+
+
+def checkin_at(member, when, **overrides):
+    from recovery import actions
+
+    return actions.save_checkin(member=member, data=answers(**overrides), now=when).checkin
+
+
+def make_mentorship(mentor, mentee, status="active"):
+    from mentorship.models import MentorRequest, Mentorship
+
+    request = MentorRequest.objects.create(
+        mentee=mentee,
+        goals="",
+        status="matched",
+        languages=["en"],
+        availability=["tue-evening"],
+        time_zone="America/Chicago",
+        meeting_preferences=["chat"],
+    )
+    return Mentorship.objects.create(
+        mentor=mentor,
+        mentee=mentee,
+        request=request,
+        status=status,
+        source="self",
+        started_at=timezone.now(),
+    )
+
+
+@pytest.fixture
+def mentorship(alumnus, alumnus2):
+    """Bob mentors Alice (active)."""
+    return make_mentorship(alumnus2, alumnus)
