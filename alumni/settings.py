@@ -308,6 +308,17 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Turning the authenticator app off or replacing recovery codes takes a code
+# from it (or a recovery code), never the password alone; re-authentication of
+# a member with an authenticator is by code too (community.adapters).
+MFA_FORMS = {
+    "deactivate_totp": "community.forms.DeactivateTOTPWithCodeForm",
+    "generate_recovery_codes": "community.forms.GenerateRecoveryCodesWithCodeForm",
+}
+# Adding an e-mail address, making another one primary or removing one needs a
+# fresh re-authentication, and the old address is told about the change.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 MFA_TOTP_ISSUER = SITE_NAME
 # Tracking activity writes on every request; the sessions page shows login time and IP instead.
 USERSESSIONS_TRACK_ACTIVITY = False

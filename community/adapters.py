@@ -5,6 +5,7 @@ own network); a member with an authenticator re-authenticates with it."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit
+from allauth.mfa.models import Authenticator
 from django import forms
 
 from .models import Invitation
@@ -74,3 +75,25 @@ class InvitationOnlyAdapter(DefaultAccountAdapter):
         ratelimit.clear(
             request, app="allauth.account", action="login_failed_account", key=self._account_key(request, **credentials)
         )
+
+    # --- Re-authentication ------------------------------------------------------
+
+    def get_reauthentication_methods(self, user) -> list[dict]:
+        """A member with an authenticator app or recovery codes confirms it is
+        them with one of those, never with the password alone: otherwise a
+        password and an open session would be enough to turn two-factor off
+        or read the recovery codes (outside review finding 1). allauth's
+        password re-authentication page sends them to the code page instead."""
+        methods = super().get_reauthentication_methods(user)
+        if has_code_authenticator(user):
+            methods = [m for m in methods if m["id"] != "reauthenticate"]
+        return methods
+
+
+def has_code_authenticator(user) -> bool:
+    return (
+        user.is_authenticated
+        and Authenticator.objects.filter(
+            user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
+        ).exists()
+    )
