@@ -6,6 +6,41 @@ const crisisCount = document.querySelector("[data-crisis-count]");
 const banners = document.querySelector("[data-crisis-banners]");
 const onConsole = Boolean(document.querySelector("[data-open-alerts]"));
 
+// The theme switch: dark follows the system until the member picks; a pick
+// that matches the system is forgotten, so the page follows the system again.
+// base.html applies the stored pick before the first paint.
+const systemDark = window.matchMedia("(prefers-color-scheme: dark)");
+const themeSwitch = document.querySelector("[data-theme-switch]");
+
+function currentTheme() {
+  return document.documentElement.dataset.theme || (systemDark.matches ? "dark" : "light");
+}
+
+function showTheme() {
+  if (!themeSwitch) return;
+  themeSwitch.setAttribute("aria-pressed", String(currentTheme() === "dark"));
+}
+
+function chooseTheme(theme) {
+  const system = systemDark.matches ? "dark" : "light";
+  try {
+    if (theme === system) localStorage.removeItem("theme");
+    else localStorage.setItem("theme", theme);
+  } catch {
+    // Storage refused (private mode): the choice lasts for this page only.
+  }
+  if (theme === system) delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+  showTheme();
+}
+
+if (themeSwitch) {
+  themeSwitch.hidden = false;
+  themeSwitch.addEventListener("click", () => chooseTheme(currentTheme() === "dark" ? "light" : "dark"));
+  systemDark.addEventListener("change", showTheme);
+  showTheme();
+}
+
 function toast(text, url) {
   const box = document.querySelector("[data-toasts]");
   if (!box) return;
