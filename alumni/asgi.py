@@ -1,8 +1,8 @@
 """ASGI entry point: HTTP through Django, sockets through Channels.
 
 Sockets are authenticated by the session cookie and refused unless their
-Origin is one of ALLOWED_HOSTS (a page on another site cannot open a socket
-with a member's cookie).
+Origin — scheme, host and port — is one of SITE_ORIGINS (a page on another
+site cannot open a socket with a member's cookie; community/origin.py).
 """
 
 import os
@@ -15,11 +15,11 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from alumni.routing import websocket_urlpatterns  # noqa: E402
+from community.origin import SiteOriginValidator  # noqa: E402
 
-websocket_application = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+websocket_application = SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
 
 application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
 

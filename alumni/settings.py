@@ -72,6 +72,24 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def _origin_of(name: str, url: str) -> str:
+    parts = urlparse(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path not in ("", "/"):
+        raise ImproperlyConfigured(f"{name} must be origins like https://community.example.org[:port]; got {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# Where pages that open sockets are served from: the socket handshake's
+# Origin must be one of these, scheme, host and port (community/origin.py).
+# Default: SITE_URL's origin (in DEBUG, also its localhost spellings).
+_site = urlparse(SITE_URL)
+_default_origins = [_origin_of("SITE_URL", SITE_URL)]
+if DEBUG and _site.hostname in {"127.0.0.1", "localhost", "::1"}:
+    _port = f":{_site.port}" if _site.port else ""
+    _default_origins += [f"{_site.scheme}://{h}{_port}" for h in ("127.0.0.1", "localhost", "[::1]")]
+SITE_ORIGINS = [_origin_of("SITE_ORIGINS", o) for o in env_list("SITE_ORIGINS", list(dict.fromkeys(_default_origins)))]
 SITE_NAME = env_str("SITE_NAME", "Alumni Community")
 
 INSTALLED_APPS = [

@@ -192,8 +192,10 @@ def start(kind: str, env: dict, workdir: Path, count: int = 1) -> Servers:
             }.get(kind) or f"bench.prototypes.{kind.split(':', 1)[1]}:application"
             cmd = [PY, "-m", "daphne", "-b", HOST, "-p", str(port), module]
         log = workdir / f"{kind.replace(':', '_')}-{i}-{port}.log"
+        # Benchmark clients open sockets as pages of this server would.
+        server_env = {**env, "SITE_ORIGINS": f"http://{HOST}:{port}"}
         with open(log, "w") as out:
-            process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(cmd, cwd=ROOT, env=server_env, stdout=out, stderr=subprocess.STDOUT)
         servers.items.append(Server(kind, port, process, log))
     try:
         for s in servers.items:

@@ -43,6 +43,9 @@ def _test_settings(settings):
     # (django_tasks drops its cached backends when this setting changes).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.REQUIRE_MFA_FOR_STAFF = False
+    # Django's test client and Channels' communicators speak as this origin;
+    # the socket Origin check compares scheme, host and port (community/origin.py).
+    settings.SITE_ORIGINS = ["http://testserver"]
 
 
 @pytest.fixture(autouse=True)

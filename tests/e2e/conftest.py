@@ -70,6 +70,8 @@ def live_server(tmp: Path, *, seed_demo: bool = True, setup: str | None = None, 
     if setup:
         subprocess.run([*manage, "shell", "-c", setup], cwd=ROOT, env=env, check=True)
     port = free_port()
+    # The page and its sockets come from this server's own origin.
+    env["SITE_ORIGINS"] = f"http://127.0.0.1:{port}"
     log_path = tmp / "daphne.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(

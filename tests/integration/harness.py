@@ -182,6 +182,8 @@ class Process:
 class Daphne(Process):
     def __init__(self, name: str, env: dict, log_dir: Path):
         self.port = free_port()
+        # Clients open sockets as pages served by this very process would.
+        env = {**env, "SITE_ORIGINS": f"http://127.0.0.1:{self.port}"}
         super().__init__(
             name, [DAPHNE, "-b", "127.0.0.1", "-p", str(self.port), "alumni.asgi:application"], env, log_dir
         )

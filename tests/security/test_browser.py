@@ -58,6 +58,7 @@ def xss_server(tmp_path_factory):
     )
     created = json.loads(next(line[4:] for line in seeded.stdout.splitlines() if line.startswith("SEED")))
     port = free_port()
+    env["SITE_ORIGINS"] = f"http://127.0.0.1:{port}"
     log = open(tmp / "daphne.log", "w")  # noqa: SIM115 - closed in teardown
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "alumni.asgi:application"],
