@@ -31,3 +31,6 @@ urlpatterns = [
     path("me/", include("recovery.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The styled 500 page, rendered without the request or the database.
+handler500 = "alumni.errors.server_error"

@@ -15,6 +15,8 @@ import subprocess
 import sys
 
 import pytest
+from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from .conftest import ROOT, live_server, screenshot, server_env, sign_in
@@ -34,7 +36,7 @@ ROLES = {
 }
 
 # (role, URL pattern name, path). Paths use {placeholders} filled from the
-# seeded database (see IDS_SCRIPT).
+# seeded database (see IDS_SCRIPT). A name of None is an error page (404, 403).
 PAGES = [
     # Before signing in (allauth's pages and the entrance).
     ("anonymous", "account_login", "/accounts/login/"),
@@ -76,6 +78,7 @@ PAGES = [
     ("member", "mfa_index", "/accounts/2fa/"),
     ("member", "mfa_activate_totp", "/accounts/2fa/totp/activate/"),
     ("member", "account_reauthenticate", "/accounts/reauthenticate/"),
+    ("member", None, "/moderation/"),
     # A moderator.
     ("moderator", "home", "/"),
     ("moderator", "moderation:queue", "/moderation/"),
@@ -108,7 +111,7 @@ PAGES = [
 ]
 
 # Pages whose answer is not 200 on purpose (they are audited all the same).
-EXPECTED_STATUS = {"/invite/not-a-real-token/": 404}
+EXPECTED_STATUS = {"/invite/not-a-real-token/": 404, "/moderation/": 403}
 
 # The chat room page belongs to the chat rework (issue #16's chat half); it is
 # audited too, below, with a non-strict xfail until that work lands.
@@ -252,7 +255,7 @@ def _walk(patterns, namespace=None):
 
 def test_every_url_pattern_is_audited_or_explained():
     names = {name for name in _walk(get_resolver().url_patterns) if not name.startswith("admin:")}
-    audited = {name for _, name, _ in PAGES + CHAT_PAGES}
+    audited = {name for _, name, _ in PAGES + CHAT_PAGES if name}
     missing = sorted(names - audited - set(NOT_PAGES))
     assert missing == [], f"URL patterns neither audited nor explained in NOT_PAGES: {missing}"
     stale = sorted((audited | set(NOT_PAGES)) - names)
@@ -313,7 +316,8 @@ def audit_role(browser, axe, base, ids, role, pages, scheme):
             results = axe.run(page)
             if results.violations_count:
                 failures[label] = describe(results.response["violations"])
-                screenshot(page, f"a11y-fail-{role}-{name.replace(':', '-')}-{viewport_name}-{scheme}")
+                slug = (name or path).strip("/").replace(":", "-").replace("/", "-")
+                screenshot(page, f"a11y-fail-{role}-{slug}-{viewport_name}-{scheme}")
         context.close()
     return failures
 
@@ -334,4 +338,57 @@ def test_pages_have_no_axe_violations(browser, axe, site, role, scheme):
 def test_chat_room_has_no_axe_violations(browser, axe, site, scheme):
     base, ids = site
     failures = audit_role(browser, axe, base, ids, "member", CHAT_PAGES, scheme)
+    assert not failures, "\n\n".join(f"{label}\n{report}" for label, report in failures.items())
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_flash_messages_have_no_axe_violations(browser, axe, site, scheme):
+    base, _ = site
+    context = browser.new_context(viewport=VIEWPORTS["phone"], color_scheme=scheme, has_touch=True)
+    page = context.new_page()
+    sign_in(page, base, ROLES["member"])
+    page.goto(base + "/profile/")
+    page.get_by_role("button", name="Save profile").click()
+    page.wait_for_load_state("networkidle")
+    status = page.get_by_role("status").filter(has_text="Your profile is saved.")
+    assert status.count() == 1
+    results = axe.run(page)
+    context.close()
+    assert results.violations_count == 0, describe(results.response["violations"])
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_error_pages_have_no_axe_violations(browser, axe, site, scheme):
+    """The 403 page comes from the server. The test server runs with DEBUG on,
+    where Django answers a 404 with its own debugging page, so the 404 page
+    is rendered here (as an anonymous visitor sees it), and the 500 page the
+    way alumni.errors renders it; both are shown on the site's origin so
+    their stylesheets load. Screenshots of all three at both widths."""
+    base, _ = site
+    rendered = {
+        "404": render_to_string("404.html", {"site_name": settings.SITE_NAME}),
+        "500": render_to_string("500.html", {"site_name": settings.SITE_NAME}),
+    }
+    headings = {"404": "We can't find that page", "500": "Something went wrong on our side"}
+    failures = {}
+    for viewport_name, viewport in VIEWPORTS.items():
+        context = browser.new_context(viewport=viewport, color_scheme=scheme)
+        page = context.new_page()
+        sign_in(page, base, ROLES["member"])
+        assert page.goto(base + "/moderation/").status == 403
+        assert page.get_by_role("heading", name="This page isn't open to you").is_visible()
+        screenshot(page, f"error-403-{viewport_name}-{scheme}")
+        for code, html in rendered.items():
+            page.goto(base + "/crisis/")
+            page.set_content(html)
+            page.wait_for_load_state("networkidle")
+            assert page.get_by_role("heading", name=headings[code]).is_visible()
+            assert page.get_by_role("link", name="988").first.is_visible()
+            screenshot(page, f"error-{code}-{viewport_name}-{scheme}")
+            results = axe.run(page)
+            if results.violations_count:
+                failures[f"{code} ({viewport_name}, {scheme})"] = describe(results.response["violations"])
+        context.close()
     assert not failures, "\n\n".join(f"{label}\n{report}" for label, report in failures.items())
