@@ -475,9 +475,18 @@ LOGGING = {
         "json": {"()": "community.logging.JSONFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    # Calendar-feed, invitation and account-key paths are logged with the
+    # token replaced (community/logging.py).
+    "filters": {"redact_tokens": {"()": "community.logging.RedactTokensFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain" if DEBUG else "json"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if DEBUG else "json",
+            "filters": ["redact_tokens"],
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Django's own default handler for "django" (DEBUG only) would print its
+    # records a second time, unfiltered: everything goes through "console".
+    "loggers": {"django": {"handlers": [], "propagate": True}, "django.db.backends": {"level": "WARNING"}},
 }

@@ -6,11 +6,13 @@ cd /app
 
 case "${1:-web}" in
   web)
+    # Daphne through community.serve: its access log leaves out query strings
+    # and redacts calendar-feed, invitation and account-key tokens.
     # --proxy-headers: nginx sets X-Forwarded-For, so logs and rate limits
     # see the member's address, not nginx's. --websocket_timeout: a socket
     # closes after a day (the page reconnects and resumes), well inside the
     # channel layer's CHANNEL_GROUP_EXPIRY, so no socket outlives its groups.
-    exec daphne --bind 0.0.0.0 --port 8000 --proxy-headers \
+    exec python -m community.serve --bind 0.0.0.0 --port 8000 --proxy-headers \
       --application-close-timeout 10 --websocket_timeout 86400 alumni.asgi:application
     ;;
   worker)

@@ -41,7 +41,7 @@ def test_compose_web_runs_two_daphne_replicas(services):
     assert web["deploy"]["replicas"] == "2"
     assert web["command"] == ["web"]
     entrypoint = (ROOT / "deploy" / "entrypoint.sh").read_text()
-    assert "exec daphne --bind 0.0.0.0 --port 8000 --proxy-headers" in entrypoint
+    assert "exec python -m community.serve --bind 0.0.0.0 --port 8000 --proxy-headers" in entrypoint
     assert "alumni.asgi:application" in entrypoint
     assert "--websocket_timeout 86400" in entrypoint  # below CHANNEL_GROUP_EXPIRY's minimum (2 days)
 
