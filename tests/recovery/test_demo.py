@@ -23,7 +23,8 @@ def test_demo_seed_brings_the_recovery_pages_to_life(db):
     assert CheckIn.objects.exclude(member=sam).count() >= 10
     assert CheckInSchedule.objects.get(member=sam).weekday == 6
     plan = SafetyPlan.objects.get(member=sam)
-    assert plan.has_safety_steps and plan.has_relapse_plan
+    assert plan.has_safety_steps
+    assert plan.has_relapse_plan
     assert RecoveryDate.objects.filter(member=sam, ended_on__isnull=False).count() == 1
     assert set(
         Milestone.objects.filter(recovery_date__label="Alcohol-free", recovery_date__ended_on=None).values_list(
