@@ -21,6 +21,7 @@ from django.core.validators import URLValidator, validate_email
 from .actions import accept_invitation
 from .adapters import SESSION_KEY, invitation_from_session
 from .models import AuditLog, Cohort, FocusArea, Invitation, Notification, User
+from .names import has_invisible_characters, role_word, skeletons
 from .permissions import is_site_moderator
 
 
@@ -31,12 +32,37 @@ def clean_display_name_value(value: str, *, exclude_pk: int | None = None) -> st
     if "@" in value:
         # An address in a display name would publish exactly what we keep private.
         raise ValidationError("A display name cannot contain '@'. A first name or a nickname works well.")
+    if has_invisible_characters(value):
+        raise ValidationError("A display name cannot contain invisible or control characters.")
     taken = User.objects.filter(display_name__iexact=value)
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
         raise ValidationError("That display name is taken. Try another one.")
+    if exclude_pk is not None and User.objects.filter(pk=exclude_pk, display_name=value).exists():
+        return value  # unchanged: a name given before these checks stays
+    _refuse_impersonation(value, exclude_pk=exclude_pk)
     return value
+
+
+def _refuse_impersonation(value: str, *, exclude_pk: int | None) -> None:
+    """A name must not claim a role, nor look like another member's name once
+    look-alike letters are set aside (UTS #39 skeletons, community/names.py):
+    "Riley (mоderator)" with a Cyrillic о, or "RiIey" beside Riley. The other
+    name is never shown: it may belong to someone hidden from the directory."""
+    word = role_word(value)
+    if word is not None:
+        raise ValidationError(
+            f"A display name cannot contain “{word}” or other role words: moderators and staff "
+            "carry a badge of their own. A first name or a nickname works well."
+        )
+    mine = skeletons(value)
+    others = User.objects.exclude(pk=exclude_pk) if exclude_pk is not None else User.objects.all()
+    # Every name is read (a few thousand at most, on sign-up and rename only):
+    # skeletons are compared in Python rather than stored.
+    for name in others.values_list("display_name", flat=True).iterator(chunk_size=2000):
+        if mine & skeletons(name):
+            raise ValidationError("That display name looks too much like another member's. Try another one.")
 
 
 # --- Sign-up ---------------------------------------------------------------------

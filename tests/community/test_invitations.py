@@ -136,7 +136,7 @@ def test_signup_from_invitation_creates_member_and_signs_in(client, invitation, 
     _, response = sign_up(client, f"/invite/{invitation.token}/", display_name="  New   Person ")
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/welcome/"  # the first-run welcome
     user = User.objects.get(email="new@example.org")
     assert (user.display_name, user.cohort, user.role) == ("New Person", cohort, "alumnus")
     assert user.graduation_date == cohort.graduation_date
@@ -159,7 +159,7 @@ def test_signup_ignores_a_different_posted_address(client, invitation):
 def test_signup_with_role_invitation_gives_that_role(client, staff, django_capture_on_commit_callbacks):
     invitation = actions.invite_member(staff=staff, email="mod2@example.org", role="moderator")
 
-    sign_up(client, f"/invite/{invitation.token}/", display_name="Second mod")
+    sign_up(client, f"/invite/{invitation.token}/", display_name="Quinn")
 
     assert User.objects.get(email="mod2@example.org").role == "moderator"
 
