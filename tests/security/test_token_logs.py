@@ -5,6 +5,7 @@ invitation. Tokens are redacted in every log now."""
 
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -139,3 +140,48 @@ def test_the_shipped_server_is_the_redacting_one():
     assert "exec daphne" not in entrypoint
     assert "-m community.serve" in (ROOT / "scripts" / "run").read_text()
     assert Path(ROOT / "community" / "serve.py").exists()
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (the map is checked above in Python)")
+def test_a_real_nginx_with_the_shipped_log_format_redacts_tokens(tmp_path):
+    """The shipped map and log_format, loaded by nginx itself in front of a
+    stub location, and asked for every token path."""
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    block = re.search(r"\n(\s*map \$uri \$loggable_uri \{.*?\n\s*\})", conf, re.S).group(1)
+    log_format = re.search(r"\n(\s*log_format main '[^']*';)", conf).group(1)
+    port = free_port()
+    (tmp_path / "nginx.conf").write_text(
+        f"""daemon off; worker_processes 1; pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;
+events {{ worker_connections 64; }}
+http {{
+    client_body_temp_path {tmp_path}; proxy_temp_path {tmp_path}; fastcgi_temp_path {tmp_path};
+    uwsgi_temp_path {tmp_path}; scgi_temp_path {tmp_path};
+{block}
+{log_format}
+    access_log {tmp_path}/access.log main;
+    server {{ listen 127.0.0.1:{port}; location / {{ return 404; }} }}
+}}
+"""
+    )
+    nginx = subprocess.Popen(["nginx", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while _safe_get(f"http://127.0.0.1:{port}/ready") != 404:
+            assert nginx.poll() is None, nginx.stderr.read().decode()
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        for path in PATHS:
+            _get(f"http://127.0.0.1:{port}{path}?from=zzquery")
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+    log = (tmp_path / "access.log").read_text()
+    assert TOKEN not in log
+    assert "zzquery" not in log
+    for redacted in (
+        "/meetups/feed/[redacted].ics",
+        "/invite/[redacted]/",
+        "/accounts/confirm-email/[redacted]/",
+        "/accounts/password/reset/key/[redacted]/",
+    ):
+        assert f"GET {redacted}" in log
