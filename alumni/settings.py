@@ -304,6 +304,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
+# A new member's first screen is the welcome (time zone, how it works, a bad night).
+ACCOUNT_SIGNUP_REDIRECT_URL = "/welcome/"
 ACCOUNT_ADAPTER = "community.adapters.InvitationOnlyAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "alumni.onboarding.InvitedSignupForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from community import views as community_views
 
-from . import privacy_views, recovery_sharing, views
+from . import member_views, privacy_views, recovery_sharing, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,6 +20,8 @@ urlpatterns = [
     path("account/sessions/", privacy_views.sessions_page, name="account_sessions"),
     path("account/sessions/<int:session_id>/end/", privacy_views.session_end, name="account_session_end"),
     path("account/sessions/end-others/", privacy_views.sessions_end_others, name="account_sessions_end_others"),
+    path("welcome/", member_views.welcome, name="welcome"),
+    path("profile/blocks/", member_views.blocks, name="blocks"),
     path("", include("community.member_urls")),
     path("accounts/", include("allauth.urls")),
     path("rooms/", include("groups.urls")),

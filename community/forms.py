@@ -263,7 +263,7 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [(z, z.replace("_", " ")) for z in ["UTC", *zones]]
 
 
-MODERATOR_KINDS = {Notification.Kind.REPORT, Notification.Kind.CRISIS_ALERT}
+MODERATOR_KINDS = {Notification.Kind.REPORT, Notification.Kind.CRISIS_ALERT, Notification.Kind.MODERATOR_REQUEST}
 
 
 def email_kind_choices(user) -> list[tuple[str, str]]:

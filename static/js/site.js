@@ -41,6 +41,24 @@ if (themeSwitch) {
   showTheme();
 }
 
+// The welcome page: offer this device's time zone when it differs from the
+// one chosen (the account starts with the program's zone).
+const zoneSelect = document.querySelector("[data-guess-zone]");
+const zoneHint = document.querySelector("[data-zone-hint]");
+if (zoneSelect && zoneHint) {
+  const deviceZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const option = [...zoneSelect.options].find((o) => o.value === deviceZone);
+  if (option && zoneSelect.value !== deviceZone) {
+    zoneHint.querySelector("[data-zone-text]").textContent = `This device is set to ${option.textContent}.`;
+    zoneHint.hidden = false;
+    zoneHint.querySelector("[data-zone-use]").addEventListener("click", () => {
+      zoneSelect.value = deviceZone;
+      zoneHint.hidden = true;
+      zoneSelect.focus();
+    });
+  }
+}
+
 function toast(text, url) {
   const box = document.querySelector("[data-toasts]");
   if (!box) return;

@@ -137,8 +137,6 @@ NOT_PAGES = {
             "staff_member_role",
             "staff_focus_area_rename",
             "staff_focus_area_delete",
-            "blocks_undo",
-            "welcome_done",
             "groups:block",
             "groups:join",
             "groups:leave",
@@ -227,7 +225,8 @@ print(json.dumps({
 """
 
 # The demo has no cancelled meetup: sam says he is going to one, then staff
-# cancel it (through the actions), so its page is audited as sam sees it.
+# cancel it (through the actions), so its page is audited as sam sees it; and
+# sam blocks casey, so the blocks page has a row.
 SETUP = """
 from django.utils import timezone
 from events.actions import cancel_occurrence, rsvp
@@ -239,6 +238,8 @@ upcoming = Occurrence.objects.filter(cancelled_at__isnull=True, starts_at__gt=ti
 occurrence = upcoming.filter(event__audience="all")[2]
 rsvp(member=sam, occurrence=occurrence, status="going")
 cancel_occurrence(actor=staff, occurrence=occurrence, reason="The room is being painted.")
+from groups.actions import block_member
+block_member(member=sam, other=User.objects.get(email="casey@example.org"))
 """
 
 

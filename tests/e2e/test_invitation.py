@@ -66,8 +66,8 @@ def test_invited_graduate_signs_up_and_lands_home(server, browser):
     screenshot(page, "invitation-signup-375")
     page.get_by_role("button", name="Create account").click()
 
-    page.wait_for_url(base + "/")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome back, River")
+    page.wait_for_url(base + "/welcome/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, River")
     expect(page.get_by_role("navigation", name="Main")).to_contain_text("River")
     screenshot(page, "invitation-home-375")
 
