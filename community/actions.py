@@ -17,6 +17,7 @@ from .models import (
     Cohort,
     CrisisResource,
     FocusArea,
+    FormerDisplayName,
     Invitation,
     Notification,
     User,
@@ -206,11 +207,17 @@ def accept_invitation(*, invitation: Invitation, user: User, display_name: str) 
 
 @transaction.atomic
 def update_profile(*, member: User, changes: dict, focus_areas=None) -> User:
-    """Save the member's own profile fields (already validated by the form)."""
+    """Save the member's own profile fields (already validated by the form).
+
+    Side effect: a changed display name is kept as a FormerDisplayName, so
+    that erasure finds it in what others received while it was in use."""
     allowed = {"display_name", "pronouns", "bio", "time_zone", "in_directory", "email_notification_kinds"}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"These fields are not yours to change: {', '.join(sorted(unknown))}")
+    old_name = User.objects.filter(pk=member.pk).values_list("display_name", flat=True).first()
+    if "display_name" in changes and old_name and changes["display_name"] != old_name:
+        FormerDisplayName.objects.create(member=member, name=old_name)
     for field, value in changes.items():
         setattr(member, field, value)
     member.full_clean(exclude=["password"])

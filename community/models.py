@@ -149,6 +149,25 @@ class User(AbstractUser):
         return {"id": self.pk, "display_name": self.display_name}
 
 
+class FormerDisplayName(models.Model):
+    """A display name a member used before renaming, and until when. Other
+    people's rows written meanwhile (crisis-alert notifications, @mentions)
+    still carry it, so erasure scrubs these names too (outside review
+    finding 4). Written by community.actions.update_profile; erased with the
+    member."""
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="former_names")
+    name = models.CharField(max_length=40)
+    used_until = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["member", "used_until", "pk"]
+        indexes = [models.Index(fields=["member", "used_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} (until {self.used_until:%Y-%m-%d})"
+
+
 def _invitation_token() -> str:
     return secrets.token_urlsafe(32)
 

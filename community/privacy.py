@@ -30,7 +30,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Q
 
-from .models import AuditLog, Invitation, Notification, User
+from .models import AuditLog, FormerDisplayName, Invitation, Notification, User
 from .realtime import close_session_sockets
 
 logger = logging.getLogger(__name__)
@@ -41,19 +41,43 @@ FORMER_MEMBER_TEXT = "A former member"
 @dataclass
 class Erasure:
     """Who is being erased, and the names and addresses to scrub from what
-    others keep (longest first, so an address goes before a name inside it)."""
+    others keep (longest first, so an address goes before a name inside it):
+    every display name the member ever had, not only the current one
+    (FormerDisplayName; outside review finding 4)."""
 
     member: User
     emails: list[str]
     keep_messages: bool = False
+    former_names: list[tuple[str, datetime]] = field(init=False)
     patterns: list[re.Pattern] = field(init=False)
 
     def __post_init__(self):
-        self.patterns = name_patterns(self.member, self.emails)
+        self.former_names = list(
+            FormerDisplayName.objects.filter(member=self.member).values_list("name", "used_until").order_by("pk")
+        )
+        self.patterns = name_patterns(self.member, self.emails, [name for name, _ in self.former_names])
+
+    @property
+    def display_names(self) -> list[str]:
+        """The current display name and every earlier one, longest first."""
+        names = {self.member.display_name, *(name for name, _ in self.former_names)}
+        return sorted((n for n in names if n), key=len, reverse=True)
 
     @property
     def names(self) -> list[str]:
-        return [*self.emails, self.member.display_name]
+        return [*self.emails, *self.display_names]
+
+    def patterns_at(self, written_at: datetime | None) -> list[re.Pattern]:
+        """The patterns for a row written at `written_at`: a former name only
+        if the member still had it then (someone else may use it since)."""
+        if written_at is None:
+            return self.patterns
+        dropped = {name.lower() for name, until in self.former_names if until < written_at}
+        dropped.discard(self.member.display_name.lower())
+        if not dropped:
+            return self.patterns
+        kept = [n for n in self.display_names if n.lower() not in dropped]
+        return [_word(v) for v in sorted([*kept, *self.emails], key=len, reverse=True) if v]
 
 
 @contextlib.contextmanager
@@ -92,8 +116,9 @@ def unname(text: str, patterns: list[re.Pattern]) -> str:
     return re.sub(r"(^|[.!?]\s+)a former member", lambda m: m.group(1) + FORMER_MEMBER_TEXT, text)
 
 
-def name_patterns(member: User, emails: list[str]) -> list[re.Pattern]:
-    return [_word(v) for v in sorted([member.display_name, *emails], key=len, reverse=True) if v]
+def name_patterns(member: User, emails: list[str], former_names: list[str] = ()) -> list[re.Pattern]:
+    values = {member.display_name, *former_names, *emails}
+    return [_word(v) for v in sorted(values, key=len, reverse=True) if v]
 
 
 def export(member: User) -> dict:
@@ -117,6 +142,10 @@ def export(member: User) -> dict:
         "suspension_reason": member.suspension_reason,
     }
     invitation = Invitation.objects.filter(accepted_by=member).first()
+    former_names = [
+        {"display_name": f.name, "used_until": iso(f.used_until)}
+        for f in FormerDisplayName.objects.filter(member=member).order_by("used_until", "pk")
+    ]
     notifications = [
         {"kind": n.kind, "text": n.text, "url": n.url, "created_at": iso(n.created_at), "read_at": iso(n.read_at)}
         for n in Notification.objects.filter(recipient=member).order_by("created_at", "pk")
@@ -127,6 +156,7 @@ def export(member: User) -> dict:
     audit = AuditLog.objects.filter(Q(actor=member) | Q(target_type="user", target_id=str(member.pk)))
     return {
         "profile": profile,
+        "former_display_names": former_names,
         "invitation": {
             "sent_at": iso(invitation.created_at),
             "accepted_at": iso(invitation.accepted_at),
@@ -189,13 +219,16 @@ def erase(erasure: Erasure) -> set[tuple[str, str]]:
 
     Notification.objects.filter(recipient=member).delete()
     # Other members' notifications that named the member ("Alice mentioned
-    # you", "Alice may be in crisis") now name nobody.
-    patterns = erasure.patterns
-    candidates = Q(text__icontains=member.display_name)
-    for email in emails:
-        candidates |= Q(text__icontains=email)
-    for notification in Notification.objects.filter(candidates).only("pk", "text"):
-        Notification.objects.filter(pk=notification.pk).update(text=unname(notification.text, patterns))
+    # you", "Alice may be in crisis") now name nobody, under any name the
+    # member had when the notification was written.
+    candidates = Q()
+    for value in erasure.names:
+        candidates |= Q(text__icontains=value)
+    for notification in Notification.objects.filter(candidates).only("pk", "text", "created_at"):
+        text = unname(notification.text, erasure.patterns_at(notification.created_at))
+        if text != notification.text:
+            Notification.objects.filter(pk=notification.pk).update(text=text)
+    FormerDisplayName.objects.filter(member=member).delete()
 
     session_keys = _erase_account(member)
     _scrub_admin_log(member.pk, erasure.names)

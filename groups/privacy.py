@@ -127,7 +127,9 @@ def erase(erasure: Erasure) -> set[tuple[str, str]]:
     alias = pseudonym(member.pk)
     # Other members' messages that @mention the member: the mention is a
     # reference to them, so it goes; the rest of the text is the writer's.
-    mention = re.compile(r"(?<![\w@])@" + re.escape(member.display_name) + r"(?!\w)", re.IGNORECASE)
+    # The Mention row says it is them; the text may carry an earlier name.
+    names = "|".join(re.escape(name) for name in erasure.display_names)
+    mention = re.compile(r"(?<![\w@])@(?:" + names + r")(?!\w)", re.IGNORECASE)
     mentioned = Message.objects.filter(mentions__user=member).exclude(author=member).distinct()
     for message in mentioned.only("pk", "body", "html"):
         Message.objects.filter(pk=message.pk).update(
@@ -160,7 +162,10 @@ def erase(erasure: Erasure) -> set[tuple[str, str]]:
     for alert in CrisisAlert.objects.filter(member=member).exclude(labelled_text="").only("pk", "labelled_text"):
         CrisisAlert.objects.filter(pk=alert.pk).update(labelled_text=_unname(alert.labelled_text, patterns))
     CrisisAlert.objects.filter(member=member).update(member=None, follow_up="")
-    for alert in CrisisAlert.objects.filter(follow_up__icontains=member.display_name).only("pk", "follow_up"):
+    named = Q()
+    for name in erasure.display_names:
+        named |= Q(follow_up__icontains=name)
+    for alert in CrisisAlert.objects.filter(named).only("pk", "follow_up"):
         follow_up = alert.follow_up
         for pattern in patterns:
             follow_up = pattern.sub(alias, follow_up)

@@ -8,6 +8,10 @@ that real actions write about a member into *other* people's rows:
 "Alice & Bob", a moderator's follow-up stamp, audit labels. Other members'
 private data that must not leak into the export is seeded too (Bob's
 email, Bob's mentee goals).
+
+The member was called FORMER_NAME for a while: the crisis alert that every
+moderator and staff member was notified of, and an @mention by Bob, were
+written under that name.
 """
 
 from dataclasses import dataclass, field
@@ -20,6 +24,7 @@ from django.utils import timezone
 
 BOB_GOALS = "Bob-private-goal: stay sober through the holidays"
 BOB_REPORT_NOTE = "Bob-private-note: this upset me"
+FORMER_NAME = "Zelda Quill"
 
 
 def user_foreign_keys() -> list[tuple[type, str]]:
@@ -124,12 +129,19 @@ def seed_member_everywhere(*, member, bob, moderator, staff, outsider, room) -> 
     bob_message = chat.post_message(
         author=bob, room=room, body="Thanks for listening @Alice", client_id="5f0f6a53-6c5b-4a4e-9d1e-2b7d3c1e0a01"
     ).message
+    # A while under another name: the crisis alert and one @mention name her so.
+    community_actions.update_profile(member=member, changes={"display_name": FORMER_NAME})
     member_message = chat.post_message(
         author=member,
         room=room,
         body="Hi @Bob, I feel unsafe tonight",
         client_id="5f0f6a53-6c5b-4a4e-9d1e-2b7d3c1e0a02",
     ).message
+    chat.post_message(
+        author=bob, room=room, body=f"Here for you @{FORMER_NAME}", client_id="5f0f6a53-6c5b-4a4e-9d1e-2b7d3c1e0a04"
+    )
+    community_actions.update_profile(member=member, changes={"display_name": "Alice"})
+    member.refresh_from_db()
     other_message = chat.post_message(
         author=bob, room=room, body="A second thought", client_id="5f0f6a53-6c5b-4a4e-9d1e-2b7d3c1e0a03"
     ).message

@@ -14,7 +14,7 @@ from django.db import models
 
 from alumni import privacy
 
-from .seed import user_foreign_keys
+from .seed import FORMER_NAME, user_foreign_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +65,11 @@ def test_seed_reaches_every_user_foreign_key(seeded):
 @pytest.mark.parametrize("keep_messages", [False, True], ids=["delete-messages", "keep-messages"])
 def test_erasure_leaves_no_trace_anywhere(seeded, keep_messages, django_capture_on_commit_callbacks):
     member = seeded.member
-    needles = [member.email, "alice.alt@example.net", member.display_name]
+    needles = [member.email, "alice.alt@example.net", member.display_name, FORMER_NAME]
     assert traces(member.pk, needles), "the seed put the member's name and email in the tables"
+    # The crisis alert reached moderators and staff under the name she had then.
+    assert [n for n in traces(member.pk, [FORMER_NAME]) if "Notification" in n and "crisis" in n]
+    assert [n for n in traces(member.pk, [FORMER_NAME]) if "groups.Message.body" in n]
     assert sessions_of(member.pk)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -31,7 +31,15 @@ def test_export_has_every_section_with_the_members_data(seeded):
     assert [a["source"] for a in data["crisis_alerts"]] == ["message"]
     assert [(r["meetup"], r["status"]) for r in data["rsvps"]] == [("Family night", "going")]
     assert data["calendar_feed"] is not None
-    assert [n["text"] for n in data["notifications"]] == ["Welcome to the community", "Bob mentioned you in Anxiety"]
+    assert [n["text"] for n in data["notifications"]] == [
+        "Welcome to the community",
+        "Bob mentioned you in Anxiety",
+        "Bob mentioned you in Anxiety",
+    ]
+    assert [(f["display_name"], bool(f["used_until"])) for f in data["former_display_names"]] == [
+        ("Alice", True),
+        ("Zelda Quill", True),
+    ]
     mentoring = data["mentorship"]
     assert mentoring["mentor_profile"]["bio"] == "Happy to listen."
     assert [r["goals"] for r in mentoring["requests"]] == ["Alice-goal: rebuild my routine"]
@@ -76,17 +84,17 @@ def test_export_query_count_does_not_grow_with_rows(alumnus, room, django_assert
             )
 
     post(1)
-    # One query per list: profile (focus areas, invitation, notifications,
-    # audit: 4), account (emails, MFA, sessions: 3), chat (rooms, messages,
+    # One query per list: profile (focus areas, invitation, former display
+    # names, notifications, audit: 5), account (emails, MFA, sessions: 3), chat (rooms, messages,
     # reactions, mentions, blocks, reports, sanctions, alerts, duty: 9),
     # meetups (RSVPs, reminders, feed, hosted: 4), mentoring (profile,
     # requests, mentorships, feedback, check-ins, pair blocks: 6), recovery
     # (safety plan, check-in reminder, milestones, check-ins, summary shares,
     # recovery dates: 6). The cohort came with the member.
-    with django_assert_num_queries(32):
+    with django_assert_num_queries(33):
         export_member_data(alumnus)
     post(3, start=1)
-    with django_assert_num_queries(32):
+    with django_assert_num_queries(33):
         data = export_member_data(alumnus)
     assert len(data["messages"]) == 4
 
