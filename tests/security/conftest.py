@@ -50,6 +50,9 @@ class World:
     mentorship: object
     draft: object
     session: object
+    checkin: object = None
+    recovery_date: object = None
+    milestone: object = None
 
 
 @pytest.fixture
@@ -153,6 +156,24 @@ def world(db, alumnus, alumnus2, moderator, staff, outsider, banned, muted, room
     from allauth.usersessions.models import UserSession
 
     session = UserSession.objects.create(user=alumnus, ip="192.0.2.1", session_key="a" * 32, user_agent="Firefox")
+    from recovery import actions as recovery_actions
+
+    checkin = recovery_actions.save_checkin(
+        member=alumnus,
+        data={
+            "phq2_interest": "0",
+            "phq2_down": "1",
+            "gad2_nervous": "0",
+            "gad2_worry": "1",
+            "craving": "2",
+            "sleep": "4",
+            "stress": "2",
+            "safety": "safe",
+        },
+    ).checkin
+    recovery_date = recovery_actions.add_recovery_date(
+        member=alumnus, label="Alcohol-free", start_date=timezone.localdate() - timedelta(days=40)
+    )
     return World(
         alumnus=alumnus,
         alumnus2=alumnus2,
@@ -180,5 +201,8 @@ def world(db, alumnus, alumnus2, moderator, staff, outsider, banned, muted, room
         mentor_profile=profile,
         mentorship=mentorship,
         session=session,
+        checkin=checkin,
+        recovery_date=recovery_date,
+        milestone=recovery_date.milestones.first(),
         draft=draft,
     )

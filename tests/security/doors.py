@@ -9,6 +9,9 @@ PK_BY_ROUTE = {
     "mentorship:decide": "mentor_profile",
     "mentorship:retire": "mentor_profile",
     "mentorship:draft": "draft",
+    "recovery:begin_again": "recovery_date",
+    "recovery:date_delete": "recovery_date",
+    "recovery:milestone_share": "milestone",
 }
 
 
@@ -39,6 +42,7 @@ def path_values(world):
             "occurrence_id": world.occurrence.pk,
             "year": world.occurrence.starts_at.year,
             "month": world.occurrence.starts_at.month,
+            "week": world.checkin.week_start.isoformat(),
             # allauth's e-mail confirmation and password-reset keys
             "key": "3-abcdef0123456789",
             "uidb36": str(world.alumnus.pk),

@@ -80,6 +80,14 @@ MEMBER_WIDE = {
     "recovery:plan_edit": "edits your own safety plan",
     "recovery:plan_delete": "deletes your own safety plan",
     "recovery:plan_card": "your own safety plan, for the chat's support card",
+    "recovery:relapse_edit": "edits your own relapse-prevention plan",
+    "recovery:checkin": "your own check-in for this week",
+    "recovery:checkin_done": "after your own check-in (or back to the form)",
+    "recovery:reminder": "your own check-in reminder",
+    "recovery:progress": "your own check-ins, as trends",
+    "recovery:milestones": "your own recovery dates",
+    "recovery:date_add": "adds a recovery date of your own",
+    "checkin_sharing": "who you share your own check-in summary with (your mentors)",
 }
 
 PUBLIC_SOCKETS: set[str] = set()

@@ -83,6 +83,20 @@ HTTP_MATRIX = [
     ("recovery:plan_edit",            "GET",  "login ok  ok  ok  ok  ok  ok"),
     ("recovery:plan_delete",          "POST", "login ok  ok  ok  ok  ok  ok"),
     ("recovery:plan_card",            "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("recovery:relapse_edit",         "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("recovery:checkin",              "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("recovery:checkin_done",         "GET",  "login ok  ok  ok  ok  ok  ok"),  # without a check-in: back to the form
+    ("recovery:reminder",             "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("recovery:progress",             "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("recovery:week",                 "GET",  "login ok  no  no  no  no  no"),  # Alice's week
+    ("recovery:week_delete",          "POST", "login ok  no  no  no  no  no"),
+    ("recovery:milestones",           "GET",  "login ok  ok  ok  ok  ok  ok"),
+    ("recovery:date_add",             "POST", "login ok  ok  ok  ok  ok  ok"),  # a form error without data
+    ("recovery:begin_again",          "POST", "login ok  no  no  no  no  no"),  # Alice's date
+    ("recovery:date_delete",          "POST", "login ok  no  no  no  no  no"),
+    ("recovery:milestone_share",      "GET",  "login ok  no  no  no  no  no"),  # Alice's milestone
+    ("checkin_sharing",               "GET",  "login ok  ok  ok  ok  ok  ok"),  # each their own
+    ("shared_summary",                "GET",  "login no  no  no  no  no  no"),  # Bob's: nobody is his mentor
     ("moderation:duty",               "POST", "login no  no  no  no  ok  ok"),
     ("moderation:member",             "GET",  "login no  no  no  no  ok  ok"),
     ("moderation:sanction",           "POST", "login no  no  no  no  ok  ok"),
