@@ -8,7 +8,8 @@ occurrence's change counter; cancellations are STATUS:CANCELLED.
 
 import re
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
+from urllib.parse import urlencode
 
 import icalendar
 from django.conf import settings
@@ -94,6 +95,41 @@ def feed_ics(items: Iterable[tuple[Occurrence, bool]], *, name: str) -> bytes:
         cal.add_component(_vevent(occ, show_link=show_link))
         occurrences.append(occ)
     return _finish(cal, occurrences)
+
+
+def google_calendar_url(occ: Occurrence) -> str:
+    """A link that opens Google Calendar's "new event" form filled in with
+    this meetup. Only what any member of its audience may know goes into the
+    address (Google sees it): the title, the times, the place and our page,
+    never the online meeting link, which stays on the page for those going."""
+    event = occ.event
+    page = settings.SITE_URL + occ.get_absolute_url()
+    stamp = "%Y%m%dT%H%M%SZ"
+    start = occ.starts_at.astimezone(UTC).strftime(stamp)
+    end = occ.ends_at.astimezone(UTC).strftime(stamp)
+    details = "Details, RSVP" + (" and the online link" if event.has_link else "") + f": {page}"
+    query = {
+        "action": "TEMPLATE",
+        "text": _line(event.title),
+        "dates": f"{start}/{end}",
+        "ctz": event.time_zone,
+        "details": details,
+    }
+    if event.has_place:
+        query["location"] = _line(event.address)
+    return "https://calendar.google.com/calendar/render?" + urlencode(query)
+
+
+def webcal_url(https_url: str) -> str:
+    """The subscription address as calendar apps want it to subscribe
+    (webcal://), rather than download once."""
+    return re.sub(r"^https?://", "webcal://", https_url)
+
+
+def google_subscribe_url(https_url: str) -> str:
+    """Google Calendar's "add by URL" page for the subscription address
+    (Google then fetches the feed itself, so the address reaches Google)."""
+    return "https://calendar.google.com/calendar/render?" + urlencode({"cid": webcal_url(https_url)})
 
 
 def filename(occ: Occurrence) -> str:

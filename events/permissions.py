@@ -63,8 +63,12 @@ def can_export_emails(user) -> bool:
 
 def can_see_meeting_link(user, occurrence: Occurrence, rsvp: RSVP | None) -> bool:
     """The virtual link: members who are going, the host and staff — never
-    the waitlist, never someone who only looks at the calendar."""
+    the waitlist, never someone who only looks at the calendar, and never on
+    a cancelled date."""
     if not is_active_member(user) or not occurrence.event.has_link:
+        return False
+    # A cancelled date has nothing to join, for anyone.
+    if occurrence.is_cancelled:
         return False
     if is_staff(user) or occurrence.event.host_id == user.pk:
         return True

@@ -123,6 +123,7 @@ def occurrence_detail(request: HttpRequest, occurrence_id: int) -> HttpResponse:
             "can_take_attendance": permissions.can_take_attendance(request.user, event),
             "repeat": describe(event),
             "discussion_room": event.discussion_room if rsvp and rsvp.status == RSVP.Status.GOING else None,
+            "google_calendar_url": ical.google_calendar_url(occ),
         },
     )
 
@@ -172,7 +173,14 @@ def occurrence_ics(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 def feed_settings(request: HttpRequest) -> HttpResponse:
     feed = CalendarFeed.objects.filter(member=request.user).first()
     url = request.build_absolute_uri(feed.get_absolute_url()) if feed else ""
-    return render(request, "events/feed_settings.html", {"feed": feed, "feed_url": url, "view": "feed"})
+    context = {
+        "feed": feed,
+        "feed_url": url,
+        "webcal_url": ical.webcal_url(url) if feed else "",
+        "google_subscribe_url": ical.google_subscribe_url(url) if feed else "",
+        "view": "feed",
+    }
+    return render(request, "events/feed_settings.html", context)
 
 
 @member_required

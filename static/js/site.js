@@ -59,6 +59,25 @@ if (zoneSelect && zoneHint) {
   }
 }
 
+// Copy buttons: [data-copy="#selector"] copies that field's value and says so
+// in the page's [data-copy-status]. Hidden until this script runs, since
+// they do nothing without it.
+for (const button of document.querySelectorAll("[data-copy]")) {
+  const field = document.querySelector(button.dataset.copy);
+  const status = document.querySelector("[data-copy-status]");
+  if (!field) continue;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(field.value);
+      if (status) status.textContent = "Copied. Paste it into your calendar app.";
+    } catch {
+      field.select();
+      if (status) status.textContent = "Copying was blocked: the address is selected, press Ctrl+C or ⌘C.";
+    }
+  });
+}
+
 function toast(text, url) {
   const box = document.querySelector("[data-toasts]");
   if (!box) return;

@@ -2,6 +2,8 @@
 device's time zone offered) and the blocks page (unblock). Screenshots at
 1280x800 and 390x844 go to tests/artifacts/."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -82,3 +84,30 @@ def test_blocks_page_lists_blocks_and_unblocks(browser, server):
     page.goto(server + "/profile/blocks/")
     screenshot(page, "blocks-phone")
     phone.close()
+
+
+def test_feed_address_copy_button_and_calendar_links(browser, server):
+    context = browser.new_context(viewport=VIEWPORTS["phone"], has_touch=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    page = context.new_page()
+    sign_in(page, server, "sam@example.org")
+    page.goto(server + "/meetups/calendar/")
+    page.get_by_role("button", name="Create my subscription address").click()
+    address = page.get_by_label("Or paste your private subscription address into any calendar app").input_value()
+    assert address.startswith(server + "/meetups/feed/")
+
+    page.get_by_role("button", name="Copy address").click()
+
+    expect(page.get_by_role("status").filter(has_text="Copied.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == address
+    webcal = page.get_by_role("link", name="Apple Calendar or Outlook").get_attribute("href")
+    assert webcal == address.replace("http://", "webcal://")
+    screenshot(page, "feed-settings-phone")
+
+    page.goto(server + "/meetups/")
+    page.locator("main a[href^='/meetups/'][href$='/']").filter(has_text="Weekly alumni group").first.click()
+    calendar = page.get_by_role("list", name="Add to your calendar")
+    expect(calendar.get_by_role("link", name="Google Calendar")).to_have_attribute(
+        "href", re.compile(r"^https://calendar\.google\.com/calendar/render\?action=TEMPLATE&")
+    )
+    context.close()
