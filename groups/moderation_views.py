@@ -70,7 +70,8 @@ def report_action(request: HttpRequest, report_id: int) -> HttpResponse:
             actions.claim_report(moderator=request.user, report=report)
         else:
             actions.close_report(moderator=request.user, report=report, note=note, dismiss=action == "dismiss")
-        messages.success(request, f"Report {action}ed." if action != "dismiss" else "Report dismissed.")
+        done = {"claim": "Report claimed: it's yours.", "resolve": "Report resolved.", "dismiss": "Report dismissed."}
+        messages.success(request, done[action])
     except ValidationError as exc:
         _errors(request, exc)
     return redirect("moderation:queue")
