@@ -4,8 +4,10 @@ the visitor must not see (a cohort room of another cohort, someone else's
 notification, mentorship and report).
 
 On top of the cast in tests/conftest.py: `muted` (a member of `room`, muted
-there for a day), `cohort_room` (the spring cohort's room: Alice, Bob and
-the muted member; the outsider is in the fall cohort), a message by Bob, a
+there for a day), `roommod` (Rory, a spring alumnus who moderates the spring
+cohort room and nothing else — not a site moderator), `cohort_room` (the
+spring cohort's room: Alice, Bob, the muted member and Rory; the outsider is
+in the fall cohort), a message by Bob, a
 report by Alice, a held message, a crisis alert, a warning, watched words,
 an invitation, a meetup for the spring cohort, a calendar feed, a mentorship
 (Bob mentors Alice) and a staff draft.
@@ -30,6 +32,7 @@ class World:
     outsider: object
     banned: object
     muted: object
+    roommod: object
     room: object
     cohort_room: object
     message: object
@@ -78,8 +81,10 @@ def world(db, alumnus, alumnus2, moderator, staff, outsider, banned, muted, room
     cohort_room = chat.create_room(
         creator=staff, name="Spring cohort", slug="spring-room", kind=Room.Kind.COHORT, cohort=cohort
     )
-    for member in (alumnus, alumnus2, muted):
+    roommod = make_member("rory@example.org", "Rory", cohort=cohort)
+    for member in (alumnus, alumnus2, muted, roommod):
         chat.add_member_to_room(room=cohort_room, member=member)
+    chat.set_room_moderator(staff=staff, room=cohort_room, member=roommod, is_moderator=True)
     message = chat.post_message(author=alumnus2, room=cohort_room, body="Bob's words", client_id=str(uuid.uuid4()))
     message = message.message
     held = Message.objects.create(
@@ -182,6 +187,7 @@ def world(db, alumnus, alumnus2, moderator, staff, outsider, banned, muted, room
         outsider=outsider,
         banned=banned,
         muted=muted,
+        roommod=roommod,
         room=room,
         cohort_room=cohort_room,
         message=message,

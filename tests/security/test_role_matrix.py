@@ -3,8 +3,9 @@ room socket.
 
 Roles: anonymous, alumnus (Alice: spring cohort, in the spring cohort room,
 mentee of Bob), outsider (fall cohort, in no room), muted (muted in the
-spring cohort room), banned (banned from it), moderator (site moderator),
-staff. Every id in a path belongs to the spring cohort, Alice or Bob.
+spring cohort room), banned (banned from it), roommod (Rory: moderates the
+spring cohort room and no other, not a site moderator), moderator (site
+moderator), staff. Every id in a path belongs to the spring cohort, Alice or Bob.
 
 Outcomes: `ok` — the permission gate let the request through (a page, a
 redirect after the action, or a form error); `login` — sent to sign in;
@@ -23,143 +24,143 @@ from tests.groups.conftest import open_socket
 from tests.security.doors import fill, refused
 from tests.security.routes import http_routes
 
-ROLES = ("anonymous", "alumnus", "outsider", "muted", "banned", "moderator", "staff")
+ROLES = ("anonymous", "alumnus", "outsider", "muted", "banned", "roommod", "moderator", "staff")
 
 # action, method: outcome per role in the order of ROLES.
 # fmt: off
 HTTP_MATRIX = [
-    ("home",                          "GET",  "ok    ok  ok  ok  ok  ok  ok"),
-    ("crisis",                        "GET",  "ok    ok  ok  ok  ok  ok  ok"),
-    ("healthz",                       "GET",  "ok    ok  ok  ok  ok  ok  ok"),
-    ("invitation_accept",             "GET",  "ok    ok  ok  ok  ok  ok  ok"),
-    ("notifications",                 "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("notifications_mark_read",       "POST", "login ok  ok  ok  ok  ok  ok"),
-    ("notification_mark_one_read",    "POST", "login ok  no  no  no  no  no"),  # Alice's own
-    ("profile",                       "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("account_data",                  "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("account_data_download",         "POST", "login ok  ok  ok  ok  ok  ok"),
-    ("account_delete",                "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("account_delete_confirm",        "POST", "login ok  ok  ok  ok  ok  ok"),  # without the password: a form error
-    ("account_sessions",              "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("account_session_end",           "POST", "login ok  no  no  no  no  no"),  # Alice's session
-    ("account_sessions_end_others",   "POST", "login ok  ok  ok  ok  ok  ok"),
-    ("member_directory",              "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("member_profile",                "GET",  "login no  no  no  no  ok  ok"),  # Bob is not listed
-    ("staff_home",                    "GET",  "login no  no  no  no  ok  ok"),
-    ("staff_invitations",             "GET",  "login no  no  no  no  no  ok"),
-    ("staff_invitation_create",       "POST", "login no  no  no  no  no  ok"),
-    ("staff_invitation_csv",          "POST", "login no  no  no  no  no  ok"),
-    ("staff_invitation_csv_confirm",  "POST", "login no  no  no  no  no  ok"),
-    ("staff_invitation_resend",       "POST", "login no  no  no  no  no  ok"),
-    ("staff_invitation_revoke",       "POST", "login no  no  no  no  no  ok"),
-    ("staff_members",                 "GET",  "login no  no  no  no  no  ok"),
-    ("staff_member",                  "GET",  "login no  no  no  no  no  ok"),
-    ("staff_member_role",             "POST", "login no  no  no  no  no  ok"),
-    ("staff_member_cohort",           "POST", "login no  no  no  no  no  ok"),
-    ("staff_cohorts",                 "GET",  "login no  no  no  no  no  ok"),
-    ("staff_cohort_edit",             "GET",  "login no  no  no  no  no  ok"),
-    ("staff_focus_areas",             "GET",  "login no  no  no  no  no  ok"),
-    ("staff_focus_area_rename",       "POST", "login no  no  no  no  no  ok"),
-    ("staff_focus_area_delete",       "POST", "login no  no  no  no  no  ok"),
-    ("staff_audit_log",               "GET",  "login no  no  no  no  no  ok"),
-    ("staff_crisis_resources",        "GET",  "login no  no  no  no  no  ok"),
-    ("groups:directory",              "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("groups:create",                 "GET",  "login no  no  no  no  ok  ok"),
-    ("groups:search",                 "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("groups:block",                  "POST", "login ok  no  ok  no  ok  ok"),  # Bob: only who can see him
-    ("groups:room",                   "GET",  "login ok  no  ok  no  ok  ok"),
-    ("groups:join",                   "POST", "login ok  no  ok  no  ok  ok"),  # members: already in
-    ("groups:leave",                  "POST", "login ok  no  ok  no  no  ok"),
-    ("groups:accept_guidelines",      "POST", "login ok  no  ok  no  no  ok"),
-    ("groups:add_member",             "POST", "login no  no  no  no  no  no"),  # private rooms only
-    ("moderation:queue",              "GET",  "login no  no  no  no  ok  ok"),
-    ("moderation:report_action",      "POST", "login no  no  no  no  ok  ok"),
-    ("moderation:held_action",        "POST", "login no  no  no  no  ok  ok"),
-    ("moderation:crisis",             "GET",  "login no  no  no  no  ok  ok"),
-    ("moderation:crisis_action",      "POST", "login no  no  no  no  ok  ok"),
-    ("moderation:crisis_card",        "GET",  "login no  no  no  no  ok  ok"),
-    ("moderation:request",            "POST", "login ok  ok  ok  ok  ok  ok"),  # anyone may ask for a person
-    ("recovery:plan",                 "GET",  "login ok  ok  ok  ok  ok  ok"),  # each their own
-    ("recovery:plan_edit",            "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("recovery:plan_delete",          "POST", "login ok  ok  ok  ok  ok  ok"),
-    ("recovery:plan_card",            "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("recovery:relapse_edit",         "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("recovery:checkin",              "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("recovery:checkin_done",         "GET",  "login ok  ok  ok  ok  ok  ok"),  # without a check-in: back to the form
-    ("recovery:reminder",             "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("recovery:progress",             "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("recovery:week",                 "GET",  "login ok  no  no  no  no  no"),  # Alice's week
-    ("recovery:week_delete",          "POST", "login ok  no  no  no  no  no"),
-    ("recovery:milestones",           "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("recovery:date_add",             "POST", "login ok  ok  ok  ok  ok  ok"),  # a form error without data
-    ("recovery:begin_again",          "POST", "login ok  no  no  no  no  no"),  # Alice's date
-    ("recovery:date_delete",          "POST", "login ok  no  no  no  no  no"),
-    ("recovery:milestone_share",      "GET",  "login ok  no  no  no  no  no"),  # Alice's milestone
-    ("checkin_sharing",               "GET",  "login ok  ok  ok  ok  ok  ok"),  # each their own
-    ("shared_summary",                "GET",  "login no  no  no  no  no  no"),  # Bob's: nobody is his mentor
-    ("moderation:duty",               "POST", "login no  no  no  no  ok  ok"),
-    ("moderation:member",             "GET",  "login no  no  no  no  ok  ok"),
-    ("moderation:sanction",           "POST", "login no  no  no  no  ok  ok"),
-    ("moderation:lift",               "POST", "login no  no  no  no  ok  ok"),
-    ("moderation:room",               "GET",  "login no  no  no  no  ok  ok"),
-    ("moderation:pin",                "POST", "login no  no  no  no  ok  ok"),
-    ("moderation:room_moderators",    "POST", "login no  no  no  no  no  ok"),
-    ("moderation:words",              "GET",  "login no  no  no  no  no  ok"),
-    ("moderation:word_remove",        "POST", "login no  no  no  no  no  ok"),
-    ("events:agenda",                 "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("events:month_current",          "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("events:month",                  "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("events:mine",                   "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("events:create",                 "GET",  "login no  no  no  no  no  ok"),
-    ("events:policy",                 "GET",  "login no  no  no  no  no  ok"),
-    ("events:feed_settings",          "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("events:feed_regenerate",        "POST", "login ok  ok  ok  ok  ok  ok"),
-    ("events:feed",                   "GET",  "ok    ok  ok  ok  ok  ok  ok"),  # Alice's secret token
-    ("events:edit",                   "GET",  "login no  no  no  no  no  ok"),
-    ("events:cancel",                 "POST", "login no  no  no  no  no  ok"),
-    ("events:occurrence",             "GET",  "login ok  no  ok  ok  ok  ok"),  # spring cohort meetup
-    ("events:rsvp",                   "POST", "login ok  no  ok  ok  ok  ok"),
-    ("events:ics",                    "GET",  "login ok  no  ok  ok  ok  ok"),
-    ("events:occurrence_cancel",      "POST", "login no  no  no  no  no  ok"),
-    ("events:occurrence_move",        "GET",  "login no  no  no  no  no  ok"),
-    ("events:attendees",              "GET",  "login no  no  no  no  no  ok"),
-    ("events:attendees_csv",          "GET",  "login no  no  no  no  no  ok"),
-    ("mentorship:index",              "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("mentorship:apply",              "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("mentorship:pause",              "POST", "login ok  ok  ok  ok  ok  ok"),
-    ("mentorship:resume",             "POST", "login ok  ok  ok  ok  ok  ok"),
-    ("mentorship:request",            "GET",  "login ok  ok  ok  ok  ok  ok"),
-    ("mentorship:withdraw",           "POST", "login ok  no  ok  no  no  no"),  # own open request
-    ("mentorship:choose",             "POST", "login ok  no  ok  no  no  no"),
-    ("mentorship:detail",             "GET",  "login ok  no  no  no  no  ok"),  # Bob mentors Alice
-    ("mentorship:accept",             "POST", "login ok  no  no  no  no  no"),
-    ("mentorship:decline",            "POST", "login ok  no  no  no  no  no"),
-    ("mentorship:cancel",             "POST", "login ok  no  no  no  no  no"),
-    ("mentorship:end",                "POST", "login ok  no  no  no  no  no"),
-    ("mentorship:staff",              "GET",  "login no  no  no  no  no  ok"),
-    ("mentorship:decide",             "POST", "login no  no  no  no  no  ok"),
-    ("mentorship:retire",             "POST", "login no  no  no  no  no  ok"),
-    ("mentorship:settings",           "POST", "login no  no  no  no  no  ok"),
-    ("mentorship:match",              "POST", "login no  no  no  no  no  ok"),
-    ("mentorship:draft",              "POST", "login no  no  no  no  no  ok"),
-    ("mentorship:publish",            "POST", "login no  no  no  no  no  ok"),
+    ("home",                          "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),
+    ("crisis",                        "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),
+    ("healthz",                       "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),
+    ("invitation_accept",             "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),
+    ("notifications",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("notifications_mark_read",       "POST", "login ok  ok  ok  ok  ok  ok  ok"),
+    ("notification_mark_one_read",    "POST", "login ok  no  no  no  no  no  no"),  # Alice's own
+    ("profile",                       "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("account_data",                  "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("account_data_download",         "POST", "login ok  ok  ok  ok  ok  ok  ok"),
+    ("account_delete",                "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("account_delete_confirm",        "POST", "login ok  ok  ok  ok  ok  ok  ok"),  # without the password: a form error
+    ("account_sessions",              "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("account_session_end",           "POST", "login ok  no  no  no  no  no  no"),  # Alice's session
+    ("account_sessions_end_others",   "POST", "login ok  ok  ok  ok  ok  ok  ok"),
+    ("member_directory",              "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("member_profile",                "GET",  "login no  no  no  no  no  ok  ok"),  # Bob is not listed
+    ("staff_home",                    "GET",  "login no  no  no  no  no  ok  ok"),
+    ("staff_invitations",             "GET",  "login no  no  no  no  no  no  ok"),
+    ("staff_invitation_create",       "POST", "login no  no  no  no  no  no  ok"),
+    ("staff_invitation_csv",          "POST", "login no  no  no  no  no  no  ok"),
+    ("staff_invitation_csv_confirm",  "POST", "login no  no  no  no  no  no  ok"),
+    ("staff_invitation_resend",       "POST", "login no  no  no  no  no  no  ok"),
+    ("staff_invitation_revoke",       "POST", "login no  no  no  no  no  no  ok"),
+    ("staff_members",                 "GET",  "login no  no  no  no  no  no  ok"),
+    ("staff_member",                  "GET",  "login no  no  no  no  no  no  ok"),
+    ("staff_member_role",             "POST", "login no  no  no  no  no  no  ok"),
+    ("staff_member_cohort",           "POST", "login no  no  no  no  no  no  ok"),
+    ("staff_cohorts",                 "GET",  "login no  no  no  no  no  no  ok"),
+    ("staff_cohort_edit",             "GET",  "login no  no  no  no  no  no  ok"),
+    ("staff_focus_areas",             "GET",  "login no  no  no  no  no  no  ok"),
+    ("staff_focus_area_rename",       "POST", "login no  no  no  no  no  no  ok"),
+    ("staff_focus_area_delete",       "POST", "login no  no  no  no  no  no  ok"),
+    ("staff_audit_log",               "GET",  "login no  no  no  no  no  no  ok"),
+    ("staff_crisis_resources",        "GET",  "login no  no  no  no  no  no  ok"),
+    ("groups:directory",              "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("groups:create",                 "GET",  "login no  no  no  no  no  ok  ok"),
+    ("groups:search",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("groups:block",                  "POST", "login ok  no  ok  no  ok  ok  ok"),  # Bob: only who can see him
+    ("groups:room",                   "GET",  "login ok  no  ok  no  ok  ok  ok"),
+    ("groups:join",                   "POST", "login ok  no  ok  no  ok  ok  ok"),  # members: already in
+    ("groups:leave",                  "POST", "login ok  no  ok  no  ok  no  ok"),
+    ("groups:accept_guidelines",      "POST", "login ok  no  ok  no  ok  no  ok"),
+    ("groups:add_member",             "POST", "login no  no  no  no  no  no  no"),  # private rooms only
+    ("moderation:queue",              "GET",  "login no  no  no  no  ok  ok  ok"),
+    ("moderation:report_action",      "POST", "login no  no  no  no  ok  ok  ok"),
+    ("moderation:held_action",        "POST", "login no  no  no  no  ok  ok  ok"),
+    ("moderation:crisis",             "GET",  "login no  no  no  no  no  ok  ok"),
+    ("moderation:crisis_action",      "POST", "login no  no  no  no  no  ok  ok"),
+    ("moderation:crisis_card",        "GET",  "login no  no  no  no  no  ok  ok"),
+    ("moderation:request",            "POST", "login ok  ok  ok  ok  ok  ok  ok"),  # anyone may ask for a person
+    ("recovery:plan",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok"),  # each their own
+    ("recovery:plan_edit",            "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("recovery:plan_delete",          "POST", "login ok  ok  ok  ok  ok  ok  ok"),
+    ("recovery:plan_card",            "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("recovery:relapse_edit",         "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("recovery:checkin",              "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("recovery:checkin_done",         "GET",  "login ok  ok  ok  ok  ok  ok  ok"),  # no check-in: the form
+    ("recovery:reminder",             "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("recovery:progress",             "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("recovery:week",                 "GET",  "login ok  no  no  no  no  no  no"),  # Alice's week
+    ("recovery:week_delete",          "POST", "login ok  no  no  no  no  no  no"),
+    ("recovery:milestones",           "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("recovery:date_add",             "POST", "login ok  ok  ok  ok  ok  ok  ok"),  # a form error without data
+    ("recovery:begin_again",          "POST", "login ok  no  no  no  no  no  no"),  # Alice's date
+    ("recovery:date_delete",          "POST", "login ok  no  no  no  no  no  no"),
+    ("recovery:milestone_share",      "GET",  "login ok  no  no  no  no  no  no"),  # Alice's milestone
+    ("checkin_sharing",               "GET",  "login ok  ok  ok  ok  ok  ok  ok"),  # each their own
+    ("shared_summary",                "GET",  "login no  no  no  no  no  no  no"),  # Bob's: nobody is his mentor
+    ("moderation:duty",               "POST", "login no  no  no  no  no  ok  ok"),
+    ("moderation:member",             "GET",  "login no  no  no  no  ok  ok  ok"),
+    ("moderation:sanction",           "POST", "login no  no  no  no  ok  ok  ok"),
+    ("moderation:lift",               "POST", "login no  no  no  no  no  ok  ok"),  # site-wide warning
+    ("moderation:room",               "GET",  "login no  no  no  no  ok  ok  ok"),
+    ("moderation:pin",                "POST", "login no  no  no  no  ok  ok  ok"),
+    ("moderation:room_moderators",    "POST", "login no  no  no  no  no  no  ok"),
+    ("moderation:words",              "GET",  "login no  no  no  no  no  no  ok"),
+    ("moderation:word_remove",        "POST", "login no  no  no  no  no  no  ok"),
+    ("events:agenda",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("events:month_current",          "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("events:month",                  "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("events:mine",                   "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("events:create",                 "GET",  "login no  no  no  no  no  no  ok"),
+    ("events:policy",                 "GET",  "login no  no  no  no  no  no  ok"),
+    ("events:feed_settings",          "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("events:feed_regenerate",        "POST", "login ok  ok  ok  ok  ok  ok  ok"),
+    ("events:feed",                   "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),  # Alice's secret token
+    ("events:edit",                   "GET",  "login no  no  no  no  no  no  ok"),
+    ("events:cancel",                 "POST", "login no  no  no  no  no  no  ok"),
+    ("events:occurrence",             "GET",  "login ok  no  ok  ok  ok  ok  ok"),  # spring cohort meetup
+    ("events:rsvp",                   "POST", "login ok  no  ok  ok  ok  ok  ok"),
+    ("events:ics",                    "GET",  "login ok  no  ok  ok  ok  ok  ok"),
+    ("events:occurrence_cancel",      "POST", "login no  no  no  no  no  no  ok"),
+    ("events:occurrence_move",        "GET",  "login no  no  no  no  no  no  ok"),
+    ("events:attendees",              "GET",  "login no  no  no  no  no  no  ok"),
+    ("events:attendees_csv",          "GET",  "login no  no  no  no  no  no  ok"),
+    ("mentorship:index",              "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("mentorship:apply",              "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("mentorship:pause",              "POST", "login ok  ok  ok  ok  ok  ok  ok"),
+    ("mentorship:resume",             "POST", "login ok  ok  ok  ok  ok  ok  ok"),
+    ("mentorship:request",            "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("mentorship:withdraw",           "POST", "login ok  no  ok  no  no  no  no"),  # own open request
+    ("mentorship:choose",             "POST", "login ok  no  ok  no  no  no  no"),
+    ("mentorship:detail",             "GET",  "login ok  no  no  no  no  no  ok"),  # Bob mentors Alice
+    ("mentorship:accept",             "POST", "login ok  no  no  no  no  no  no"),
+    ("mentorship:decline",            "POST", "login ok  no  no  no  no  no  no"),
+    ("mentorship:cancel",             "POST", "login ok  no  no  no  no  no  no"),
+    ("mentorship:end",                "POST", "login ok  no  no  no  no  no  no"),
+    ("mentorship:staff",              "GET",  "login no  no  no  no  no  no  ok"),
+    ("mentorship:decide",             "POST", "login no  no  no  no  no  no  ok"),
+    ("mentorship:retire",             "POST", "login no  no  no  no  no  no  ok"),
+    ("mentorship:settings",           "POST", "login no  no  no  no  no  no  ok"),
+    ("mentorship:match",              "POST", "login no  no  no  no  no  no  ok"),
+    ("mentorship:draft",              "POST", "login no  no  no  no  no  no  ok"),
+    ("mentorship:publish",            "POST", "login no  no  no  no  no  no  ok"),
 ]
 
 # Room socket on the spring cohort room: `refused` at the handshake, `ok`
 # (no error frame), or the error code. Frames point at Bob's message; the
 # delete comes last because it removes it.
 SOCKET_MATRIX = [
-    ("connect",           "refused ok        refused ok        refused ok        ok"),
-    ("message.send",      "-       ok        -       muted     -       ok        ok"),
-    ("message.edit",      "-       forbidden -       muted     -       forbidden forbidden"),
-    ("reaction.toggle",   "-       ok        -       ok        -       ok        ok"),
-    ("read",              "-       ok        -       ok        -       ok        ok"),
-    ("history",           "-       ok        -       ok        -       ok        ok"),
-    ("typing",            "-       ok        -       ok        -       ok        ok"),
-    ("ping",              "-       ok        -       ok        -       ok        ok"),
-    ("message.report",    "-       ok        -       ok        -       ok        ok"),
-    ("moderator.request", "-       ok        -       ok        -       ok        ok"),
-    ("message.delete",    "-       forbidden -       forbidden -       ok        ok"),
+    ("connect",           "refused   ok        refused   ok        refused   ok        ok        ok"),
+    ("message.send",      "-         ok        -         muted     -         ok        ok        ok"),
+    ("message.edit",      "-         forbidden -         muted     -         forbidden forbidden forbidden"),
+    ("reaction.toggle",   "-         ok        -         ok        -         ok        ok        ok"),
+    ("read",              "-         ok        -         ok        -         ok        ok        ok"),
+    ("history",           "-         ok        -         ok        -         ok        ok        ok"),
+    ("typing",            "-         ok        -         ok        -         ok        ok        ok"),
+    ("ping",              "-         ok        -         ok        -         ok        ok        ok"),
+    ("message.report",    "-         ok        -         ok        -         ok        ok        ok"),
+    ("moderator.request", "-         ok        -         ok        -         ok        ok        ok"),
+    ("message.delete",    "-         forbidden -         forbidden -         ok        ok        ok"),
 ]
 # fmt: on
 
@@ -277,3 +278,19 @@ async def test_socket_matrix(role, matrix_world):
             actual[action] = await _reply(socket, action)
         await socket.close()
     assert actual == expected
+
+
+def test_a_room_moderator_moderates_only_their_own_room(matrix_world):
+    """Rory moderates the spring cohort room: the topic room's settings, and
+    a member of no room of his, are missing to him; his own room is his."""
+    world = matrix_world
+    client = Client()
+    client.force_login(world.roommod)
+
+    assert client.get(f"/moderation/rooms/{world.cohort_room.slug}/").status_code == 200
+    assert refused(client.get(f"/moderation/rooms/{world.room.slug}/"))
+    assert refused(client.get(f"/moderation/members/{world.outsider.pk}/"))
+    with transaction.atomic():
+        response = client.post(f"/moderation/members/{world.outsider.pk}/sanction/", {"kind": "warning", "reason": "x"})
+        transaction.set_rollback(True)
+    assert refused(response)
