@@ -208,17 +208,23 @@ def score_pair(
         result.mentee.append(staff if mentee_text is None else mentee_text)
         result.mentor.append(staff if mentor_text is None else mentor_text)
 
+    def gap(staff: str):
+        # What the pair does not share is no reason to suggest them: staff
+        # weighing a match see it, the two people being asked do not.
+        result.staff.append(staff)
+
     if shared_slots:
         add(f"both free {describe_slots(shared_slots)}")
     else:
-        add("no shared free times yet")
+        gap("no shared free times yet")
     focus_names = ", ".join(name(k).lower() for k in shared_focus)
     if shared_focus:
         n = len(shared_focus)
         add(f"shared focus: {focus_names}", mentor_text=f"{n} shared focus area{'s' if n != 1 else ''}")
     else:
-        add("no shared focus areas")
+        gap("no shared focus areas")
     langs = ", ".join(name(k) for k in shared_langs)
+    # A pair with no language in common is never scored (forbidden_reason).
     add(f"same language{'s' if len(shared_langs) > 1 else ''}: {langs}")
     if hours == 0:
         zone = f" ({mentee.time_zone})" if mentee.time_zone else ""
@@ -233,7 +239,7 @@ def score_pair(
     if shared_modes:
         add("both like to meet by " + " or ".join(MEETING_LABELS[m] for m in shared_modes))
     else:
-        add("different meeting preferences")
+        gap("different meeting preferences")
     if same_track:
         add(f"same program track: {mentee.track}", "same program track", "same program track")
     if mentee.same_gender:

@@ -209,13 +209,13 @@ def test_explanation_matches_the_issue_example():
         ("focus, mentee", {}, {}, "mentee", "shared focus: anxiety, work & school"),
         ("focus is a count for the not-yet-matched mentor", {}, {}, "mentor", "2 shared focus areas"),
         ("one focus area for the mentor", {}, {"focus": frozenset({"anxiety"})}, "mentor", "1 shared focus area"),
-        ("no focus", {}, {"focus": frozenset({"grief"})}, "mentee", "no shared focus areas"),
+        ("no focus, staff", {}, {"focus": frozenset({"grief"})}, "staff", "no shared focus areas"),
         ("two languages", {"languages": frozenset({"en", "es"})}, {}, "mentee", "same languages: English, Spanish"),
         ("meeting", {"meeting": frozenset({"chat", "video"})}, {}, "mentee", "both like to meet by chat or video"),
-        ("no meeting", {}, {"meeting": frozenset({"in_person"})}, "mentee", "different meeting preferences"),
+        ("no meeting, staff", {}, {"meeting": frozenset({"in_person"})}, "staff", "different meeting preferences"),
         ("track, staff", {}, {}, "staff", "same program track: Mental health IOP"),
         ("track, mentee", {}, {}, "mentee", "same program track"),
-        ("no time", {}, {"slots": frozenset({"mon-morning"})}, "mentee", "no shared free times yet"),
+        ("no time, staff", {}, {"slots": frozenset({"mon-morning"})}, "staff", "no shared free times yet"),
         (
             "mixed times",
             {"slots": frozenset({"sat-morning", "tue-evening", "mon-morning"})},
@@ -229,6 +229,30 @@ def test_explanation_table(case, mentee_kw, mentor_kw, audience, expected):
     scored = score_pair(mentee(**mentee_kw), mentor(**mentor_kw), W, labels=LABELS)
 
     assert expected in getattr(scored, audience), (case, getattr(scored, audience))
+
+
+@pytest.mark.parametrize("audience", ["mentee", "mentor"])
+@pytest.mark.parametrize(
+    ("case", "mentee_kw", "mentor_kw", "absent"),
+    [
+        ("no focus", {}, {"focus": frozenset({"grief"})}, "focus"),
+        ("no time", {}, {"slots": frozenset({"mon-morning"})}, "free"),
+        ("no meeting", {}, {"meeting": frozenset({"in_person"})}, "meeting"),
+        ("different tracks", {"track": "Substance use IOP"}, {}, "track"),
+        ("no tracks", {"track": ""}, {"track": ""}, "track"),
+    ],
+)
+def test_what_a_pair_does_not_share_is_never_a_reason_given_to_them(case, mentee_kw, mentor_kw, absent, audience):
+    scored = score_pair(mentee(**mentee_kw), mentor(**mentor_kw), W, labels=LABELS)
+
+    assert not [r for r in getattr(scored, audience) if absent in r], (case, getattr(scored, audience))
+
+
+def test_different_tracks_are_never_called_the_same():
+    scored = score_pair(mentee(track="Substance use IOP"), mentor(track="Mental health IOP"), W, labels=LABELS)
+
+    assert not [r for r in scored.staff + scored.mentee + scored.mentor if "track" in r]
+    assert scored.components["track"] == 0.0
 
 
 def test_mentor_side_never_names_the_mentees_focus_areas():
