@@ -117,10 +117,12 @@ def _questions(definition, values: dict, errors: dict) -> list[dict]:
         chosen = [str(v) for v in value] if isinstance(value, list) else ([] if value is None else [str(value)])
         intro = definition.groups.get(q.group, "") if q.group and q.group not in seen else ""
         seen.add(q.group)
+        options = q.options()
         out.append(
             {
                 "q": q,
-                "options": q.options(),
+                "options": options,
+                "layout": _layout(q, options),
                 "chosen": chosen,
                 "value": value or "",
                 "error": errors.get(q.key),
@@ -128,6 +130,18 @@ def _questions(definition, values: dict, errors: dict) -> list[dict]:
             }
         )
     return out
+
+
+def _layout(q, options) -> str:
+    """How the answers sit on a phone: numbers in a row of small squares,
+    five short answers in one row, longer lists two to a row."""
+    if q.kind == "scale" or all(label.isdigit() for _, label in options):
+        return "ci-scale"
+    if len(options) == 5:
+        return "ci-five"
+    if len(options) > 5:
+        return "ci-long"
+    return ""
 
 
 @never_cache

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import live_server, screenshot, sign_in
+from .conftest import ARTIFACTS, live_server, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -79,6 +79,7 @@ def test_check_in_trend_and_share_with_the_mentor_on_a_phone(server, browser, ax
     sam.get_by_role("link", name="Check in for this week").tap()
     sam.wait_for_url(base + "/me/check-in/")
     screenshot(sam, "recovery-checkin-phone")
+    sam.screenshot(path=str(ARTIFACTS / "recovery-checkin-phone-first-screen.png"))  # what the phone shows first
     no_axe_violations(axe, sam)
     # Every answer is a big tap target, and no answer needs scrolling sideways.
     heights = sam.locator(".ci-option").evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
@@ -171,6 +172,10 @@ def test_a_hard_week_shows_the_members_own_plan_and_a_milestone_is_shared_to_a_r
     expect(page.get_by_text("Work happy hour")).to_be_visible()  # sam's own relapse-prevention plan
     screenshot(page, "recovery-concern-card-phone")
     no_axe_violations(axe, page)
+    page.emulate_media(color_scheme="dark")
+    no_axe_violations(axe, page)
+    screenshot(page, "recovery-concern-card-phone-dark")
+    page.emulate_media(color_scheme="light")
 
     # A milestone: a date 31 days back, its 30 days shared to the welcome room (never on its own).
     page.goto(base + "/me/milestones/")

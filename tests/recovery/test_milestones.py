@@ -257,3 +257,23 @@ def test_delete_a_date_removes_its_history(client, alumnus):
 
     assert RecoveryDate.objects.count() == 0
     assert Milestone.objects.count() == 0
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_share_form_queries(client, alumnus, staff, count, django_assert_num_queries):
+    from groups import actions as chat
+    from groups.models import Room
+
+    for n in range(count):
+        room = chat.create_room(creator=staff, name=f"Room {n}", slug=f"room-{n}", kind=Room.Kind.TOPIC)
+        chat.join_room(member=alumnus, room=room)
+    first = actions.add_recovery_date(
+        member=alumnus, label="Alcohol-free", start_date=timezone.localdate() - timedelta(days=2)
+    )
+    url = reverse("recovery:milestone_share", args=[first.milestones.first().pk])
+    client.force_login(alumnus)
+    # 1 session, 2 the member, 3 the milestone with its date, 4 the rooms she may
+    # post in, 5 unread notifications (header).
+    with django_assert_num_queries(5):
+        response = client.get(url)
+    assert response.content.decode().count('<option value="room-') == count
