@@ -257,6 +257,7 @@ WEEKDAYS = [
 
 class ScheduleForm(forms.Form):
     enabled = forms.BooleanField(label="Remind me to check in", required=False)
+    by_email = forms.BooleanField(label="Also send it by e-mail", required=False)
     weekday = forms.TypedChoiceField(label="Day", choices=WEEKDAYS, coerce=int)
     time = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
 

@@ -10,6 +10,7 @@ from datetime import time
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -17,7 +18,9 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from community.actions import update_profile
 from community.decorators import member_required
+from community.models import Notification
 
 from . import actions, dates, permissions, queries, questionnaire
 from .forms import (
@@ -228,12 +231,19 @@ def reminder(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ScheduleForm(request.POST)
         if form.is_valid():
-            actions.set_checkin_schedule(
-                member=member,
-                weekday=form.cleaned_data["weekday"],
-                at=form.cleaned_data["time"],
-                enabled=form.cleaned_data["enabled"],
-            )
+            with transaction.atomic():
+                actions.set_checkin_schedule(
+                    member=member,
+                    weekday=form.cleaned_data["weekday"],
+                    at=form.cleaned_data["time"],
+                    enabled=form.cleaned_data["enabled"],
+                )
+                kinds = [k for k in (member.email_notification_kinds or []) if k != Notification.Kind.CHECKIN]
+                if form.cleaned_data["by_email"]:
+                    kinds.append(Notification.Kind.CHECKIN)
+                if kinds != list(member.email_notification_kinds or []):
+                    # The same preference as the profile's e-mail choices, kept in one place.
+                    update_profile(member=member, changes={"email_notification_kinds": kinds})
             if form.cleaned_data["enabled"]:
                 messages.success(request, "Your check-in reminder is set.")
             else:
@@ -245,6 +255,7 @@ def reminder(request: HttpRequest) -> HttpResponse:
         if schedule
         else {"enabled": True, "weekday": 6, "time": time(18, 0)}
     )
+    initial["by_email"] = Notification.Kind.CHECKIN in (member.email_notification_kinds or [])
     return render(request, "recovery/reminder.html", {"form": ScheduleForm(initial=initial), "schedule": schedule})
 
 

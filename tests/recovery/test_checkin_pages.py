@@ -266,3 +266,25 @@ def test_home_page_offers_the_check_in(client, alumnus):
 
     assert "My recovery" in body
     assert 'href="/me/check-in/"' in body
+
+
+def test_reminder_by_email_is_the_same_choice_as_on_the_profile(
+    client, alumnus, mailoutbox, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, datetime
+
+    client.force_login(alumnus)
+
+    client.post(reverse("recovery:reminder"), {"enabled": "on", "by_email": "on", "weekday": "2", "time": "09:00"})
+
+    alumnus.refresh_from_db()
+    assert alumnus.email_notification_kinds == ["checkin"]
+    assert 'name="by_email" id="id_by_email" checked' in client.get(reverse("recovery:reminder")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.send_due_checkin_reminders(now=datetime(2026, 3, 4, 15, 0, tzinfo=UTC))
+    assert [m.subject for m in mailoutbox] == ["[Alumni Community] Check-in reminder"]
+    assert "Alice-note" not in mailoutbox[0].body
+
+    client.post(reverse("recovery:reminder"), {"enabled": "on", "weekday": "2", "time": "09:00"})
+    alumnus.refresh_from_db()
+    assert alumnus.email_notification_kinds == []
