@@ -74,7 +74,9 @@ def erase_member(*, member: User, password_confirmed: bool, keep_messages: bool)
       (a freed spot goes to the next on the waitlist, who is notified),
       sent reminders, calendar feed, mentor profile, mentor requests,
       mentorships, pair blocks and the member's end-of-mentorship feedback,
-      their safety plan,
+      their safety plan and relapse-prevention plan, check-ins, the check-in
+      reminder and reminders sent, check-in summaries shared by or with them,
+      recovery dates and milestones,
       notifications, invitations to their addresses, allauth email
       addresses, MFA authenticators, user sessions and Django sessions;
     - live or proposed mentorships end first: the other side is notified
