@@ -44,6 +44,8 @@ MEMBER_WIDE = {
     "notifications": "your own notifications",
     "notifications_mark_read": "marks your own notifications read",
     "profile": "your own profile",
+    "welcome": "your own first-run page and settings",
+    "blocks": "the members you blocked yourself",
     "member_directory": "members who chose to be listed, by display name",
     "groups:directory": "rooms you may see",
     "groups:search": "searches rooms you may read",

@@ -37,6 +37,8 @@ HTTP_MATRIX = [
     ("notifications_mark_read",       "POST", "login ok  ok  ok  ok  ok  ok  ok"),
     ("notification_mark_one_read",    "POST", "login ok  no  no  no  no  no  no"),  # Alice's own
     ("profile",                       "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("welcome",                       "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("blocks",                        "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
     ("account_data",                  "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
     ("account_data_download",         "POST", "login ok  ok  ok  ok  ok  ok  ok"),
     ("account_delete",                "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
