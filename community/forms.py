@@ -473,16 +473,15 @@ class AuthenticatorCodeMixin:
 
     def add_code_field(self, user) -> None:
         self.code_user = user
+        if confirmed_by_code_recently(user):
+            return
         self.fields["code"] = forms.CharField(
             label="Code from your authenticator app, or a recovery code",
-            required=not confirmed_by_code_recently(user),
             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}),
         )
 
     def clean_code(self) -> str:
-        code = self.cleaned_data.get("code", "").strip()
-        if not code:
-            return code
+        code = self.cleaned_data["code"].strip()
         # allauth's own check: the member's TOTP and recovery codes, its
         # attempt limit, and each code used once.
         check = BaseAuthenticateForm(data={"code": code}, user=self.code_user)
