@@ -145,8 +145,13 @@ class User(AbstractUser):
         return self.suspended_at is not None
 
     def public_dict(self) -> dict:
-        """The only representation of a member that other members receive."""
-        return {"id": self.pk, "display_name": self.display_name}
+        """The only representation of a member that other members receive.
+        Moderators and staff carry a role badge, shown beside their name in
+        chat: a display name alone can never claim a role."""
+        public = {"id": self.pk, "display_name": self.display_name}
+        if self.role in (self.Role.MODERATOR, self.Role.STAFF):
+            public["badge"] = self.get_role_display()
+        return public
 
 
 class FormerDisplayName(models.Model):

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
@@ -329,6 +329,8 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
                 await self.close(code=CLOSE_FORBIDDEN)
         except PermissionDenied:
             await self._error("forbidden", "You may not do that here.", client_id=client_id)
+        except ValidationError as exc:
+            await self._error("invalid", " ".join(exc.messages), client_id=client_id)
         except UNAVAILABLE as exc:
             # The database or Redis is unreachable. Nothing was acknowledged:
             # the client keeps the message and re-sends the same client_id.
@@ -437,6 +439,20 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         self.posting = await database_sync_to_async(_posting)(user, self.room)
         await self._resume_seq(after_seq, changes)
 
+    async def on_posting(self, frame):
+        """Whether this member may post now (the page asks after a room change)."""
+        user = await self._require_access()
+        self.posting = await database_sync_to_async(_posting)(user, self.room)
+        await self.send(text_data=encode(self.posting))
+
+    async def on_pin(self, frame):
+        """Pin a message to the top of the room, or unpin with `"id": null` (moderators)."""
+        user = await self._refresh()
+        message_id = frame.get("id")
+        if message_id is not None and not actions.is_message_id(message_id):
+            raise ChatError("invalid", "id must be a message id or null.")
+        await database_sync_to_async(actions.pin_message)(moderator=user, room=self.room, message_id=message_id)
+
     async def on_accept_guidelines(self, frame):
         posting = await database_sync_to_async(_accept_guidelines)(self.user, self.room.pk)
         await self.send(text_data=encode(posting))
@@ -464,6 +480,8 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         "ping": on_ping,
         "resume": on_resume,
         "guidelines.accept": on_accept_guidelines,
+        "posting": on_posting,
+        "room.pin": on_pin,
     }
 
     # --- events from the channel layer ------------------------------------------

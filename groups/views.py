@@ -73,6 +73,10 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         messages_, _ = queries.messages_before(room, int(around) + 25, limit=50, hidden_authors=hidden)
         has_more = True
     initial = [queries.message_dict(m, room_slug=room.slug) for m in messages_]
+    if messages_ and not around and membership is not None and membership.is_active:
+        # Opening the room reads it: its unread badges clear on every page.
+        actions.mark_read(member=request.user, room=room, message_id=messages_[-1].pk)
+    posting = actions.posting_frame(request.user, room, membership)
     config = {
         "room": room.slug,
         "user": request.user.public_dict(),
@@ -86,6 +90,9 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "reactions": REACTIONS,
         "maxLength": 4000,
         "isSiteModerator": is_site_moderator(request.user),
+        "posting": posting,
+        "locked": room.is_locked,
+        "timeZone": request.user.time_zone,
     }
     return render(
         request,
@@ -95,7 +102,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
             "membership": membership,
             "initial_messages": initial,
             "config": config,
-            "denial": permissions.post_denial(request.user, room, membership),
+            "denial": posting["denial"],
             "can_leave": permissions.can_leave_room(request.user, room, membership),
         },
     )

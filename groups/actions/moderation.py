@@ -364,6 +364,10 @@ def update_room_settings(
     _require_moderator(moderator, room)
     if not isinstance(slow_mode_seconds, int) or not 0 <= slow_mode_seconds <= 3600:
         raise ValidationError("Slow mode is from 0 (off) to 3,600 seconds.")
+    # A browser's textarea sends CRLF line ends: compare and keep the text as
+    # typed, so saving the form unchanged never asks everyone to re-accept.
+    guidelines = guidelines.replace("\r\n", "\n").replace("\r", "\n")
+    description = description.replace("\r\n", "\n").replace("\r", "\n")
     room = Room.objects.select_for_update().get(pk=room.pk)
     before = {
         "is_locked": room.is_locked,

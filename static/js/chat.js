@@ -22,6 +22,14 @@ const typingBox = document.querySelector("[data-typing]");
 const onlineList = document.querySelector("[data-online]");
 const crisisSlot = document.querySelector("[data-crisis-slot]");
 const replying = document.querySelector("[data-replying]");
+const announcer = document.querySelector("[data-announcer]");
+const newPill = document.querySelector("[data-new-messages]");
+const postingBox = document.querySelector("[data-posting]");
+const slowNote = document.querySelector("[data-slow-mode]");
+const onlineCount = document.querySelector("[data-online-count]");
+// On a touch keyboard Return makes a new line (people write paragraphs there);
+// with a physical keyboard Enter sends and Shift+Enter makes a new line.
+const touchTyping = window.matchMedia("(pointer: coarse)").matches;
 
 const rendered = new Map(); // message id -> <li>
 const pending = new Map(); // client_id -> {frame, element}
@@ -50,13 +58,23 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// Times are shown in the member's own time zone (their profile), in one format.
+const zone = config.timeZone || undefined;
+const dayKey = (date) => date.toLocaleDateString("en-US", { timeZone: zone });
+
 function formatTime(iso) {
   const date = new Date(iso);
-  const today = new Date();
-  const sameDay = date.toDateString() === today.toDateString();
-  return sameDay
-    ? date.toLocaleTimeString([], { hour: "numeric", minute: "2-digit" })
-    : date.toLocaleString([], { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
+  const time = date.toLocaleTimeString("en-US", { hour: "numeric", minute: "2-digit", timeZone: zone });
+  if (dayKey(date) === dayKey(new Date())) return time;
+  return `${date.toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: zone })}, ${time}`;
+}
+
+// One polite announcement per new message from someone else ("Jordan: …"),
+// instead of the whole message list being a live region.
+function announceMessage(m) {
+  if (!announcer) return;
+  const text = m.content_note ? `message with a content note: ${m.content_note}` : m.body.slice(0, 200);
+  announcer.textContent = `${m.author.display_name}: ${text}`;
 }
 
 function setConnection(state, text) {
@@ -93,7 +111,8 @@ function bodyNode(m) {
 }
 
 function reactionsNode(m) {
-  const box = el("div", { class: "reactions", "aria-label": "Reactions" });
+  const box = el("div", { class: "reactions" });
+  if ((m.reactions || []).length) { box.setAttribute("role", "group"); box.setAttribute("aria-label", "Reactions"); }
   for (const r of m.reactions || []) {
     const mine = r.users.includes(config.user.id);
     const button = el("button", {
@@ -106,55 +125,98 @@ function reactionsNode(m) {
   return box;
 }
 
+// Every action on a message sits behind one "More" button: one tab stop per
+// message instead of four. The menu is a real menu (arrow keys, Home/End,
+// Escape returns focus to its button); a long press on a touch screen opens it.
+function actionsFor(m) {
+  const mine = m.author.id === config.user.id;
+  const what = describe(m);
+  const items = [{ label: "Reply", aria: `Reply to ${what}`, run: () => startReply(m) }];
+  for (const [key, emoji] of Object.entries(config.reactions)) {
+    items.push({ label: `React ${emoji}`, aria: `React with ${key}`, run: () => sendDurable({ type: "reaction.toggle", id: m.id, emoji: key }, "reaction") });
+  }
+  if (mine) items.push({ label: "Edit", aria: `Edit ${what}`, run: () => startEdit(m) });
+  if (!mine && m.author.id) items.push({ label: "Report", aria: `Report ${what}`, run: () => openReport(m) });
+  if (config.canModerate) items.push({ label: "Pin to the top", aria: `Pin ${what} to the top of the room`, run: () => sendDurable({ type: "room.pin", id: m.id }, "pin") });
+  if (mine) {
+    items.push({ label: "Delete", aria: `Delete ${what}`, run: () => { if (window.confirm("Delete this message for everyone?")) sendDurable({ type: "message.delete", id: m.id }, "deletion"); } });
+  } else if (config.canModerate) {
+    items.push({ label: "Remove", aria: `Remove ${what}`, run: () => openRemove(m) });
+  }
+  return items;
+}
+
+function describe(m) {
+  return m.author.id === config.user.id
+    ? `your message from ${formatTime(m.created_at)}`
+    : `message from ${m.author.display_name} at ${formatTime(m.created_at)}`;
+}
+
 function toolsNode(m) {
   const tools = el("div", { class: "tools" });
   if (m.deleted || !m.id) return tools;
-  const reply = el("button", { type: "button", "aria-label": `Reply to ${m.author.display_name}` }, "Reply");
-  reply.addEventListener("click", () => startReply(m));
-  tools.append(reply);
-  const react = el("details", { class: "react-menu" });
-  react.append(el("summary", { text: "React" }));
-  for (const [key, emoji] of Object.entries(config.reactions)) {
-    const b = el("button", { type: "button", "aria-label": `React with ${key}` }, emoji);
-    b.addEventListener("click", () => { react.open = false; sendDurable({ type: "reaction.toggle", id: m.id, emoji: key }, "reaction"); });
-    react.append(b);
+  const menuId = `menu-${m.id}`;
+  const more = el("button", {
+    type: "button", class: "more", "aria-haspopup": "menu", "aria-expanded": "false", "aria-controls": menuId,
+    "aria-label": `Actions for ${describe(m)}`, "data-more": "",
+  }, "⋯");
+  const menu = el("ul", { class: "menu", role: "menu", id: menuId, hidden: "", "aria-label": `Actions for ${describe(m)}` });
+  for (const item of actionsFor(m)) {
+    const button = el("button", { type: "button", role: "menuitem", tabindex: "-1", "aria-label": item.aria }, item.label);
+    // Focus goes back to the message's "More" button, unless the action
+    // takes it somewhere (the composer for a reply, the edit box, a dialog).
+    button.addEventListener("click", () => { closeMenu(menu, true); item.run(); });
+    menu.append(el("li", { role: "none" }, button));
   }
-  tools.append(react);
-  const mine = m.author.id === config.user.id;
-  if (!mine && m.author.id) {
-    const report = el("button", { type: "button", "aria-label": `Report message from ${m.author.display_name}` }, "Report");
-    report.addEventListener("click", () => openReport(m));
-    tools.append(report);
-  }
-  if (mine) {
-    const edit = el("button", { type: "button" }, "Edit");
-    edit.addEventListener("click", () => startEdit(m));
-    tools.append(edit);
-  }
-  if (mine || config.canModerate) {
-    const del = el("button", { type: "button" }, mine ? "Delete" : "Remove");
-    del.addEventListener("click", () => {
-      if (mine) {
-        if (window.confirm("Delete this message for everyone?")) sendDurable({ type: "message.delete", id: m.id }, "deletion");
-      } else {
-        const reason = window.prompt("Reason for removing this message (members see only that a moderator removed it):");
-        if (reason !== null) sendDurable({ type: "message.delete", id: m.id, reason }, "removal");
-      }
-    });
-    tools.append(del);
-  }
+  more.addEventListener("click", () => (menu.hidden ? openMenu(menu) : closeMenu(menu)));
+  menu.addEventListener("keydown", (event) => menuKeys(event, menu));
+  tools.append(more, menu);
   return tools;
 }
 
+let openedMenu = null;
+
+function openMenu(menu) {
+  if (openedMenu && openedMenu !== menu) closeMenu(openedMenu, false);
+  menu.hidden = false;
+  menu.previousElementSibling.setAttribute("aria-expanded", "true");
+  openedMenu = menu;
+  menu.querySelector("[role=menuitem]").focus();
+}
+
+function closeMenu(menu, refocus = true) {
+  if (menu.hidden) return;
+  menu.hidden = true;
+  menu.previousElementSibling.setAttribute("aria-expanded", "false");
+  if (openedMenu === menu) openedMenu = null;
+  if (refocus) menu.previousElementSibling.focus();
+}
+
+function menuKeys(event, menu) {
+  const items = [...menu.querySelectorAll("[role=menuitem]")];
+  const at = items.indexOf(document.activeElement);
+  const go = (i) => { event.preventDefault(); items[(i + items.length) % items.length].focus(); };
+  if (event.key === "ArrowDown") go(at + 1);
+  else if (event.key === "ArrowUp") go(at - 1);
+  else if (event.key === "Home") go(0);
+  else if (event.key === "End") go(items.length - 1);
+  else if (event.key === "Escape" || event.key === "Tab") { if (event.key === "Escape") event.preventDefault(); closeMenu(menu, event.key === "Escape"); }
+}
+
+document.addEventListener("click", (event) => {
+  if (openedMenu && !openedMenu.parentElement.contains(event.target)) closeMenu(openedMenu, false);
+});
+
 function messageNode(m, state = null) {
-  const li = el("li", { class: "message", id: m.id ? `m${m.id}` : null, "data-id": m.id || "" });
+  const li = el("li", { class: "message", id: m.id ? `m${m.id}` : null, "data-id": m.id || "", "data-author": m.author.id || "" });
   if (state) li.classList.add(state);
   if (m.reply_to) {
     li.append(el("div", { class: "quote", text: `↪ ${m.reply_to.author.display_name}: ${m.reply_to.deleted ? "(removed)" : m.reply_to.excerpt}` }));
   }
-  const head = el("div", { class: "head" },
-    el("span", { class: "who", text: m.author.display_name }),
-    el("time", { datetime: m.created_at, text: formatTime(m.created_at) }));
+  const head = el("div", { class: "head" }, el("span", { class: "who", text: m.author.display_name }));
+  // A real role badge: a display name alone can never claim to be a moderator.
+  if (m.author.badge) head.append(el("span", { class: "role-badge", text: m.author.badge }), " ");
+  head.append(el("time", { datetime: m.created_at, text: formatTime(m.created_at) }));
   if (m.edited_at && !m.deleted) head.append(" ", el("span", { class: "edited", text: "(edited)" }));
   li.append(head, bodyNode(m));
   if (state) {
@@ -162,6 +224,13 @@ function messageNode(m, state = null) {
   } else {
     if (!m.deleted) li.append(reactionsNode(m));
     li.append(toolsNode(m));
+    // A long press on a touch screen (contextmenu) opens the message's menu.
+    li.addEventListener("contextmenu", (event) => {
+      const menu = li.querySelector(".menu");
+      if (!menu || event.target.closest("a")) return;
+      event.preventDefault();
+      openMenu(menu);
+    });
   }
   return li;
 }
@@ -178,10 +247,19 @@ function placeInOrder(node, id) {
   else list.append(node);
 }
 
-function upsert(m, { scroll = true } = {}) {
-  const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+function nearBottom() {
+  return list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+}
+
+function upsert(m, { scroll = true, live = false } = {}) {
+  const atBottom = nearBottom();
   const pend = m.client_id && pending.get(m.client_id);
   const node = messageNode(m);
+  const old = rendered.get(m.id);
+  // Focus stays where the person was when their message is re-drawn (after a
+  // reaction, an edit): on the same message's "More" button.
+  const hadFocus = old && old.contains(document.activeElement);
+  const isNew = !old && !pend;
   // A held message released by a moderator comes back with a new id.
   list.querySelector(`li.held[data-client-id="${CSS.escape(m.client_id || "")}"]`)?.remove();
   if (pend) {
@@ -200,9 +278,13 @@ function upsert(m, { scroll = true } = {}) {
   lastId = Math.max(lastId, m.id);
   firstId = firstId === null ? m.id : Math.min(firstId, m.id);
   if (m.deleted) markDeleted(m.id);
+  if (hadFocus) node.querySelector("[data-more]")?.focus();
   seenSeq(m.seq);
   if (m.changed) seenChange(m.changed);
-  if (scroll && (nearBottom || m.author.id === config.user.id)) list.scrollTop = list.scrollHeight;
+  const others = m.author.id !== config.user.id;
+  if (scroll && (atBottom || !others)) list.scrollTop = list.scrollHeight;
+  else if (live && isNew && others && !m.deleted) newPill.hidden = false;
+  if (live && isNew && others && !m.deleted) announceMessage(m);
   markRead();
 }
 
@@ -228,7 +310,7 @@ function markDeleted(id) {
   const node = rendered.get(id);
   if (!node) return;
   const body = node.querySelector(".body");
-  body.replaceChildren(el("span", { class: "removed", text: "Removed by a moderator or its author." }));
+  body.replaceChildren(el("span", { class: "removed", text: "This message was removed." }));
   node.querySelector(".reactions")?.remove();
   node.querySelector(".tools")?.replaceChildren();
 }
@@ -242,13 +324,16 @@ function updateReactions(id, reactions) {
 }
 
 function renderPresence(online) {
-  onlineList.replaceChildren(...online.map((u) => el("li", { text: u.display_name })));
+  onlineList.replaceChildren(...online.map((u) => el("li", {}, u.display_name, u.badge ? el("span", { class: "role-badge", text: u.badge }) : null)));
   if (!online.length) onlineList.append(el("li", { text: "Just you" }));
+  if (onlineCount) onlineCount.textContent = `${online.length || 1} online`;
 }
 
 function renderTyping() {
   const names = [...typers.keys()];
-  typingBox.textContent = names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : `${names.join(", ")} are typing…`;
+  const text = names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : `${names.join(", ")} are typing…`;
+  // Only a change is written (and so announced): not every typing frame.
+  if (typingBox.textContent !== text) typingBox.textContent = text;
 }
 
 // The support card, private to its author: their own safety plan first (read
@@ -381,8 +466,17 @@ function sendDurable(frame, what) {
 function handle(frame) {
   switch (frame.type) {
     case "message":
+      upsert(frame.message, { live: !filling });
+      break;
     case "message.updated":
       upsert(frame.message);
+      break;
+    case "posting":
+      applyPosting(frame);
+      break;
+    case "block.updated":
+      if (frame.blocked) hideAuthor(frame.user_id);
+      else announce("Unblocked. Their new messages will show here; reload to see earlier ones.");
       break;
     case "message.deleted":
       markDeleted(frame.id);
@@ -399,6 +493,7 @@ function handle(frame) {
       }
       filling = false;
       passwordRecheck = false;
+      if (frame.posting) applyPosting(frame.posting);
       break;
     case "pong":
       // The room has more than this page holds (a broadcast lost with a dying
@@ -443,7 +538,7 @@ function handle(frame) {
       supportStatus(frame.text);
       break;
     case "room.updated":
-      applyRoomState(frame.room);
+      applyRoomState(frame.room, frame.guidelines_changed);
       if (frame.change) seenChange(frame.change);
       break;
     case "error":
@@ -503,20 +598,76 @@ function markRead() {
   }, 3000);
 }
 
-function applyRoomState(room) {
+// --- who may post now ---------------------------------------------------------
+
+let denial = config.posting ? config.posting.denial : null;
+const DENIAL_TEXT = {
+  locked: () => "A moderator has locked this room for now. You can still read everything.",
+  muted: (p) => `You're muted in this room until ${formatTime(p.until)}. You can still read everything.`,
+  banned: () => "You can't post in this room.",
+  forbidden: () => "You can read this room but not post.",
+};
+
+// The composer follows the server's word on posting (a lock, a mute, new
+// guidelines): it greys out with a plain-language banner at once, keeping any
+// draft, instead of letting a send fail.
+function applyPosting(p) {
+  const before = denial;
+  denial = p.denial || null;
+  if (!composer || !postingBox) return;
+  composer.querySelectorAll("textarea, input, button[type=submit]").forEach((c) => { c.disabled = Boolean(denial); });
+  composer.classList.toggle("disabled", Boolean(denial));
+  if (!denial) {
+    postingBox.hidden = true;
+    postingBox.replaceChildren();
+    if (before && announcer) announcer.textContent = "You can post in this room again.";
+    return;
+  }
+  postingBox.hidden = false;
+  if (denial === "guidelines") {
+    const accept = el("button", { type: "button" }, "I've read these — let me post");
+    accept.addEventListener("click", () => {
+      if (!send({ type: "guidelines.accept" })) document.querySelector("[data-guidelines-form]")?.submit();
+    });
+    const text = el("div", { class: "guidelines" });
+    for (const para of (p.guidelines || "").split(/\n{2,}/)) text.append(el("p", { text: para }));
+    postingBox.replaceChildren(el("h2", { text: "The room's guidelines" }), text, accept);
+  } else {
+    postingBox.replaceChildren(el("p", { text: (DENIAL_TEXT[denial] || DENIAL_TEXT.forbidden)(p) }));
+  }
+  // The banner is on screen; a screen reader hears it once, from the announcer.
+  if (before !== denial && announcer) announcer.textContent = postingBox.textContent.slice(0, 300);
+}
+
+function hideAuthor(userId) {
+  for (const [id, node] of rendered) {
+    if (node.dataset.author === String(userId)) { node.remove(); rendered.delete(id); }
+  }
+  announce("Blocked: you won't see their messages or mentions.");
+}
+
+function applyRoomState(room, guidelinesChanged = false) {
+  // Moderators can still post in a locked room: they get a note, members the
+  // composer's banner.
   let note = document.querySelector("[data-lock-note]");
-  if (room.is_locked && !note) {
-    note = el("p", { class: "pinned", role: "note", "data-lock-note": "", text: "This room is read-only right now." });
+  if (room.is_locked && !note && config.canModerate) {
+    note = el("p", { class: "pinned", role: "note", "data-lock-note": "", text: "This room is locked: only moderators can post." });
     list.closest("section").before(note);
-    if (!config.canModerate) announce("A moderator locked this room for now.");
   } else if (!room.is_locked && note) {
     note.remove();
-    announce("The room is open again.");
+  }
+  if (!config.canModerate && room.is_locked && denial !== "locked") applyPosting({ denial: "locked" });
+  // The server has the whole picture (a mute, new guidelines): ask it.
+  if (!config.canModerate && (room.is_locked !== config.locked || guidelinesChanged)) send({ type: "posting" });
+  config.locked = room.is_locked;
+  if (slowNote) {
+    slowNote.hidden = !room.slow_mode_seconds;
+    slowNote.textContent = room.slow_mode_seconds ? `Slow mode is on: one message every ${room.slow_mode_seconds} seconds.` : "";
   }
   let pinned = document.querySelector("[data-pinned]");
   if (room.pinned) {
     if (!pinned) {
-      pinned = el("div", { class: "pinned", role: "note", "aria-label": "Pinned message", "data-pinned": "" });
+      pinned = el("div", { class: "pinned", role: "note", "aria-label": "Pinned message", "data-pinned": "", tabindex: "0" });
       list.closest("section").before(pinned);
     }
     const body = el("span");
@@ -566,6 +717,11 @@ if (reportDialog) {
 }
 
 // --- composing -------------------------------------------------------------
+
+function openRemove(m) {
+  const reason = window.prompt(`Reason for removing the message from ${m.author.display_name} (only they are told the reason; the room sees that it was removed):`);
+  if (reason !== null) sendDurable({ type: "message.delete", id: m.id, reason }, "removal");
+}
 
 function startReply(m) {
   replyTo = m.id;
@@ -630,7 +786,7 @@ function submit(event) {
 if (composer) {
   composer.addEventListener("submit", submit);
   textarea.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) submit(event);
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !touchTyping) submit(event);
   });
   textarea.addEventListener("input", () => {
     const now = Date.now();
@@ -638,6 +794,14 @@ if (composer) {
   });
   document.querySelector("[data-cancel-reply]")?.addEventListener("click", cancelReply);
 }
+
+if (touchTyping) document.querySelector("[data-composer-help]")?.replaceChildren("Return makes a new line; tap Send to post. **bold**, *italics*, links and lists work.");
+list.addEventListener("scroll", () => { if (nearBottom()) newPill.hidden = true; });
+newPill?.addEventListener("click", () => {
+  list.scrollTop = list.scrollHeight;
+  newPill.hidden = true;
+  textarea?.focus();
+});
 
 list.addEventListener("click", (event) => {
   if (event.target.closest("[data-load-older]") && firstId !== null) send({ type: "history", before: firstId, limit: 50 });
@@ -649,7 +813,7 @@ setInterval(() => send({ type: "ping" }), 30000);
 let dividerPlaced = false;
 for (const m of initial) {
   if (!dividerPlaced && config.lastRead && m.id > config.lastRead && m.author.id !== config.user.id) {
-    list.append(el("li", { class: "unread-divider", role: "separator", text: "New since your last visit" }));
+    list.append(el("li", { class: "unread-divider", text: "New since your last visit" }));
     dividerPlaced = true;
   }
   upsert(m, { scroll: false });
@@ -660,4 +824,5 @@ else list.scrollTop = list.scrollHeight;
 if (location.hash && rendered.has(Number(location.hash.slice(2)))) {
   rendered.get(Number(location.hash.slice(2))).scrollIntoView({ block: "center" });
 }
+if (config.posting && config.posting.denial) applyPosting(config.posting);
 connect();

@@ -3,6 +3,7 @@ SQLite database filled by seed_demo, and Debian's Chromium through Playwright.""
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -55,6 +56,7 @@ class LiveServer(str):
     (the console email backend writes emails there: tests read it as an inbox)."""
 
     log_path: Path
+    proxy_port: int  # a second origin the server accepts, for a proxy in front of it
 
 
 @contextlib.contextmanager
@@ -70,8 +72,10 @@ def live_server(tmp: Path, *, seed_demo: bool = True, setup: str | None = None, 
     if setup:
         subprocess.run([*manage, "shell", "-c", setup], cwd=ROOT, env=env, check=True)
     port = free_port()
-    # The page and its sockets come from this server's own origin.
-    env["SITE_ORIGINS"] = f"http://127.0.0.1:{port}"
+    # The page and its sockets come from this server's own origin, or through
+    # the port kept for a test's droppable proxy (tests/e2e/test_chat.py).
+    proxy_port = free_port()
+    env["SITE_ORIGINS"] = f"http://127.0.0.1:{port},http://127.0.0.1:{proxy_port}"
     log_path = tmp / "daphne.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
@@ -83,6 +87,7 @@ def live_server(tmp: Path, *, seed_demo: bool = True, setup: str | None = None, 
     )
     base = LiveServer(f"http://127.0.0.1:{port}")
     base.log_path = log_path
+    base.proxy_port = proxy_port
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -133,3 +138,10 @@ def sign_in(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def message_action(item, name: str) -> None:
+    """Open a chat message's "More" menu and choose an action by the start of
+    its accessible name ("Reply", "Edit", "React with heart", …)."""
+    item.locator("[data-more]").click()
+    item.get_by_role("menuitem", name=re.compile(rf"^{re.escape(name)}")).click()

@@ -9,7 +9,7 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import screenshot, sign_in
+from .conftest import message_action, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,11 +18,11 @@ class DroppableProxy:
     """A TCP proxy in front of the server for one browser: `cut()` drops its
     connections and refuses new ones until `restore()` — a real network drop."""
 
-    def __init__(self, target_port: int):
+    def __init__(self, target_port: int, listen_port: int = 0):
         self.target_port = target_port
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
+        self.listener.bind(("127.0.0.1", listen_port))
         self.listener.listen(64)
         self.port = self.listener.getsockname()[1]
         self.up = True
@@ -84,7 +84,7 @@ def send(page, text):
 
 def test_two_people_chat_live_and_lose_nothing_on_a_drop(demo_server, browser):
     port = int(demo_server.rsplit(":", 1)[1])
-    proxy = DroppableProxy(port)
+    proxy = DroppableProxy(port, demo_server.proxy_port)
     jordan_base = f"http://127.0.0.1:{proxy.port}"
     sam_context = browser.new_context(viewport={"width": 1280, "height": 900})
     jordan_context = browser.new_context(viewport={"width": 390, "height": 844})
@@ -105,21 +105,20 @@ def test_two_people_chat_live_and_lose_nothing_on_a_drop(demo_server, browser):
         expect(incoming.locator("strong")).to_have_text("interview")
 
         # Reply (quoted)
-        incoming.get_by_role("button", name="Reply to Sam").click()
+        message_action(incoming, "Reply to message from Sam")
         send(jordan, "It went well, thank you!")
         reply = message_item(sam, "It went well, thank you!")
         expect(reply.locator(".quote")).to_contain_text("Sam: Morning Jordan")
 
         # Reaction
-        reply.locator("summary", has_text="React").click()
-        reply.get_by_role("button", name="React with heart").click()
+        message_action(reply, "React with heart")
         expect(
             message_item(jordan, "It went well").get_by_role("button", name=re.compile("heart reaction, 1"))
         ).to_be_visible()
 
         # Edit
         mine = message_item(sam, "how did the interview go?")
-        mine.get_by_role("button", name="Edit").click()
+        message_action(mine, "Edit your message")
         sam.get_by_label("Edit message").fill("Morning Jordan, how did the job interview go?")
         sam.get_by_role("button", name="Save").click()
         edited = message_item(jordan, "how did the job interview go?")
@@ -127,7 +126,7 @@ def test_two_people_chat_live_and_lose_nothing_on_a_drop(demo_server, browser):
 
         # Delete
         sam.once("dialog", lambda dialog: dialog.accept())
-        message_item(sam, "how did the job interview go?").get_by_role("button", name="Delete").click()
+        message_action(message_item(sam, "how did the job interview go?"), "Delete")
         expect(message_item(jordan, "how did the job interview go?")).to_have_count(0)
         expect(jordan.locator(".removed").last).to_be_visible()
         screenshot(sam, "chat-sam-desktop")

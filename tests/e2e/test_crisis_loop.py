@@ -38,7 +38,7 @@ def test_passive_ideation_reaches_a_moderator_and_opens_a_private_conversation(d
         expect(card).to_contain_text("You're not alone")
         plan = card.locator("[data-plan]")
         expect(plan).to_contain_text("My niece, who thinks I hang the moon")
-        expect(plan.get_by_role("link", name="555-010-2233")).to_have_attribute("href", "tel:5550102233")
+        expect(plan.get_by_role("link", name="555-010-2233").first).to_have_attribute("href", "tel:5550102233")
         expect(card).to_contain_text("988")
         screenshot(sam, "crisis-card-with-plan-sam-phone")
 

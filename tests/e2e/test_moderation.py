@@ -4,7 +4,7 @@ loop in the browser is tests/e2e/test_crisis_loop.py)."""
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import sign_in
+from .conftest import message_action, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -34,10 +34,15 @@ def test_removal_live(demo_server, browser):
         target = message_item(riley, "off-topic sales pitch")
         expect(target).to_be_visible()
         riley.once("dialog", lambda dialog: dialog.accept("Off topic for this room"))
-        target.get_by_role("button", name="Remove").click()
+        message_action(target, "Remove")
         for page in (sam, jordan):
             expect(message_item(page, "off-topic sales pitch")).to_have_count(0)
-            expect(page.locator(".removed").last).to_have_text("Removed by a moderator or its author.")
+            expect(page.locator(".removed").last).to_have_text("This message was removed.")
+        # Only the author is told why, privately; the room sees the same words live and after a reload.
+        expect(jordan.locator("[data-toasts]")).to_contain_text("Off topic for this room")
+        expect(sam.locator("[data-toasts]")).not_to_contain_text("Off topic for this room")
+        sam.reload()
+        expect(sam.locator(".removed").last).to_have_text("This message was removed.")
 
     finally:
         for context in contexts:

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import screenshot, sign_in
+from .conftest import message_action, screenshot, sign_in
 from .test_chat import DroppableProxy, message_item, send
 
 pytestmark = pytest.mark.browser
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 def test_changes_made_while_offline_show_on_return_and_an_offline_report_arrives(demo_server, browser):
     port = int(demo_server.rsplit(":", 1)[1])
-    proxy = DroppableProxy(port)
+    proxy = DroppableProxy(port, demo_server.proxy_port)
     sam_base = f"http://127.0.0.1:{proxy.port}"
     contexts = [
         browser.new_context(viewport={"width": 390, "height": 844}),
@@ -44,17 +44,17 @@ def test_changes_made_while_offline_show_on_return_and_an_offline_report_arrives
 
         # Offline: Sam reports a message; it waits in the outbox and Sam is told.
         worry = message_item(sam, "rough night, but I'm okay")
-        worry.get_by_role("button", name="Report").click()
+        message_action(worry, "Report")
         sam.get_by_label("I'm worried about this person").check()
         sam.get_by_role("button", name="Send report").click()
         expect(sam.locator("[data-toasts]")).to_contain_text("will be sent when the connection is back")
 
         # Meanwhile a moderator removes one message and Jordan edits another.
         riley.once("dialog", lambda dialog: dialog.accept("No sales here"))
-        message_item(riley, "Selling concert tickets").get_by_role("button", name="Remove").click()
+        message_action(message_item(riley, "Selling concert tickets"), "Remove")
         expect(message_item(jordan, "Selling concert tickets")).to_have_count(0)
         mine = message_item(jordan, "first draft of my step four")
-        mine.get_by_role("button", name="Edit").click()
+        message_action(mine, "Edit")
         jordan.get_by_label("Edit message").fill("final draft of my step four, thanks for the help")
         jordan.get_by_role("button", name="Save").click()
         expect(message_item(riley, "final draft of my step four")).to_be_visible()

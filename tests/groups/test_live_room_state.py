@@ -122,3 +122,23 @@ async def test_a_removed_messages_author_alone_is_told_the_reason(room, alumnus,
     await db(actions.delete_message)(actor=alumnus, room=room, message_id=own)
     assert await db(Notification.objects.filter(recipient=alumnus).count)() == 1
     assert await db(Message.objects.filter(pk=own, deleted_at__isnull=False).exists)()
+
+
+async def test_saving_the_settings_form_unchanged_keeps_everyones_acceptance(room, alumnus, staff, connect):
+    """A browser sends the guidelines textarea with CRLF line ends: the same
+    text must not count as new guidelines."""
+    await db(Room.objects.filter(pk=room.pk).update)(guidelines="Be kind.\n\nNo selling.")
+    await db(Membership.objects.filter(room=room).update)(accepted_guidelines_at="2026-01-01T00:00Z")
+    alice = await connect(alumnus, room.slug)
+    await db(actions.update_room_settings)(
+        moderator=staff,
+        room=room,
+        is_locked=True,
+        slow_mode_seconds=0,
+        guidelines="Be kind.\r\n\r\nNo selling.\r\n",
+        description="",
+    )
+    frame = await alice.recv_type("room.updated")
+    assert "guidelines_changed" not in frame
+    assert await db(Membership.objects.filter(room=room, accepted_guidelines_at__isnull=True).count)() == 0
+    assert (await db(Room.objects.get)(pk=room.pk)).guidelines == "Be kind.\n\nNo selling."

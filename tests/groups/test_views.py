@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from groups import actions
+from groups import actions, queries
 from groups.models import Membership, Message, Room
 
 
@@ -99,8 +99,9 @@ def test_room_page_query_count_does_not_grow_with_messages(
     client.force_login(alumnus)
     # 1 session, 2 user, 3 room (+pinned message), 4 membership,
     # 5 messages (+author, reply_to and its author), 6 reactions (prefetch),
-    # 7 blocked members, 8 unread notification count
-    with django_assert_num_queries(8):
+    # 7 blocked members, 8 the read marker moves to the newest message,
+    # 9 unread notification count
+    with django_assert_num_queries(9):
         response = client.get(reverse("groups:room", args=[room.slug]))
     assert len(response.context["initial_messages"]) == count + 1
 
@@ -323,3 +324,17 @@ def test_search_leaves_out_a_room_the_member_is_banned_from_for_now(client, room
     actions.ban_member(moderator=moderator, member=alumnus, room=room, reason="cool-off", days=7)
     client.force_login(alumnus)
     assert client.get(reverse("groups:search"), {"q": "walrus"}).context["results"] == []
+
+
+def test_opening_a_room_clears_its_unread_badge(client, room, alumnus, alumnus2):
+    for i in range(3):
+        newest = post_as(alumnus2, room, f"message {i}")
+    client.force_login(alumnus)
+
+    def unread():
+        return next(r.unread for r in queries.directory_rooms(alumnus) if r.slug == room.slug)
+
+    assert unread() == 3
+    client.get(reverse("groups:room", args=[room.slug]))
+    assert unread() == 0
+    assert Membership.objects.get(room=room, user=alumnus).last_read_message_id == newest.pk
