@@ -275,6 +275,7 @@ function upsert(m, { scroll = true, live = false } = {}) {
     placeInOrder(node, m.id);
   }
   rendered.set(m.id, node);
+  remember(m.author);
   lastId = Math.max(lastId, m.id);
   firstId = firstId === null ? m.id : Math.min(firstId, m.id);
   if (m.deleted) markDeleted(m.id);
@@ -324,6 +325,7 @@ function updateReactions(id, reactions) {
 }
 
 function renderPresence(online) {
+  online.forEach(remember);
   onlineList.replaceChildren(...online.map((u) => el("li", {}, u.display_name, u.badge ? el("span", { class: "role-badge", text: u.badge }) : null)));
   if (!online.length) onlineList.append(el("li", { text: "Just you" }));
   if (onlineCount) onlineCount.textContent = `${online.length || 1} online`;
@@ -579,6 +581,7 @@ function prependHistory(messages, hasMore) {
     const node = messageNode(m);
     placeInOrder(node, m.id);
     rendered.set(m.id, node);
+    remember(m.author);
     firstId = firstId === null ? m.id : Math.min(firstId, m.id);
   }
   const button = list.querySelector("[data-load-older]");
@@ -757,6 +760,82 @@ function startEdit(m) {
   area.focus();
 }
 
+// --- @mention suggestions ------------------------------------------------------
+// Suggested from the people this page has already seen (authors of loaded
+// messages, who is online): never a member list the page could not see.
+const known = new Map(); // lower-cased name -> public member
+const mentionList = document.querySelector("[data-mentions]");
+let suggestions = [];
+let chosen = 0;
+
+function remember(user) {
+  if (user && user.id && user.id !== config.user.id) known.set(user.display_name.toLowerCase(), user);
+}
+
+function mentionQuery() {
+  const before = textarea.value.slice(0, textarea.selectionStart);
+  const match = before.match(/(?:^|\s)@([^@\n]{0,30})$/);
+  return match ? match[1] : null;
+}
+
+function suggestMentions() {
+  if (!mentionList) return;
+  const query = mentionQuery();
+  if (query === null) return closeSuggestions();
+  const q = query.toLowerCase();
+  suggestions = [...known.values()]
+    .filter((u) => u.display_name.toLowerCase().startsWith(q) || u.display_name.toLowerCase().includes(` ${q}`))
+    .sort((a, b) => a.display_name.localeCompare(b.display_name))
+    .slice(0, 6);
+  if (!suggestions.length) return closeSuggestions();
+  chosen = 0;
+  renderSuggestions();
+  if (announcer) announcer.textContent = `${suggestions.length} ${suggestions.length === 1 ? "person" : "people"} to mention: up and down arrows to choose, Enter to insert.`;
+}
+
+function renderSuggestions() {
+  mentionList.replaceChildren(...suggestions.map((u, i) => {
+    const option = el("li", { role: "option", id: `mention-${u.id}`, "aria-selected": String(i === chosen) }, u.display_name, u.badge ? el("span", { class: "role-badge", text: u.badge }) : null);
+    option.addEventListener("pointerdown", (event) => { event.preventDefault(); insertMention(u); });
+    return option;
+  }));
+  mentionList.hidden = false;
+  textarea.setAttribute("aria-activedescendant", `mention-${suggestions[chosen].id}`);
+}
+
+function closeSuggestions() {
+  if (!mentionList || mentionList.hidden) return;
+  mentionList.hidden = true;
+  mentionList.replaceChildren();
+  suggestions = [];
+  textarea.removeAttribute("aria-activedescendant");
+}
+
+function insertMention(user) {
+  const caret = textarea.selectionStart;
+  const before = textarea.value.slice(0, caret).replace(/@([^@\n]{0,30})$/, `@${user.display_name} `);
+  textarea.value = before + textarea.value.slice(caret);
+  textarea.setSelectionRange(before.length, before.length);
+  closeSuggestions();
+  textarea.focus();
+}
+
+function suggestionKeys(event) {
+  if (!suggestions.length) return false;
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    chosen = (chosen + (event.key === "ArrowDown" ? 1 : suggestions.length - 1)) % suggestions.length;
+    renderSuggestions();
+  } else if (event.key === "Enter" || event.key === "Tab") {
+    insertMention(suggestions[chosen]);
+  } else if (event.key === "Escape") {
+    closeSuggestions();
+  } else {
+    return false;
+  }
+  event.preventDefault();
+  return true;
+}
+
 function submit(event) {
   event.preventDefault();
   const body = textarea.value.trim();
@@ -786,8 +865,11 @@ function submit(event) {
 if (composer) {
   composer.addEventListener("submit", submit);
   textarea.addEventListener("keydown", (event) => {
+    if (suggestionKeys(event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !touchTyping) submit(event);
   });
+  textarea.addEventListener("input", suggestMentions);
+  textarea.addEventListener("blur", () => setTimeout(closeSuggestions, 150));
   textarea.addEventListener("input", () => {
     const now = Date.now();
     if (now - lastTypingSent > 2500 && send({ type: "typing" })) lastTypingSent = now;

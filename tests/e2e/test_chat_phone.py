@@ -221,3 +221,34 @@ def test_chat_with_a_menu_and_a_dialog_open_passes_axe(demo_server, browser, siz
         assert results.violations_count == 0, results.generate_report()
     finally:
         context.close()
+
+
+def test_mention_suggestions_from_people_on_the_page(demo_server, browser):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(**LAPTOP)
+    sam = context.new_page()
+    try:
+        sign_in(sam, demo_server, "sam@example.org")
+        open_room(sam, demo_server)
+        box = sam.get_by_label("Message", exact=True)
+        box.click()
+        box.type("thank you @gab")
+        options = sam.get_by_role("listbox", name="People to mention").get_by_role("option")
+        expect(options).to_have_text(["Gabe"])
+        assert Axe().run(sam).violations_count == 0
+        box.press("Enter")  # chooses the suggestion; does not send
+        expect(box).to_have_value("thank you @Gabe ")
+        expect(sam.get_by_role("listbox", name="People to mention")).to_be_hidden()
+        box.type("for sharing")
+        box.press("Enter")
+        sent = message_item(sam, "thank you @Gabe for sharing")
+        expect(sent.locator(".mention")).to_have_text("@Gabe")
+        # Escape closes the suggestions and leaves the text as typed.
+        box.type("@ri")
+        expect(options).to_have_count(1)
+        box.press("Escape")
+        expect(sam.get_by_role("listbox", name="People to mention")).to_be_hidden()
+        expect(box).to_have_value("@ri")
+    finally:
+        context.close()

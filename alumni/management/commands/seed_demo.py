@@ -167,7 +167,7 @@ class Command(BaseCommand):
             alumni.append(user)
         riley = make(
             "riley",
-            "Riley (moderator)",
+            "Riley",
             role=User.Role.MODERATOR,
             pronouns="she/her",
             bio="Peer support specialist and alumni moderator.",
