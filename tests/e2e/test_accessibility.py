@@ -120,10 +120,9 @@ PAGES = [
 ]
 
 # Pages whose answer is not 200 on purpose (they are audited all the same).
-EXPECTED_STATUS = {"/invite/not-a-real-token/": 404, "/moderation/": 403}
+EXPECTED_STATUS = {("anonymous", "/invite/not-a-real-token/"): 404, ("member", "/moderation/"): 403}
 
-# The chat room page belongs to the chat rework (issue #16's chat half); it is
-# audited too, below, with a non-strict xfail until that work lands.
+# The chat room page (the chat rework's, issue #16's chat half) has its own test below.
 CHAT_PAGES = [("member", "groups:room", "/rooms/welcome/")]
 
 # Every other URL pattern, and why it is not a page to audit.
@@ -326,7 +325,7 @@ def audit_role(browser, axe, base, ids, role, pages, scheme):
             response = page.goto(url)
             page.wait_for_load_state("networkidle")
             label = f"{role} {path.format(**ids)} ({viewport_name}, {scheme})"
-            if response is None or response.status != EXPECTED_STATUS.get(path, 200):
+            if response is None or response.status != EXPECTED_STATUS.get((role, path), 200):
                 failures[label] = f"answered {response and response.status}"
                 continue
             # The page's live parts (toasts, the notification badge) settle first.
