@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 
 from . import permissions
-from .models import Message
+from .models import Block, Message
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 PG_MATCH = "SELECT id FROM groups_message WHERE to_tsvector('english', body) @@ websearch_to_tsquery('english', %s)"
@@ -22,6 +22,8 @@ def search_messages(user, query: str, *, limit: int = 50) -> list[Message]:
     if not words:
         return []
     qs = Message.objects.visible().filter(room__in=permissions.readable_rooms(user), deleted_at__isnull=True)
+    # Members one blocked stay hidden here too, as in the rooms.
+    qs = qs.exclude(author__in=Block.objects.filter(blocker=user).values("blocked"))
     if connection.vendor == "postgresql":
         # Literal SQL with the member's words passed as parameters only.
         terms = " ".join(words)

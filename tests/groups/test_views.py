@@ -338,3 +338,23 @@ def test_opening_a_room_clears_its_unread_badge(client, room, alumnus, alumnus2)
     client.get(reverse("groups:room", args=[room.slug]))
     assert unread() == 0
     assert Membership.objects.get(room=room, user=alumnus).last_read_message_id == newest.pk
+
+
+def test_search_hides_members_one_blocked_and_keeps_content_notes_closed(client, room, alumnus, alumnus2, cohort):
+    from tests.conftest import make_member
+
+    carol = make_member("carol@example.org", "Carol", cohort=cohort)
+    actions.join_room(member=carol, room=room)
+    post_as(alumnus2, room, "walrus facts from bob")
+    actions.post_message(
+        author=carol, room=room, body="my walrus relapse story", client_id=uuid.uuid4(), content_note="relapse"
+    )
+    actions.block_member(member=alumnus, other=alumnus2)
+    client.force_login(alumnus)
+    response = client.get(reverse("groups:search"), {"q": "walrus"})
+    assert [m.body for m in response.context["results"]] == ["my walrus relapse story"]
+    html = response.content.decode()
+    assert "walrus facts from bob" not in html
+    # The content note comes first; the text waits behind it, as in the room.
+    assert html.index("Content note: relapse") < html.index("my walrus relapse story")
+    assert '<details class="content-note">' in html
