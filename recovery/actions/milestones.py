@@ -16,7 +16,7 @@ from community.actions import notify
 from community.models import Notification
 from groups import actions as group_actions
 from groups import permissions as group_permissions
-from groups.errors import ChatError
+from groups.errors import DENIAL_DETAIL, ChatError
 
 from .. import dates, permissions
 from ..models import LABEL_LIMIT, Milestone, RecoveryDate
@@ -175,15 +175,19 @@ def share_milestone(*, member, milestone: Milestone, room, note: str = "") -> ob
     they belong to, as their own chat message (others can react to it).
     Only ever on the member's request; never automatic.
 
-    Raises PermissionDenied when the milestone is not theirs or they may not
-    post in the room, ValidationError for a long note, and the chat's
-    ChatError (locked, muted, slow mode...) as a ValidationError with its
-    words. Side effects: those of groups' `post_message` (the message, its
+    Raises PermissionDenied when the milestone is not theirs or the room is
+    not one of theirs; ValidationError for a long note, and with the chat's
+    own words when they may not post there right now (locked, muted, the
+    guidelines not yet accepted, rate limits). Side effects: those of groups' `post_message` (the message, its
     broadcast) and the milestone's `shared_at`. Returns the message."""
     if not isinstance(note, str) or len(note.strip()) > NOTE_LIMIT:
         raise ValidationError({"note": f"Keep the note to {NOTE_LIMIT} characters."})
     membership = group_permissions.get_membership(member, room)
     if not permissions.can_share_milestone(member, milestone, room, membership):
+        denial = group_permissions.post_denial(member, room, membership)
+        if milestone.recovery_date.member_id == member.pk and membership is not None and denial in DENIAL_DETAIL:
+            # Their own room, closed to them right now: say why, in the chat's words.
+            raise ValidationError({"room": DENIAL_DETAIL[denial]})
         raise PermissionDenied("You can share a milestone to a room you belong to and can post in.")
     try:
         result = group_actions.post_message(
@@ -203,7 +207,3 @@ def shareable_rooms(member):
         .order_by("name")
     )
     return rooms
-
-
-def milestone_url(milestone: Milestone) -> str:
-    return reverse("recovery:milestones") + f"#milestone-{milestone.pk}"

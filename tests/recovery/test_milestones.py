@@ -227,8 +227,9 @@ def test_a_locked_room_refuses_with_the_reason_and_posts_nothing(alumnus, room, 
         member=alumnus, label="Alcohol-free", start_date=timezone.localdate() - timedelta(days=2)
     )
 
-    with pytest.raises(Exception):  # noqa: B017, PT011 - PermissionDenied: may not post there now
+    with pytest.raises(ValidationError) as caught:
         actions.share_milestone(member=alumnus, milestone=first.milestones.first(), room=room)
+    assert caught.value.message_dict == {"room": ["This room is read-only right now."]}
     assert Message.objects.count() == 0
 
 
