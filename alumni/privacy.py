@@ -68,7 +68,8 @@ def erase_member(*, member: User, password_confirmed: bool, keep_messages: bool)
 
     Side effects, all or nothing:
     - messages: author unset (and text removed unless keep_messages); the
-      member's @mentions in other people's messages read "@former member";
+      member's @mentions in other people's messages read "@former member"
+      (under any display name they ever had);
     - deleted: reactions, mentions, blocks either way, memberships (room
       counts follow), sanctions, moderator duty, RSVPs and waitlist places
       (a freed spot goes to the next on the waitlist, who is notified),
@@ -76,7 +77,7 @@ def erase_member(*, member: User, password_confirmed: bool, keep_messages: bool)
       mentorships, pair blocks and the member's end-of-mentorship feedback,
       their safety plan and relapse-prevention plan, check-ins, the check-in
       reminder and reminders sent, check-in summaries shared by or with them,
-      recovery dates and milestones,
+      recovery dates and milestones, earlier display names,
       notifications, invitations to their addresses, allauth email
       addresses, MFA authenticators, user sessions and Django sessions;
     - live or proposed mentorships end first: the other side is notified
@@ -85,7 +86,8 @@ def erase_member(*, member: User, password_confirmed: bool, keep_messages: bool)
     - kept without a link: reports the member made (note removed), reports
       about their messages, crisis alerts about them (follow-up notes
       removed), events and rooms they created, moderator work they did;
-    - other members' notifications that named them say "A former member";
+    - other members' notifications that named them (by any name they had
+      when the notification was written) say "A former member";
       moderator stamps in crisis follow-ups name "member#<id>";
     - audit rows keep "member#<id>" only (AuditLog.pseudonymise_erased_member);
     - the User row is deleted last (no tombstone: nothing would need one);
