@@ -74,9 +74,13 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
-def _origin_of(name: str, url: str) -> str:
+def _origin_of(name: str, url: str, *, path_allowed: bool = False) -> str:
     parts = urlparse(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path not in ("", "/"):
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or (parts.path not in ("", "/") and not path_allowed)
+    ):
         raise ImproperlyConfigured(f"{name} must be origins like https://community.example.org[:port]; got {url!r}")
     return f"{parts.scheme}://{parts.netloc}"
 
@@ -85,7 +89,7 @@ def _origin_of(name: str, url: str) -> str:
 # Origin must be one of these, scheme, host and port (community/origin.py).
 # Default: SITE_URL's origin (in DEBUG, also its localhost spellings).
 _site = urlparse(SITE_URL)
-_default_origins = [_origin_of("SITE_URL", SITE_URL)]
+_default_origins = [_origin_of("SITE_URL", SITE_URL, path_allowed=True)]
 if DEBUG and _site.hostname in {"127.0.0.1", "localhost", "::1"}:
     _port = f":{_site.port}" if _site.port else ""
     _default_origins += [f"{_site.scheme}://{h}{_port}" for h in ("127.0.0.1", "localhost", "[::1]")]
