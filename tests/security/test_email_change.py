@@ -63,3 +63,4 @@ def test_after_reauthentication_the_change_goes_through_and_the_old_address_is_t
     notices = [m for m in mail.outbox if m.to == ["alice@example.org"]]
     assert len(notices) == 1
     assert NEW in notices[0].body
+    assert "Tell the program's staff" in notices[0].body
