@@ -80,3 +80,18 @@ def test_an_unhandled_error_answers_with_the_styled_500(settings, alumnus):
 
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refused_form_gets_the_styled_page_and_changes_nothing(alumnus):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alumnus)
+
+    response = client.post("/profile/", {"display_name": "Changed"})
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert CRISIS_BAR in html
+    assert "Please try that again" in html
+    alumnus.refresh_from_db()
+    assert alumnus.display_name != "Changed"
