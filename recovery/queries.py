@@ -115,19 +115,20 @@ def build_chart(series: dict, weeks: list[date], by_week: dict[date, CheckIn]) -
     if segment:
         chart.segments.append(_path(segment))
     chart.ticks = [{"y": y_of(v), "label": v} for v in (lo, (lo + hi) // 2, hi)]
+    # About four dates under the axis, counted back from this week so the
+    # latest is always named; the last is anchored at its end (inside the
+    # drawing), a label on the very first week at its start.
     every = max(1, len(weeks) // 4)
+    last = len(weeks) - 1
     chart.labels = [
-        {"x": round(PAD_LEFT + i * step, 1), "text": f"{week:%b} {week.day}", "anchor": "middle"}
+        {
+            "x": round(PAD_LEFT + i * step, 1),
+            "text": f"{week:%b} {week.day}",
+            "anchor": "end" if i == last else "start" if i == 0 else "middle",
+        }
         for i, week in enumerate(weeks)
-        if i % every == 0 or i == len(weeks) - 1
+        if (last - i) % every == 0
     ]
-    # The last label may crowd the one before it; keep the later one. The
-    # first and last are anchored inside the drawing so neither is cut off.
-    if len(chart.labels) >= 2 and chart.labels[-1]["x"] - chart.labels[-2]["x"] < 48:
-        del chart.labels[-2]
-    if chart.labels:
-        chart.labels[0]["anchor"] = "start"
-        chart.labels[-1]["anchor"] = "end"
     known = [v for v in chart.values if v is not None]
     if known:
         chart.description = (
