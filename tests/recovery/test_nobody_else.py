@@ -84,3 +84,24 @@ def test_admin_url_for_plans_does_not_exist(client, request, alice_plan, who):
 
     assert response.status_code in (302, 404)
     assert ALICE_REASON not in response.content.decode()
+
+
+def test_the_admin_lists_no_recovery_model():
+    from django.apps import apps
+
+    assert [m.__name__ for m in apps.get_app_config("recovery").get_models() if admin.site.is_registered(m)] == []
+
+
+def test_a_crisis_alert_from_a_check_in_carries_none_of_its_answers(alumnus, moderator):
+    from groups.actions import alert_dict
+    from groups.models import CrisisAlert
+    from recovery import actions as recovery_actions
+
+    from .conftest import ALICE_NOTE, answers
+
+    recovery_actions.save_checkin(member=alumnus, data=answers(safety="danger"))
+
+    frame = alert_dict(CrisisAlert.objects.get(member=alumnus))
+    assert frame["excerpt"] == ""
+    assert frame["message_url"] == ""
+    assert ALICE_NOTE not in str(frame)
