@@ -78,6 +78,17 @@ async def test_random_drops_on_two_processes_end_with_everything_once(database, 
         await asyncio.sleep(1)  # the last edits and removals
         stop.set()
         await asyncio.wait_for(asyncio.gather(*background, return_exceptions=True), 20)
+        # A barrier, not a pause: a socket handles its frames in order, so once
+        # each author's ping is answered every edit and removal they sent before
+        # it is stored. (On a loaded machine a fixed sleep let the database be
+        # read before the last removals landed, while members then saw them.)
+        for author in (alice, bob):
+            if author.open:
+                pongs = sum(f["type"] == "pong" for f in author.frames)
+                await author.frame(type="ping")
+                await author.wait_for(
+                    lambda m, n=pongs: sum(f["type"] == "pong" for f in m.frames) > n, timeout=30, what="pong"
+                )
 
         rows = query(
             database,
