@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from community import views as community_views
 
-from . import member_views, privacy_views, recovery_sharing, views
+from . import member_views, privacy_views, program_views, recovery_sharing, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("notifications/read/", community_views.notifications_mark_read, name="notifications_mark_read"),
     path("healthz", community_views.healthz, name="healthz"),
     path("staff/members/<int:member_id>/cohort/", views.member_set_cohort, name="staff_member_cohort"),
+    path("staff/program/", program_views.dashboard, name="staff_program"),
+    path("staff/program.csv", program_views.dashboard_csv, name="staff_program_csv"),
     path("account/data/", privacy_views.data_page, name="account_data"),
     path("account/data/download/", privacy_views.data_download, name="account_data_download"),
     path("account/delete/", privacy_views.delete_page, name="account_delete"),

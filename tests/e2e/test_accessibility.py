@@ -108,6 +108,7 @@ PAGES = [
     ("staff", "staff_cohort_edit", "/staff/cohorts/{cohort}/"),
     ("staff", "staff_focus_areas", "/staff/focus-areas/"),
     ("staff", "staff_audit_log", "/staff/audit-log/"),
+    ("staff", "staff_program", "/staff/program/"),
     ("staff", "staff_crisis_resources", "/staff/crisis-resources/"),
     ("staff", "events:create", "/meetups/new/"),
     ("staff", "events:policy", "/meetups/settings/"),
@@ -192,6 +193,7 @@ NOT_PAGES = {
     "events:feed": "iCalendar feed",
     "events:ics": "iCalendar download",
     "events:attendees_csv": "CSV download",
+    "staff_program_csv": "CSV download",
     "mfa_download_recovery_codes": "text download",
     "moderation:crisis_card": "HTML fragment fetched by the console's script",
     "recovery:plan_card": "HTML fragment fetched into the support card",
@@ -379,15 +381,20 @@ def test_flash_messages_have_no_axe_violations(browser, axe, site, scheme):
 def test_error_pages_have_no_axe_violations(browser, axe, site, scheme):
     """The 403 page comes from the server. The test server runs with DEBUG on,
     where Django answers a 404 with its own debugging page, so the 404 page
-    is rendered here (as an anonymous visitor sees it), and the 500 page the
-    way alumni.errors renders it; both are shown on the site's origin so
-    their stylesheets load. Screenshots of all three at both widths."""
+    is rendered here (as an anonymous visitor sees it), the 500 page the way
+    alumni.errors renders it, and the refused-form page; each is shown on the
+    site's origin so its stylesheets load. Screenshots of all at both widths."""
     base, _ = site
     rendered = {
         "404": render_to_string("404.html", {"site_name": settings.SITE_NAME}),
         "500": render_to_string("500.html", {"site_name": settings.SITE_NAME}),
+        "403-csrf": render_to_string("403_csrf.html", {"site_name": settings.SITE_NAME}),
     }
-    headings = {"404": "We can't find that page", "500": "Something went wrong on our side"}
+    headings = {
+        "404": "We can't find that page",
+        "500": "Something went wrong on our side",
+        "403-csrf": "Please try that again",
+    }
     failures = {}
     for viewport_name, viewport in VIEWPORTS.items():
         context = browser.new_context(viewport=viewport, color_scheme=scheme)

@@ -65,6 +65,8 @@ HTTP_MATRIX = [
     ("staff_focus_area_rename",       "POST", "login no  no  no  no  no  no  ok"),
     ("staff_focus_area_delete",       "POST", "login no  no  no  no  no  no  ok"),
     ("staff_audit_log",               "GET",  "login no  no  no  no  no  no  ok"),
+    ("staff_program",                 "GET",  "login no  no  no  no  no  no  ok"),
+    ("staff_program_csv",             "GET",  "login no  no  no  no  no  no  ok"),
     ("staff_crisis_resources",        "GET",  "login no  no  no  no  no  no  ok"),
     ("groups:directory",              "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
     ("groups:create",                 "GET",  "login no  no  no  no  no  ok  ok"),
