@@ -173,4 +173,11 @@ def chart(rows: list[dict], key: str, *, width: int = 360, height: int = 120) ->
                     "suppressed": True,
                 }
             )
-    return {"width": width, "height": height, "bars": bars, "top": top}
+    return {
+        "width": width,
+        "height": height,
+        "bars": bars,
+        "top": max(numbers, default=None),
+        "first": rows[0]["week"],
+        "last": rows[-1]["week"],
+    }

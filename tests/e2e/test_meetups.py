@@ -24,7 +24,7 @@ SETUP = f"""
 from allauth.account.models import EmailAddress
 from community.models import Cohort, User
 cohort = Cohort.objects.create(name="Spring cohort", slug="spring")
-for email, name, role in [("morgan@example.org", "Morgan (staff)", "staff"), ("sam@example.org", "Sam", "alumnus")]:
+for email, name, role in [("morgan@example.org", "Morgan", "staff"), ("sam@example.org", "Sam", "alumnus")]:
     u = User.objects.create_user(email=email, password="{PASSWORD}", display_name=name, role=role,
                                  is_staff=role == "staff", cohort=cohort, time_zone="America/Chicago")
     EmailAddress.objects.create(user=u, email=email, verified=True, primary=True)

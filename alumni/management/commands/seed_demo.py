@@ -175,7 +175,7 @@ class Command(BaseCommand):
         )
         morgan = make(
             "morgan",
-            "Morgan (staff)",
+            "Morgan",
             role=User.Role.STAFF,
             pronouns="he/him",
             bio="Alumni program coordinator.",
