@@ -191,6 +191,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         self.public_user = user.public_dict()
         self.blocked = blocked
         self.backlog_ids: set[int] = set()
+        self.read_mark = 0
         self.last_typing = 0.0
         # Join the groups before reading the backlog: a message stored while
         # we read is then either in the backlog or arrives live — and the
@@ -386,8 +387,19 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         return self.user
 
     async def on_read(self, frame):
-        user = await self._require_access()
-        await database_sync_to_async(actions.mark_read)(member=user, room=self.room, message_id=frame.get("id"))
+        """One query, not four: the marker moves only on an active membership
+        (itself the access check); a marker that cannot move re-checks access
+        in full, which refuses and closes a socket whose member left the room.
+        A marker at or below the last one this socket sent costs nothing."""
+        message_id = frame.get("id")
+        if not actions.is_message_id(message_id):
+            raise ChatError("invalid", "id must be a message id.")
+        if message_id <= self.read_mark:
+            return
+        moved = await database_sync_to_async(actions.mark_read)(member=self.user, room=self.room, message_id=message_id)
+        if not moved:
+            await self._require_access()
+        self.read_mark = message_id
 
     async def on_history(self, frame):
         await self._require_access()
