@@ -111,3 +111,15 @@ def test_going_to_a_meetup_still_shows_going_and_the_link(client, alumnus, occur
 
     assert "You're going." in html
     assert SECRET_LINK in html
+
+
+def test_cancelled_meetup_in_lists_says_cancelled_not_going(client, staff, alumnus, occurrence):
+    actions.rsvp(member=alumnus, occurrence=occurrence, status="going")
+    actions.cancel_occurrence(actor=staff, occurrence=occurrence)
+    client.force_login(alumnus)
+
+    for url in ("/meetups/mine/", "/meetups/"):
+        html = client.get(url).content.decode()
+        row = html.split(f'id="occ-{occurrence.pk}-title"')[1].split("</article>")[0]
+        assert "Cancelled" in row, url
+        assert "You're going" not in row, url
