@@ -134,7 +134,10 @@ def audit_target(entry) -> str:
     label = entry.target_label
     if entry.target_type == "user":
         label = audit_who(label) if _LABEL.match(label or "") else label
-    return f"{kind}: {label}" if label else kind
+    if not label:
+        return kind
+    # "Mentor profile of Indigo" says its kind already.
+    return label if label.lower().startswith(kind.lower()) else f"{kind}: {label}"
 
 
 def _value(value) -> str:
