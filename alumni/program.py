@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from community.models import User
 from events.models import RSVP
-from groups.models import CrisisAlert, Message
+from groups.models import CrisisAlert, Message, Room
 from mentorship.models import Mentorship
 from recovery.models import CheckIn
 
@@ -80,6 +80,9 @@ def weekly_figures(today: date | None = None) -> list[dict]:
     # Messages: count and who posted, by day in the program's zone.
     for day, author, n in (
         Message.objects.filter(created_at__gte=first, status=Message.Status.VISIBLE, author__isnull=False)
+        # Rooms of the community only: two-person conversations (support,
+        # mentorship) are nobody's statistic.
+        .exclude(room__kind__in=Room.MEMBERS_ONLY)
         .annotate(day=TruncDate("created_at", tzinfo=zone))
         .values_list("day", "author")
         .annotate(n=Count("id"))

@@ -4,6 +4,7 @@ moves a member to another cohort (which changes their rooms)."""
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from community import permissions
@@ -17,6 +18,7 @@ from . import home as home_sections
 from . import onboarding
 
 
+@never_cache  # it shows recovery days and check-in prompts: never from a shared computer's cache
 def home(request: HttpRequest) -> HttpResponse:
     if not permissions.is_active_member(request.user):
         return render(request, "community/landing.html")

@@ -58,8 +58,8 @@ def room_state(room: Room) -> dict:
     """The room's settings as a `room.updated` frame carries them (pin included,
     read through select_related("pinned_message__author"))."""
     pinned = room.pinned_message if room.pinned_message_id else None
-    if pinned is not None and pinned.deleted_at is not None:
-        pinned = None
+    if pinned is not None and (pinned.deleted_at is not None or pinned.status != Message.Status.VISIBLE):
+        pinned = None  # removed, or held for review after an edit
     return {
         "slug": room.slug,
         "is_locked": room.is_locked,

@@ -21,7 +21,7 @@ from ..models import (
     Message,
     Room,
 )
-from ..queries import message_dict
+from ..queries import message_dict, room_state
 
 _LINK = re.compile(r"https?://|www\.|\[[^\]]*\]\(", re.IGNORECASE)
 
@@ -167,3 +167,17 @@ def next_seq(room: Room) -> int:
 
 def next_change(room: Room) -> int:
     return _next(room, "last_change")
+
+
+def room_settings_changed(room: Room, *, guidelines_changed: bool = False) -> None:
+    """A room setting changed: it takes the next change number (so a client
+    that was offline gets the room's state on resume) and every socket hears
+    the new state now. `guidelines_changed` tells open pages that members must
+    accept the new guidelines before their next message."""
+    change = next_change(room)
+    Room.objects.filter(pk=room.pk).update(settings_change=change)
+    room = Room.objects.select_related("pinned_message__author").get(pk=room.pk)
+    frame = {"type": "room.updated", "room": room_state(room), "change": change}
+    if guidelines_changed:
+        frame["guidelines_changed"] = True
+    broadcast_on_commit(room.group_name, frame_event(frame))

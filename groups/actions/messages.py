@@ -6,6 +6,7 @@ could not read back."""
 
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -45,12 +46,16 @@ from .common import (
     is_message_id,
     next_change,
     next_seq,
+    room_settings_changed,
 )
 from .crisis import open_crisis_alert
 
 # The member's own safety plan, as a fragment the support card fetches (the
 # recovery app serves it; chat stands below recovery and knows only the URL).
 SAFETY_PLAN_CARD_URL = "/me/safety-plan/card/"
+
+
+MENTION_MAX = 20
 
 
 def _mentioned_members(room: Room, body: str, author: User) -> dict[str, User]:
@@ -62,6 +67,9 @@ def _mentioned_members(room: Room, body: str, author: User) -> dict[str, User]:
     starts = {w.strip(".,;:!?)('\"") for w in re.findall(r"@([^\s@]+)", lowered)} - {""}
     if not starts:
         return {}
+    # A message naming more than MENTION_MAX people mentions the first ones only
+    # (a flood of @-words must not build a query the database refuses).
+    starts = sorted(starts, key=lowered.index)[:MENTION_MAX]
     could_match = Q()
     for start in starts:
         could_match |= Q(display_name__istartswith=start[:40])
@@ -287,11 +295,17 @@ def edit_message(*, author: User, room: Room, message_id, body) -> PostResult:
                 "change": message.changed,
             }
             broadcast_on_commit(room.group_name, frame_event(frame))
+            if room.pinned_message_id == message.pk:
+                # A pinned message held for review leaves the pinned bar too.
+                Room.objects.filter(pk=room.pk).update(pinned_message=None)
+                room_settings_changed(room)
             return PostResult(message, created=False, private_frames=private_frames)
         if screening.flagged:
             _flag(message, room, screening.flagged)
         _notify_mentions(message, room, author, [m for m in mentioned.values() if m.pk not in already])
         broadcast_on_commit(room.group_name, _message_event(message, "message.updated"))
+        if room.pinned_message_id == message.pk:
+            room_settings_changed(room)  # the pinned bar shows the new text
     return PostResult(message, created=False, private_frames=private_frames)
 
 
@@ -328,11 +342,15 @@ def delete_message(*, actor: User, room: Room, message_id, reason: str = "") -> 
             )
             if message.author is not None:
                 # Only the author learns why; the room sees that it was removed.
-                excerpt = message.body if len(message.body) <= 80 else message.body[:79] + "…"
+                # The removed words are not repeated (a notification may go out
+                # by e-mail): the time says which message it was.
+                sent = timezone.localtime(message.created_at, ZoneInfo(message.author.time_zone)).strftime(
+                    "%b %-d, %-I:%M %p"
+                )
                 notify(
                     recipient=message.author,
                     kind=Notification.Kind.GENERAL,
-                    text=f"A moderator removed your message in {room.name} (“{excerpt}”)."
+                    text=f"A moderator removed your message of {sent} in {room.name}."
                     + (f" Reason: {message.delete_reason}" if message.delete_reason else ""),
                     url=room.get_absolute_url(),
                 )

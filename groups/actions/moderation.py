@@ -13,7 +13,7 @@ from community import ratelimit
 from community.actions import notify, record_audit
 from community.models import Notification, User
 from community.permissions import is_site_moderator
-from community.realtime import broadcast_on_commit, force_disconnect_on_commit, frame_event
+from community.realtime import broadcast_on_commit, force_disconnect_on_commit
 
 from .. import detector, permissions
 from ..errors import DENIAL_DETAIL, ChatError
@@ -27,15 +27,14 @@ from ..models import (
     Sanction,
     WatchedWord,
 )
-from ..queries import room_state
 from .common import (
     _get_message,
     _message_event,
     _notify_moderators,
     member_frame_on_commit,
-    next_change,
     next_seq,
     posting_frame,
+    room_settings_changed,
 )
 from .crisis import open_crisis_alert
 from .rooms import _activate_membership
@@ -341,20 +340,6 @@ def lift_sanction(*, moderator: User, sanction: Sanction, reason: str) -> Sancti
 # --- Room controls --------------------------------------------------------------------
 
 
-def _room_event(room: Room, *, guidelines_changed: bool = False) -> None:
-    """A room setting changed: it takes the next change number (so a client
-    that was offline gets the room's state on resume) and every socket hears
-    the new state now. `guidelines_changed` tells open pages that members must
-    accept the new guidelines before their next message."""
-    change = next_change(room)
-    Room.objects.filter(pk=room.pk).update(settings_change=change)
-    room = Room.objects.select_related("pinned_message__author").get(pk=room.pk)
-    frame = {"type": "room.updated", "room": room_state(room), "change": change}
-    if guidelines_changed:
-        frame["guidelines_changed"] = True
-    broadcast_on_commit(room.group_name, frame_event(frame))
-
-
 @transaction.atomic
 def update_room_settings(
     *, moderator: User, room: Room, is_locked: bool, slow_mode_seconds: int, guidelines: str, description: str
@@ -399,7 +384,7 @@ def update_room_settings(
             "changed": [k for k, v in changes.items() if v],
         },
     )
-    _room_event(room, guidelines_changed=changes["guidelines_changed"] and bool(room.guidelines))
+    room_settings_changed(room, guidelines_changed=changes["guidelines_changed"] and bool(room.guidelines))
     return room
 
 
@@ -415,7 +400,7 @@ def pin_message(*, moderator: User, room: Room, message_id: int | None) -> Room:
     record_audit(
         actor=moderator, action="room.pin" if message else "room.unpin", target=room, details={"message": message_id}
     )
-    _room_event(room)
+    room_settings_changed(room)
     return Room.objects.get(pk=room.pk)
 
 

@@ -137,7 +137,7 @@ function actionsFor(m) {
   }
   if (mine) items.push({ label: "Edit", aria: `Edit ${what}`, run: () => startEdit(m) });
   if (!mine && m.author.id) items.push({ label: "Report", aria: `Report ${what}`, run: () => openReport(m) });
-  if (config.canModerate) items.push({ label: "Pin to the top", aria: `Pin ${what} to the top of the room`, run: () => sendDurable({ type: "room.pin", id: m.id }, "pin") });
+  if (config.canModerate) items.push({ label: "Pin to the top", aria: `Pin to the top: ${what}`, run: () => sendDurable({ type: "room.pin", id: m.id }, "pin") });
   if (mine) {
     items.push({ label: "Delete", aria: `Delete ${what}`, run: () => { if (window.confirm("Delete this message for everyone?")) sendDurable({ type: "message.delete", id: m.id }, "deletion"); } });
   } else if (config.canModerate) {
@@ -175,6 +175,8 @@ function toolsNode(m) {
 }
 
 let openedMenu = null;
+let lastPointer = "mouse";
+document.addEventListener("pointerdown", (event) => { lastPointer = event.pointerType; }, { capture: true });
 
 function openMenu(menu) {
   if (openedMenu && openedMenu !== menu) closeMenu(openedMenu, false);
@@ -227,7 +229,9 @@ function messageNode(m, state = null) {
     // A long press on a touch screen (contextmenu) opens the message's menu.
     li.addEventListener("contextmenu", (event) => {
       const menu = li.querySelector(".menu");
-      if (!menu || event.target.closest("a")) return;
+      // Only a long press on a touch screen: a mouse's right click keeps the
+      // browser's own menu (copy, translate, spelling).
+      if (!menu || event.target.closest("a") || lastPointer !== "touch") return;
       event.preventDefault();
       openMenu(menu);
     });
@@ -324,7 +328,12 @@ function updateReactions(id, reactions) {
   if (old) old.replaceWith(fresh);
 }
 
-function renderPresence(online) {
+const blockedIds = new Set();
+let lastOnline = [];
+
+function renderPresence(all) {
+  lastOnline = all;
+  const online = all.filter((u) => !blockedIds.has(u.id));
   online.forEach(remember);
   onlineList.replaceChildren(...online.map((u) => el("li", {}, u.display_name, u.badge ? el("span", { class: "role-badge", text: u.badge }) : null)));
   if (!online.length) onlineList.append(el("li", { text: "Just you" }));
@@ -478,7 +487,10 @@ function handle(frame) {
       break;
     case "block.updated":
       if (frame.blocked) hideAuthor(frame.user_id);
-      else announce("Unblocked. Their new messages will show here; reload to see earlier ones.");
+      else {
+        blockedIds.delete(frame.user_id);
+        announce("Unblocked. Their new messages will show here; reload to see earlier ones.");
+      }
       break;
     case "message.deleted":
       markDeleted(frame.id);
@@ -604,6 +616,7 @@ function markRead() {
 // --- who may post now ---------------------------------------------------------
 
 let denial = config.posting ? config.posting.denial : null;
+let muteTimer = null;
 const DENIAL_TEXT = {
   locked: () => "A moderator has locked this room for now. You can still read everything.",
   muted: (p) => `You're muted in this room until ${formatTime(p.until)}. You can still read everything.`,
@@ -620,6 +633,8 @@ function applyPosting(p) {
   if (!composer || !postingBox) return;
   composer.querySelectorAll("textarea, input, button[type=submit]").forEach((c) => { c.disabled = Boolean(denial); });
   composer.classList.toggle("disabled", Boolean(denial));
+  // The skip link leads to whatever explains why the box is greyed out.
+  document.querySelector("[data-skip-composer]")?.setAttribute("href", denial ? "#posting-state" : "#composer-body");
   if (!denial) {
     postingBox.hidden = true;
     postingBox.replaceChildren();
@@ -627,6 +642,11 @@ function applyPosting(p) {
     return;
   }
   postingBox.hidden = false;
+  clearTimeout(muteTimer);
+  if (denial === "muted" && p.until) {
+    // Nothing is sent when a mute simply runs out: ask again when it should have.
+    muteTimer = setTimeout(() => send({ type: "posting" }), Math.max(0, new Date(p.until) - Date.now()) + 1500);
+  }
   if (denial === "guidelines") {
     const accept = el("button", { type: "button" }, "I've read these — let me post");
     accept.addEventListener("click", () => {
@@ -646,6 +666,9 @@ function hideAuthor(userId) {
   for (const [id, node] of rendered) {
     if (node.dataset.author === String(userId)) { node.remove(); rendered.delete(id); }
   }
+  for (const [name, user] of known) if (user.id === userId) known.delete(name);
+  blockedIds.add(userId);
+  renderPresence(lastOnline);
   announce("Blocked: you won't see their messages or mentions.");
 }
 
@@ -661,7 +684,10 @@ function applyRoomState(room, guidelinesChanged = false) {
   }
   if (!config.canModerate && room.is_locked && denial !== "locked") applyPosting({ denial: "locked" });
   // The server has the whole picture (a mute, new guidelines): ask it.
-  if (!config.canModerate && (room.is_locked !== config.locked || guidelinesChanged)) send({ type: "posting" });
+  // Spread over two seconds: a change must not make every open page ask at once.
+  if (!config.canModerate && (room.is_locked !== config.locked || guidelinesChanged)) {
+    setTimeout(() => send({ type: "posting" }), Math.random() * 2000);
+  }
   config.locked = room.is_locked;
   if (slowNote) {
     slowNote.hidden = !room.slow_mode_seconds;

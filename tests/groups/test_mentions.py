@@ -47,3 +47,10 @@ def test_the_lookup_reads_only_members_whose_name_could_match(room, alumnus, alu
     lookup = next(q["sql"] for q in queries.captured_queries if "display_name" in q["sql"] and "LIKE" in q["sql"])
     assert "LIKE" in lookup
     assert mentioned(alumnus2) == 1
+
+
+def test_a_flood_of_at_words_still_posts_and_mentions_the_first_ones(room, alumnus, alumnus2):
+    body = "@bob " + "".join(f"@{i}" for i in range(1000))  # 1,001 distinct @-words in 3,895 characters
+    message = post(alumnus, room, body)
+    assert message.pk is not None
+    assert mentioned(alumnus2) == 1

@@ -117,3 +117,13 @@ def test_page_queries_do_not_grow_and_name_nobody(client, staff, room, cohort, c
     html = response.content.decode()
     assert "Members active" in html
     assert all(member.display_name not in html for member in people)
+
+
+def test_two_person_conversations_are_not_counted(room, cohort, staff, settings):
+    settings.RATE_LIMIT_BURST = 100
+    people = members(5, cohort)
+    mentor, mentee = people[0], people[1]
+    private = actions.create_mentorship_room(mentor=mentor, mentee=mentee)
+    for _ in range(6):
+        post(mentor, private, "just between us")
+    assert this_week(program.weekly_figures())["messages"] == 0
