@@ -13,6 +13,7 @@ summary at once too, because `is_mentor` is asked on every request.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -39,6 +40,19 @@ def active_mentors(member) -> list[User]:
 
 def is_mentor_of(viewer, member) -> bool:
     return Mentorship.objects.filter(mentor=viewer, mentee=member, status=Mentorship.Status.ACTIVE).exists()
+
+
+def shares_in_force(member):
+    """The member's shares given within the mentorship that is active now: a
+    share from an earlier mentorship with the same person does not come back
+    on its own when they are matched again (one query)."""
+    current = Mentorship.objects.filter(
+        mentee=member,
+        mentor=OuterRef("viewer"),
+        status=Mentorship.Status.ACTIVE,
+        started_at__lte=OuterRef("created_at"),
+    )
+    return SummaryShare.objects.filter(member=member).filter(Exists(current))
 
 
 @never_cache
@@ -72,7 +86,8 @@ def sharing(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"{name} can no longer see your summary.")
         return redirect("checkin_sharing")
     shares = {s.viewer_id: s for s in SummaryShare.objects.filter(member=member).select_related("viewer")}
-    rows = [{"person": m, "shared": m.pk in shares, "mentor": True} for m in mentors]
+    in_force = set(shares_in_force(member).values_list("viewer_id", flat=True))
+    rows = [{"person": m, "shared": m.pk in in_force, "mentor": True} for m in mentors]
     mentor_ids = {m.pk for m in mentors}
     rows += [{"person": s.viewer, "shared": True, "mentor": False} for pk, s in shares.items() if pk not in mentor_ids]
     return render(request, "recovery/sharing.html", {"rows": rows})
@@ -92,7 +107,7 @@ def shared_summary(request: HttpRequest, member_id: int) -> HttpResponse:
     mentor = is_mentor_of(request.user, member)
     if not mentor:
         raise Http404("No such summary.")
-    shared = SummaryShare.objects.filter(member=member, viewer=request.user).exists()
+    shared = shares_in_force(member).filter(viewer=request.user).exists()
     allowed = recovery_permissions.can_view_summary(request.user, member, shared=shared, is_mentor=mentor)
     summary = recovery_queries.summary(member) if allowed else None
     return render(request, "recovery/summary.html", {"member": member, "summary": summary})

@@ -82,7 +82,10 @@ def role_word(value: str) -> str | None:
 def skeletons(value: str) -> set[str]:
     """The name's skeletons as written and in lower case: UTS #39 maps a
     capital I to l, so "RILEY" and "Riley" meet only through the lower case."""
-    return {skeleton(value), skeleton(value.lower())}
+    found = {skeleton(value), skeleton(value.lower())} - {""}
+    # A name of emoji or punctuation only has no letters to compare: it is
+    # compared as written (NFKC, case-folded), so "🌻" and "🌈" never collide.
+    return found or {unicodedata.normalize("NFKC", value).casefold().strip()}
 
 
 def has_invisible_characters(value: str) -> bool:

@@ -213,7 +213,12 @@ def share_summary(*, member, viewer, is_mentor: bool) -> SummaryShare:
     with transaction.atomic():
         if not permissions.can_share_summary_with(member, viewer, is_mentor=is_mentor):
             raise PermissionDenied("You can share your summary with your mentor.")
-        share, _ = SummaryShare.objects.get_or_create(member=member, viewer=viewer)
+        share, created = SummaryShare.objects.get_or_create(member=member, viewer=viewer)
+        if not created:
+            # Sharing again starts from now: a share counts only within the
+            # mentorship it was given in (alumni/recovery_sharing.py).
+            share.created_at = timezone.now()
+            share.save(update_fields=["created_at"])
     return share
 
 

@@ -119,6 +119,31 @@ def test_an_ended_mentorship_closes_the_summary_at_once(client, alumnus, alumnus
     assert client.get(summary_url(alumnus)).status_code == 404
 
 
+def test_a_share_from_an_earlier_mentorship_does_not_come_back_when_matched_again(
+    client, alumnus, alumnus2, mentorship
+):
+    from datetime import timedelta
+
+    from .conftest import make_mentorship
+
+    checkin_at(alumnus, timezone.now(), craving="4")
+    share(client, alumnus, alumnus2)
+    SummaryShare.objects.update(created_at=timezone.now() - timedelta(days=90))
+    mentorship.status = "ended"
+    mentorship.ended_at = timezone.now() - timedelta(days=60)
+    mentorship.save()
+    make_mentorship(alumnus2, alumnus)  # the same pair, months later
+
+    client.force_login(alumnus2)
+    body = client.get(summary_url(alumnus)).content.decode()
+    assert 'id="chart-craving-t"' not in body
+    assert "hasn't shared a check-in summary with you" in body
+    # Sharing again, within this mentorship, opens it.
+    share(client, alumnus, alumnus2)
+    client.force_login(alumnus2)
+    assert 'id="chart-craving-t"' in client.get(summary_url(alumnus)).content.decode()
+
+
 @pytest.mark.parametrize("who", ["outsider", "moderator", "staff"])
 def test_nobody_but_the_mentor_reaches_the_summary(client, request, alumnus, alumnus2, mentorship, who):
     checkin_at(alumnus, timezone.now())
@@ -184,7 +209,8 @@ def test_sharing_page_queries(client, alumnus, count, django_assert_num_queries)
     for n in range(count):
         make_mentorship(make_member(f"m{n}@example.org", f"Mentor {n}"), alumnus)
     client.force_login(alumnus)
-    # 1 session, 2 the member, 3 her mentors, 4 her shares, 5 unread notifications.
-    with django_assert_num_queries(5):
+    # 1 session, 2 the member, 3 her mentors, 4 her shares, 5 the shares given
+    # within the current mentorships, 6 unread notifications.
+    with django_assert_num_queries(6):
         response = client.get(reverse("checkin_sharing"))
     assert response.content.decode().count("Share with Mentor") == count

@@ -103,3 +103,10 @@ def test_sign_up_refuses_a_look_alike_of_a_hidden_member(riley, staff, cohort):
     assert response.context["form"].errors["display_name"] == [LOOK_ALIKE]
     assert "Riley" not in response.content.decode()  # the other name is never shown
     assert not User.objects.filter(email="new@example.org").exists()
+
+
+def test_names_without_letters_do_not_collide_with_each_other():
+    from community.names import skeletons
+
+    assert not skeletons("🌻") & skeletons("🌈")
+    assert skeletons("🌻") & skeletons("🌻")
