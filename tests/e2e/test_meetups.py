@@ -112,7 +112,7 @@ def test_staff_post_recurring_meetup_and_alumnus_rsvps_sees_link_and_downloads_i
 
     # The .ics download parses, carries the zone and (for a going member) the link.
     with page.expect_download() as info:
-        page.get_by_role("link", name="Add to my calendar (.ics)").click()
+        page.get_by_role("link", name="Apple Calendar or Outlook (.ics file)").click()
     download = info.value
     assert download.suggested_filename == f"tuesday-alumni-group-{first.isoformat()}.ics"
     cal = icalendar.Calendar.from_ical(Path(download.path()).read_bytes())
