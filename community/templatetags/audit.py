@@ -110,15 +110,16 @@ def _words(key: str) -> str:
 
 @register.filter
 def audit_who(label: str) -> str:
-    """'member#12 (Morgan)' → 'Morgan'; an erased account ('member#12') stays
-    nameless on purpose: 'Erased account 12'."""
+    """'member#12 (Morgan)' → 'Morgan (account 12)': a display name can be
+    given up and taken by someone else, so the account number stays; an
+    erased account ('member#12') stays nameless on purpose: 'Erased account 12'."""
     if not label or label == "system":
         return "The system"
     match = _LABEL.match(label)
     if not match:
         return label
     number, name = match.groups()
-    return name if name else f"Erased account {number}"
+    return f"{name} (account {number})" if name else f"Erased account {number}"
 
 
 @register.filter

@@ -24,7 +24,7 @@ def test_staff_audit_log_reads_as_sentences(client, staff, alumnus):
 
     assert "Changed a member&#x27;s role" in html
     assert f"Member: {alumnus.display_name}" in html
-    assert f">{staff.display_name}</td>" in html
+    assert f">{staff.display_name} (account {staff.pk})</td>" in html
     assert "member#" not in html
     assert "member.role" not in html.split("<tbody>")[1]  # codes stay in the filter's options only
     assert "{&#x27;" not in html
