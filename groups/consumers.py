@@ -76,9 +76,9 @@ def _posting(user, room):
     return actions.posting_frame(user, room, permissions.get_membership(user, room))
 
 
-def _accept_guidelines(user, room_id):
+def _accept_guidelines(user, room_id, seen_version):
     user, room = _fresh_with_access(user, room_id)
-    membership = actions.accept_guidelines(member=user, room=room)
+    membership = actions.accept_guidelines(member=user, room=room, seen_version=seen_version)
     return actions.posting_frame(user, room, membership)
 
 
@@ -466,7 +466,12 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         await database_sync_to_async(actions.pin_message)(moderator=user, room=self.room, message_id=message_id)
 
     async def on_accept_guidelines(self, frame):
-        posting = await database_sync_to_async(_accept_guidelines)(self.user, self.room.pk)
+        """Accept the guidelines the page showed (`version`, from the posting
+        frame): if they changed meanwhile, the answer carries the new text."""
+        version = frame.get("version")
+        if version is not None and not actions.is_message_id(version):
+            raise ChatError("invalid", "version must be a whole number.")
+        posting = await database_sync_to_async(_accept_guidelines)(self.user, self.room.pk, version)
         await self.send(text_data=encode(posting))
 
     async def on_ping(self, frame):

@@ -139,7 +139,8 @@ def room_accept_guidelines(request: HttpRequest, slug: str) -> HttpResponse:
     room, membership = permissions.get_room_for_reader_or_404(request.user, slug)
     if membership is None or not membership.is_active:
         raise PermissionDenied
-    actions.accept_guidelines(member=request.user, room=room)
+    version = request.POST.get("version", "")
+    actions.accept_guidelines(member=request.user, room=room, seen_version=int(version) if version.isdigit() else None)
     return redirect(room.get_absolute_url())
 
 

@@ -61,6 +61,7 @@ def posting_frame(user: User, room: Room, membership: Membership | None) -> dict
         frame["until"] = membership.muted_until.isoformat()
     if denial == "guidelines":
         frame["guidelines"] = room.guidelines
+        frame["guidelines_version"] = room.settings_change
     return frame
 
 

@@ -68,10 +68,16 @@ def add_member_to_room(*, room: Room, member: User) -> Membership | None:
 
 
 @transaction.atomic
-def accept_guidelines(*, member: User, room: Room) -> Membership:
+def accept_guidelines(*, member: User, room: Room, seen_version: int | None = None) -> Membership:
+    """Accept the room's guidelines. `seen_version` is the room's settings
+    number the page showed (`posting.guidelines_version`): guidelines that a
+    moderator changed since then are not accepted unseen (nothing changes; the
+    caller shows the new text)."""
     membership = permissions.get_membership(member, room)
     if membership is None or not membership.is_active:
         raise PermissionDenied
+    if seen_version is not None and seen_version < room.settings_change:
+        return membership
     if membership.accepted_guidelines_at is None:
         membership.accepted_guidelines_at = timezone.now()
         membership.save(update_fields=["accepted_guidelines_at"])

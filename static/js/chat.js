@@ -650,7 +650,7 @@ function applyPosting(p) {
   if (denial === "guidelines") {
     const accept = el("button", { type: "button" }, "I've read these — let me post");
     accept.addEventListener("click", () => {
-      if (!send({ type: "guidelines.accept" })) document.querySelector("[data-guidelines-form]")?.submit();
+      if (!send({ type: "guidelines.accept", version: p.guidelines_version })) document.querySelector("[data-guidelines-form]")?.submit();
     });
     const text = el("div", { class: "guidelines" });
     for (const para of (p.guidelines || "").split(/\n{2,}/)) text.append(el("p", { text: para }));

@@ -172,3 +172,50 @@ async def test_editing_a_pinned_message_refreshes_the_pinned_bar(room, alumnus, 
     await alice.send({"type": "message.edit", "id": message_id, "body": "group moved to 8pm"})
     frame = await bob.recv_type("room.updated")
     assert "8pm" in frame["room"]["pinned"]["html"]
+
+
+async def test_guidelines_changed_since_the_page_showed_them_are_not_accepted_unseen(room, alumnus, staff, connect):
+    await db(actions.update_room_settings)(
+        moderator=staff, room=room, is_locked=False, slow_mode_seconds=0, guidelines="Be kind.", description=""
+    )
+    alice = await connect(alumnus, room.slug)
+    await alice.send({"type": "posting"})
+    shown = await alice.recv_type("posting")
+    assert shown["denial"] == "guidelines"
+    seen = shown["guidelines_version"]
+
+    # A moderator changes them while Alice reads.
+    await db(actions.update_room_settings)(
+        moderator=staff,
+        room=room,
+        is_locked=False,
+        slow_mode_seconds=0,
+        guidelines="Be kind. No selling.",
+        description="",
+    )
+    await alice.send({"type": "guidelines.accept", "version": seen})
+    answer = await alice.recv_type("posting")
+    assert answer["denial"] == "guidelines"
+    assert answer["guidelines"] == "Be kind. No selling."
+    assert (await db(Membership.objects.get)(room=room, user=alumnus)).accepted_guidelines_at is None
+
+    await alice.send({"type": "guidelines.accept", "version": answer["guidelines_version"]})
+    assert (await alice.recv_type("posting"))["denial"] is None
+
+
+async def test_the_guidelines_form_refuses_a_stale_version_too(room, alumnus, staff):
+    from django.test import Client
+    from django.urls import reverse
+
+    await db(actions.update_room_settings)(
+        moderator=staff, room=room, is_locked=False, slow_mode_seconds=0, guidelines="Be kind.", description=""
+    )
+    client = Client()
+    await db(client.force_login)(alumnus)
+    url = reverse("groups:accept_guidelines", args=[room.slug])
+    stale = (await db(Room.objects.get)(pk=room.pk)).settings_change - 1
+    await db(client.post)(url, {"version": stale})
+    assert (await db(Membership.objects.get)(room=room, user=alumnus)).accepted_guidelines_at is None
+    current = (await db(Room.objects.get)(pk=room.pk)).settings_change
+    await db(client.post)(url, {"version": current})
+    assert (await db(Membership.objects.get)(room=room, user=alumnus)).accepted_guidelines_at is not None
