@@ -21,6 +21,8 @@ from groups.models import CrisisAlert, Message, Room
 from mentorship.models import Mentorship
 from recovery.models import CheckIn
 
+from .models import ProgramWeek
+
 SMALL_CELL = 5
 WEEKS = 12
 SUPPRESSED = "<5"
@@ -52,9 +54,11 @@ def _zone() -> ZoneInfo:
 
 
 def week_starts(today: date, weeks: int = WEEKS) -> list[date]:
-    """The Mondays of the last `weeks` weeks, oldest first, this week last."""
+    """The Mondays of the last `weeks` closed weeks, oldest first, last week
+    last. The week in progress is not shown: its numbers would move as people
+    act, which says who did what."""
     monday = today - timedelta(days=today.weekday())
-    return [monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    return [monday - timedelta(weeks=n) for n in range(weeks, 0, -1)]
 
 
 def _monday(day: date) -> date:
@@ -69,10 +73,30 @@ def suppress(value: int | None) -> int | str | None:
 
 
 def weekly_figures(today: date | None = None) -> list[dict]:
-    """One row per week: the week's Monday and each column's (suppressed) value."""
-    zone = _zone()
-    today = today or timezone.localdate(timezone=zone)
+    """One row per closed week: its Monday and each column's (suppressed)
+    value. A week is computed once, when first asked for after it closed, and
+    kept (ProgramWeek): later changes to the rows beneath it — an erasure, a
+    deleted check-in — cannot be read off by comparing two downloads."""
+    today = today or timezone.localdate(timezone=_zone())
     weeks = week_starts(today)
+    kept = {w.week: w.figures for w in ProgramWeek.objects.filter(week__in=weeks)}
+    missing = [week for week in weeks if week not in kept]
+    if missing:
+        fresh = _compute(missing)
+        ProgramWeek.objects.bulk_create(
+            [ProgramWeek(week=row["week"], figures=_stored(row)) for row in fresh], ignore_conflicts=True
+        )
+        kept.update({row["week"]: _stored(row) for row in fresh})
+    return [{"week": week, **kept[week]} for week in weeks]
+
+
+def _stored(row: dict) -> dict:
+    return {key: value for key, value in row.items() if key != "week"}
+
+
+def _compute(weeks: list[date]) -> list[dict]:
+    """The figures of the given weeks (consecutive or not), from the rows as they are now."""
+    zone = _zone()
     first = datetime.combine(weeks[0], time.min, tzinfo=zone)
     raw = {week: dict.fromkeys(COUNTS, 0) for week in weeks}
     active: dict[date, set[int]] = {week: set() for week in weeks}
