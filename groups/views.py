@@ -93,6 +93,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "posting": posting,
         "locked": room.is_locked,
         "timeZone": request.user.time_zone,
+        "acceptGuidelinesUrl": reverse("groups:accept_guidelines", args=[room.slug]),
     }
     return render(
         request,

@@ -264,7 +264,8 @@ function upsert(m, { scroll = true, live = false } = {}) {
   // reaction, an edit): on the same message's "More" button.
   const hadFocus = old && old.contains(document.activeElement);
   const isNew = !old && !pend;
-  // A held message released by a moderator comes back with a new id.
+  // A held message released by a moderator keeps its id: drop the page's
+  // "waiting for review" copy, keyed by client_id.
   list.querySelector(`li.held[data-client-id="${CSS.escape(m.client_id || "")}"]`)?.remove();
   if (pend) {
     // Stored: it takes its place in the room's order, which may be above
@@ -648,9 +649,13 @@ function applyPosting(p) {
     muteTimer = setTimeout(() => send({ type: "posting" }), Math.max(0, new Date(p.until) - Date.now()) + 1500);
   }
   if (denial === "guidelines") {
-    const accept = el("button", { type: "button" }, "I've read these — let me post");
-    accept.addEventListener("click", () => {
-      if (!send({ type: "guidelines.accept", version: p.guidelines_version })) document.querySelector("[data-guidelines-form]")?.submit();
+    // A real form: accepted over the socket when it is open, else posted.
+    const accept = el("form", { method: "post", action: config.acceptGuidelinesUrl },
+      el("input", { type: "hidden", name: "csrfmiddlewaretoken", value: csrfToken() }),
+      el("input", { type: "hidden", name: "version", value: p.guidelines_version ?? "" }),
+      el("button", { type: "submit" }, "I've read these — let me post"));
+    accept.addEventListener("submit", (event) => {
+      if (send({ type: "guidelines.accept", version: p.guidelines_version })) event.preventDefault();
     });
     const text = el("div", { class: "guidelines" });
     for (const para of (p.guidelines || "").split(/\n{2,}/)) text.append(el("p", { text: para }));
