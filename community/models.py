@@ -86,6 +86,10 @@ class User(AbstractUser):
         ALUMNUS = "alumnus", "Alumnus"
         MODERATOR = "moderator", "Moderator"
         STAFF = "staff", "Staff"
+        # A graduate's family member or friend: sees only family rooms,
+        # meetups open to families, the family resources and the crisis
+        # resources — nothing of the alumni side (community.permissions).
+        FAMILY = "family", "Family member"
 
     username = None
     first_name = None
@@ -118,7 +122,7 @@ class User(AbstractUser):
         constraints = [
             models.UniqueConstraint(Lower("display_name"), name="unique_display_name_ci"),
             models.CheckConstraint(
-                condition=models.Q(role__in=["alumnus", "moderator", "staff"]), name="user_role_valid"
+                condition=models.Q(role__in=["alumnus", "moderator", "staff", "family"]), name="user_role_valid"
             ),
         ]
 

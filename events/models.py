@@ -84,6 +84,8 @@ class Event(models.Model):
         ALL = "all", "All alumni"
         COHORT = "cohort", "One cohort"
         ROOM = "room", "Members of one room"
+        FAMILIES = "families", "Families only"
+        MIXED = "mixed", "Alumni and families"
 
     class Frequency(models.TextChoices):
         ONCE = "once", "Does not repeat"

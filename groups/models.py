@@ -52,6 +52,9 @@ class Room(models.Model):
         STAFF = "staff", "Moderators & staff"
         MENTORSHIP = "mentorship", "Mentorship"
         SUPPORT = "support", "Private support conversation"
+        # Families & friends: family members and site moderators only; no
+        # alumnus sees it (permissions.can_see_room).
+        FAMILY = "family", "Families & friends room"
 
     # Rooms only their members ever see: not in any directory, not even a site
     # moderator's (a moderator joins a support conversation through its alert).
