@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('alumni', '0001_program_week'),
-        ('community', '0006_remove_user_user_role_valid_alter_invitation_role_and_more'),
+        ('community', '0006_family_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
