@@ -109,6 +109,15 @@ class User(AbstractUser):
         blank=True,
         help_text="Notification kinds this member also wants by email.",
     )
+    class DirectMessages(models.TextChoices):
+        NOBODY = "nobody", "Nobody"
+        MENTORS = "mentors", "My mentor or mentee and moderators"
+        SHARED_ROOM = "shared_room", "Members who share a room with me"
+
+    # Who may send this member a message request (groups, direct messages).
+    direct_messages_from = models.CharField(
+        "who may message me", max_length=12, choices=DirectMessages.choices, default=DirectMessages.MENTORS
+    )
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.TextField(blank=True)
 
@@ -259,6 +268,9 @@ class Notification(models.Model):
         REPORT_HANDLED = "report_handled", "Report handled"
         CHECKIN = "checkin", "Check-in reminder"
         MILESTONE = "milestone", "Milestone"
+        DM = "dm", "Direct message"
+        DM_REQUEST = "dm_request", "Message request"
+        FAMILY = "family", "Family and friends"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)
