@@ -37,3 +37,31 @@ class WelcomeForm(forms.Form):
             "time_zone": self.cleaned_data["time_zone"],
             "email_notification_kinds": self.cleaned_data["email_notification_kinds"],
         }
+
+
+class FamilyRequestForm(forms.Form):
+    email = forms.EmailField(
+        label="Their e-mail address",
+        help_text="Staff send the invitation here. Nobody but you and staff sees it.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    relationship = forms.CharField(
+        max_length=60, label="Who they are to you", help_text="For example: mother, partner, friend."
+    )
+    note = forms.CharField(
+        max_length=300,
+        required=False,
+        label="A note for staff (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class FamilyResourceForm(forms.Form):
+    title = forms.CharField(max_length=120)
+    body = forms.CharField(
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Plain text; a blank line starts a paragraph.",
+    )
+    url = forms.URLField(max_length=500, required=False, label="Link to read more (optional)", assume_scheme="https")
+    position = forms.IntegerField(min_value=0, max_value=1000, initial=0, help_text="Lower numbers come first.")

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from community import actions as community_actions
-from community.decorators import member_required
+from community.decorators import account_required, member_required
 from community.queries import crisis_resources
 from groups.models import Block
 
@@ -24,7 +24,7 @@ def blocks(request: HttpRequest) -> HttpResponse:
     return render(request, "community/blocks.html", {"blocks": rows})
 
 
-@member_required
+@account_required  # family members too: it is their first screen as well
 @require_http_methods(["GET", "POST"])
 def welcome(request: HttpRequest) -> HttpResponse:
     """The first screen after accepting an invitation (ACCOUNT_SIGNUP_REDIRECT_URL);

@@ -39,9 +39,7 @@ class FamilyRequest(models.Model):
     note = models.CharField(max_length=300, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(
-        "community.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = models.ForeignKey("community.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     invitation = models.OneToOneField(
         "community.Invitation", null=True, blank=True, on_delete=models.SET_NULL, related_name="family_request"

@@ -8,6 +8,8 @@ from community.forms import InvitedSignupForm as MembersSignupForm
 from community.models import Cohort, Invitation, User
 from groups.actions import join_default_rooms
 
+from .family import link_on_acceptance
+
 
 @transaction.atomic
 def accept_invitation(*, invitation: Invitation, user: User, display_name: str) -> User:
@@ -15,6 +17,7 @@ def accept_invitation(*, invitation: Invitation, user: User, display_name: str) 
     the rooms every member of that cohort belongs to. All or nothing."""
     member = community_actions.accept_invitation(invitation=invitation, user=user, display_name=display_name)
     join_default_rooms(member=member)
+    link_on_acceptance(invitation=invitation, member=member)
     return member
 
 

@@ -29,7 +29,8 @@ from . import privacy
 
 
 def _require_member(request: HttpRequest) -> None:
-    if not permissions.is_active_member(request.user):
+    """Any active account, family members included: the data is their own."""
+    if not permissions.is_active_account(request.user):
         raise Http404
 
 

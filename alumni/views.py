@@ -14,12 +14,14 @@ from community.models import User
 from community.staff_views import _member_page, _object_or_404
 from groups.queries import directory_rooms
 
+from . import family, onboarding
 from . import home as home_sections
-from . import onboarding
 
 
 @never_cache  # it shows recovery days and check-in prompts: never from a shared computer's cache
 def home(request: HttpRequest) -> HttpResponse:
+    if permissions.is_family(request.user):
+        return render(request, "alumni/family_home.html", family.family_home(request.user))
     if not permissions.is_active_member(request.user):
         return render(request, "community/landing.html")
     rooms = [r for r in directory_rooms(request.user) if r.my_membership_id]

@@ -3,7 +3,7 @@
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from .permissions import is_active_member, is_site_moderator, mfa_setup_missing
+from .permissions import is_active_account, is_site_moderator, mfa_setup_missing
 from .realtime import console_group, notification_group, session_group, user_group
 from .realtime.hub import HubConsumerMixin
 
@@ -13,7 +13,7 @@ class NotificationConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
 
     async def connect(self):
         user = self.scope.get("user")
-        if not is_active_member(user) or await database_sync_to_async(mfa_setup_missing)(user):
+        if not is_active_account(user) or await database_sync_to_async(mfa_setup_missing)(user):
             await self.close(code=4401)
             return
         self.user = user

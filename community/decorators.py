@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .permissions import is_active_member
+from .permissions import is_active_account, is_active_member
 
 
 def member_required(view):
@@ -25,10 +25,25 @@ def member_required(view):
     return login_required(wrapped)
 
 
-def permission_required(predicate, *, hide: bool = True):
+def account_required(view):
+    """Signed in with an active account of any role, family members included:
+    for an account's own pages (notifications, profile, data, sessions)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_active_account(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def permission_required(predicate, *, hide: bool = True, families: bool = False):
     """Signed in, an active member, and predicate(user) true. With `hide` (the
     default) a refusal looks like a missing page (404), so staff and moderator
-    pages do not announce themselves; otherwise it is a 403."""
+    pages do not announce themselves; otherwise it is a 403. Family members
+    are refused before the predicate is asked unless `families` says the page
+    is theirs too."""
 
     def decorator(view):
         @wraps(view)
@@ -39,7 +54,7 @@ def permission_required(predicate, *, hide: bool = True):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        return member_required(wrapped)
+        return (account_required if families else member_required)(wrapped)
 
     return decorator
 

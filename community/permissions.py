@@ -11,11 +11,24 @@ from django.http import Http404
 from .models import Notification, User
 
 
-def is_active_member(user) -> bool:
-    """Signed in, not deactivated, not suspended: the floor for everything."""
+def is_active_account(user) -> bool:
+    """Signed in, not deactivated, not suspended: the floor for an account's
+    own pages (notifications, profile, data, sessions), whatever its role."""
     return bool(
         user is not None and user.is_authenticated and user.is_active and not getattr(user, "is_suspended", True)
     )
+
+
+def is_family(user) -> bool:
+    """A graduate's family member or friend, on the families' side."""
+    return is_active_account(user) and user.role == User.Role.FAMILY
+
+
+def is_active_member(user) -> bool:
+    """An active account on the alumni side (alumnus, moderator, staff): the
+    floor for everything of the alumni community. A family member is not one:
+    every rule built on this refuses them unless it lets families in by name."""
+    return is_active_account(user) and user.role != User.Role.FAMILY
 
 
 def is_staff(user) -> bool:
@@ -79,6 +92,8 @@ def can_view_member_profile(user, target: User) -> bool:
         return False
     if user.pk == target.pk or is_site_moderator(user):
         return True
+    if target.role == User.Role.FAMILY:
+        return False  # the families' side is not in the alumni directory
     return target.is_active and target.in_directory and not target.is_suspended
 
 

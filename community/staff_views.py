@@ -103,6 +103,12 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             permissions.can_edit_crisis_resources(user),
         ),
         (
+            "Families",
+            reverse("staff_family"),
+            "Alumni's requests to invite a family member, and the family resources page.",
+            permissions.is_staff(user),
+        ),
+        (
             "Audit log",
             reverse("staff_audit_log"),
             "Every moderator and staff action, filterable.",

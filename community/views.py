@@ -83,14 +83,14 @@ def notification_mark_one_read(request: HttpRequest, notification_id: int) -> Ht
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
     member = request.user
-    if not permissions.is_active_member(member):
+    if not permissions.is_active_account(member):
         raise Http404
     if request.method == "POST":
         form = ProfileForm(request.POST, member=member)
         if form.is_valid():
             try:
                 actions.update_profile(
-                    member=member, changes=form.changes(), focus_areas=form.cleaned_data["focus_areas"]
+                    member=member, changes=form.changes(), focus_areas=form.cleaned_data.get("focus_areas")
                 )
             except ValidationError as exc:
                 # Reload: update_profile set attributes before the database said no.
@@ -107,6 +107,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 def _directory_members():
     return (
         User.objects.filter(is_active=True, in_directory=True, suspended_at__isnull=True)
+        .exclude(role=User.Role.FAMILY)
         .select_related("cohort")
         # What a card shows, and nothing else (no address or password hash
         # leaves the database for this page).

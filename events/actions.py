@@ -223,6 +223,10 @@ def create_event(*, author: User, create_discussion_room: bool = False, **fields
     validate_event(event)
     _render(event)
     event.save()
+    if create_discussion_room and event.audience == Event.Audience.MIXED:
+        # Alumni and families talk in separate rooms; a mixed meetup's chat
+        # would put one side's members in front of the other.
+        raise ValidationError({"audience": "A meetup for alumni and families has no discussion room."})
     if create_discussion_room:
         event.discussion_room = _create_discussion_room(author, event)
         event.save(update_fields=["discussion_room"])
@@ -241,7 +245,9 @@ def _create_discussion_room(author: User, event: Event):
     # A room for everyone may be a topic room; a cohort's or a room's meetup
     # gets a private room that members join when they RSVP, so its name never
     # shows in the directory of people outside the audience.
-    kind = Room.Kind.TOPIC if event.audience == Event.Audience.ALL else Room.Kind.PRIVATE
+    kind = {Event.Audience.ALL: Room.Kind.TOPIC, Event.Audience.FAMILIES: Room.Kind.FAMILY}.get(
+        event.audience, Room.Kind.PRIVATE
+    )
     return create_room(
         creator=author,
         name=f"Meetup: {event.title}"[:80],

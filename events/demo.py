@@ -7,8 +7,6 @@ from datetime import date, time, timedelta
 
 from django.utils import timezone
 
-from groups.models import Room
-
 from . import actions
 from .models import RSVP, Event, Occurrence
 
@@ -25,7 +23,6 @@ def seed(context: dict) -> None:
     sam, jordan = context["sam"], context["jordan"]
     today = timezone.localdate()
     two_weeks_ago = today - timedelta(days=14)
-    family_room = Room.objects.filter(slug="family").first()
 
     weekly = actions.create_event(
         author=staff,
@@ -80,12 +77,13 @@ def seed(context: dict) -> None:
         format=Event.Format.HYBRID,
         address="Main clinic, 2nd floor group room, 1200 Oak Ave",
         meeting_url="https://meet.example.org/family-night-7hd2",
-        audience=Event.Audience.ALL,
+        # Alumni and their families together; no discussion room (the two
+        # sides talk in their own rooms).
+        audience=Event.Audience.MIXED,
         frequency=Event.Frequency.MONTHLY,
         monthly_nth=2,
         monthly_weekday=3,
         count=8,
-        create_discussion_room=family_room is None,
     )
     workshop = actions.create_event(
         author=staff,

@@ -46,14 +46,17 @@ class EventQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Series this member may see: everyone's, their cohort's, and those
         of rooms they are an active, unbanned member of. Staff and site
-        moderators see every series."""
+        moderators see every series. Family members see only family and
+        mixed meetups."""
 
+        if permissions.is_family(user):
+            return self.filter(audience__in=Event.FAMILY_AUDIENCES)
         if not permissions.is_active_member(user):
             return self.none()
         if permissions.is_site_moderator(user):
             return self
         return self.filter(
-            Q(audience=Event.Audience.ALL)
+            Q(audience__in=[Event.Audience.ALL, Event.Audience.MIXED])
             | Q(
                 audience=Event.Audience.COHORT,
                 audience_cohort_id=user.cohort_id,
@@ -86,6 +89,9 @@ class Event(models.Model):
         ROOM = "room", "Members of one room"
         FAMILIES = "families", "Families only"
         MIXED = "mixed", "Alumni and families"
+
+    # Audiences a family member sees; every other audience is alumni only.
+    FAMILY_AUDIENCES = (Audience.FAMILIES, Audience.MIXED)
 
     class Frequency(models.TextChoices):
         ONCE = "once", "Does not repeat"

@@ -8,7 +8,7 @@ reveal themselves to anyone outside that audience.
 from django.http import Http404
 from django.utils import timezone
 
-from community.permissions import is_active_member, is_site_moderator, is_staff
+from community.permissions import is_active_account, is_active_member, is_family, is_site_moderator, is_staff
 
 from .models import RSVP, CalendarPolicy, Event, Occurrence
 
@@ -28,12 +28,16 @@ def can_set_policy(user) -> bool:
 
 
 def can_see_event(user, event: Event) -> bool:
+    if is_family(user):
+        return event.audience in Event.FAMILY_AUDIENCES
     if not is_active_member(user):
         return False
     if is_site_moderator(user):
         return True
-    if event.audience == Event.Audience.ALL:
+    if event.audience in (Event.Audience.ALL, Event.Audience.MIXED):
         return True
+    if event.audience == Event.Audience.FAMILIES:
+        return False
     if event.audience == Event.Audience.COHORT:
         return user.cohort_id is not None and user.cohort_id == event.audience_cohort_id
     return Event.objects.filter(pk=event.pk).visible_to(user).exists()
@@ -65,7 +69,7 @@ def can_see_meeting_link(user, occurrence: Occurrence, rsvp: RSVP | None) -> boo
     """The virtual link: members who are going, the host and staff — never
     the waitlist, never someone who only looks at the calendar, and never on
     a cancelled date."""
-    if not is_active_member(user) or not occurrence.event.has_link:
+    if not can_see_event(user, occurrence.event) or not occurrence.event.has_link:
         return False
     # A cancelled date has nothing to join, for anyone.
     if occurrence.is_cancelled:
@@ -79,8 +83,10 @@ def can_see_meeting_link(user, occurrence: Occurrence, rsvp: RSVP | None) -> boo
 
 def rsvp_denial(user, occurrence: Occurrence) -> str | None:
     """Why this member cannot RSVP now, or None if they can."""
-    if not is_active_member(user):
+    if not is_active_account(user):
         return "Only members can RSVP."
+    if not can_see_event(user, occurrence.event):
+        return "This meetup is not open to you."
     if occurrence.is_cancelled:
         return "This meetup has been cancelled."
     if occurrence.starts_at <= timezone.now():

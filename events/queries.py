@@ -13,7 +13,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from community.permissions import is_active_member
+from community.permissions import is_active_account
 
 from .display import clock, when, zone_or_default
 from .models import RSVP, Event, Occurrence
@@ -217,7 +217,7 @@ def home_section(user) -> dict:
         "occurrences": [],
         "mine": False,
     }
-    if not is_active_member(user):
+    if not is_active_account(user):
         return section
     now = timezone.now()
     mine = list(

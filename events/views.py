@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from community.decorators import member_required
-from community.permissions import can_see_email, is_active_member
+from community.decorators import account_required, member_required
+from community.permissions import can_see_email, is_active_account
 
 from . import actions, ical, permissions, queries
 from .display import when, zone_or_default
@@ -37,7 +37,7 @@ def _today(user) -> date:
 # --- Calendar pages ------------------------------------------------------------------------
 
 
-@member_required
+@account_required
 @require_GET
 def agenda(request: HttpRequest) -> HttpResponse:
     """The agenda list: the coming six weeks (the phone layout)."""
@@ -66,7 +66,7 @@ def agenda(request: HttpRequest) -> HttpResponse:
     )
 
 
-@member_required
+@account_required
 @require_GET
 def month(request: HttpRequest, year: int | None = None, month: int | None = None) -> HttpResponse:
     today = _today(request.user)
@@ -95,14 +95,14 @@ def month(request: HttpRequest, year: int | None = None, month: int | None = Non
     )
 
 
-@member_required
+@account_required
 @require_GET
 def my_meetups(request: HttpRequest) -> HttpResponse:
     coming, past = queries.my_meetups(request.user)
     return render(request, "events/mine.html", {"coming": coming, "past": past, "view": "mine"})
 
 
-@member_required
+@account_required
 @require_GET
 def occurrence_detail(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     occ = permissions.get_occurrence_for_viewer_or_404(request.user, occurrence_id)
@@ -128,7 +128,7 @@ def occurrence_detail(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     )
 
 
-@member_required
+@account_required
 @require_POST
 def occurrence_rsvp(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     occ = permissions.get_occurrence_for_viewer_or_404(request.user, occurrence_id)
@@ -153,7 +153,7 @@ def occurrence_rsvp(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     return redirect(occ.get_absolute_url())
 
 
-@member_required
+@account_required
 @require_GET
 def occurrence_ics(request: HttpRequest, occurrence_id: int) -> HttpResponse:
     occ = permissions.get_occurrence_for_viewer_or_404(request.user, occurrence_id)
@@ -168,7 +168,7 @@ def occurrence_ics(request: HttpRequest, occurrence_id: int) -> HttpResponse:
 # --- Personal feed ---------------------------------------------------------------------------
 
 
-@member_required
+@account_required
 @require_GET
 def feed_settings(request: HttpRequest) -> HttpResponse:
     feed = CalendarFeed.objects.filter(member=request.user).first()
@@ -183,7 +183,7 @@ def feed_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "events/feed_settings.html", context)
 
 
-@member_required
+@account_required
 @require_POST
 def feed_regenerate(request: HttpRequest) -> HttpResponse:
     existed = CalendarFeed.objects.filter(member=request.user).exists()
@@ -203,7 +203,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The subscription feed. The token is the credential (calendar apps
     cannot sign in); an unknown token is a plain 404."""
     feed = CalendarFeed.objects.select_related("member").filter(token=token).first()
-    if feed is None or not is_active_member(feed.member):
+    if feed is None or not is_active_account(feed.member):
         raise Http404("No such calendar.")
     body = ical.feed_ics(queries.feed_items(feed.member), name="My alumni meetups")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0001_initial'),
+        ("events", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='audience',
-            field=models.CharField(choices=[('all', 'All alumni'), ('cohort', 'One cohort'), ('room', 'Members of one room'), ('families', 'Families only'), ('mixed', 'Alumni and families')], default='all', max_length=8),
+            model_name="event",
+            name="audience",
+            field=models.CharField(
+                choices=[
+                    ("all", "All alumni"),
+                    ("cohort", "One cohort"),
+                    ("room", "Members of one room"),
+                    ("families", "Families only"),
+                    ("mixed", "Alumni and families"),
+                ],
+                default="all",
+                max_length=8,
+            ),
         ),
     ]

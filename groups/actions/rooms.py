@@ -17,6 +17,7 @@ from ..models import (
     Membership,
     Room,
 )
+from .common import member_frame_on_commit, posting_frame
 
 # --- Rooms and memberships -------------------------------------------------------
 
@@ -62,8 +63,12 @@ def add_member_to_room(*, room: Room, member: User) -> Membership | None:
     membership = permissions.get_membership(member, room)
     if membership is not None and (membership.is_active or membership.is_banned):
         return None
-    if room.kind not in (Room.Kind.TOPIC, Room.Kind.PRIVATE) or not member.is_active or member.is_suspended:
+    if room.kind not in (Room.Kind.TOPIC, Room.Kind.PRIVATE, Room.Kind.FAMILY):
         return None
+    if not member.is_active or member.is_suspended:
+        return None
+    if (room.kind == Room.Kind.FAMILY) != (member.role == User.Role.FAMILY) and not member.is_moderator:
+        return None  # a family room is for families; every other room for alumni
     return _activate_membership(member, room)
 
 
@@ -85,8 +90,13 @@ def accept_guidelines(*, member: User, room: Room, seen_version: int | None = No
 
 
 def join_default_rooms(*, member: User) -> None:
-    """Put a member into every default room and their cohort's room."""
-    for room in Room.objects.filter(is_default=True).exclude(kind=Room.Kind.STAFF):
+    """Put a member into every default room and their cohort's room (a
+    family member: the default Families & friends rooms, and nothing else)."""
+    if member.role == User.Role.FAMILY:
+        for room in Room.objects.filter(is_default=True, kind=Room.Kind.FAMILY):
+            _activate_membership(member, room)
+        return
+    for room in Room.objects.filter(is_default=True).exclude(kind__in=[Room.Kind.STAFF, Room.Kind.FAMILY]):
         _activate_membership(member, room)
     if member.cohort_id:
         room = Room.objects.filter(kind=Room.Kind.COHORT, cohort_id=member.cohort_id).first()
@@ -95,6 +105,9 @@ def join_default_rooms(*, member: User) -> None:
     if is_site_moderator(member):
         for room in Room.objects.filter(kind=Room.Kind.STAFF):
             _activate_membership(member, room)
+
+
+CREATABLE_KINDS = (Room.Kind.TOPIC, Room.Kind.PRIVATE, Room.Kind.STAFF, Room.Kind.FAMILY)
 
 
 def _unique_slug(name: str) -> str:
@@ -124,7 +137,7 @@ def create_room(
             raise PermissionDenied
         if cohort is None:
             raise ValidationError("A cohort room needs a cohort.")
-    elif kind not in (Room.Kind.TOPIC, Room.Kind.PRIVATE, Room.Kind.STAFF) or not permissions.can_create_room(creator):
+    elif kind not in CREATABLE_KINDS or not permissions.can_create_room(creator):
         raise PermissionDenied
     room = Room.objects.create(
         slug=slug or _unique_slug(name),
@@ -144,7 +157,11 @@ def create_room(
         for member in User.objects.filter(role__in=[User.Role.MODERATOR, User.Role.STAFF]).exclude(pk=creator.pk):
             _activate_membership(member, room)
     elif is_default:
-        for member in User.objects.filter(is_active=True).exclude(pk=creator.pk):
+        # A default room gains its own side only: families a family room,
+        # alumni every other room.
+        side = User.objects.filter(is_active=True).exclude(pk=creator.pk)
+        side = side.filter(role=User.Role.FAMILY) if kind == Room.Kind.FAMILY else side.exclude(role=User.Role.FAMILY)
+        for member in side:
             _activate_membership(member, room)
     record_audit(actor=creator, action="room.create", target=room, details={"kind": kind})
     return room
@@ -215,3 +232,10 @@ def _blocks_changed(member: User, other: User, *, blocked: bool) -> None:
     """The member's open room sockets update their filter at once and tell
     the page, which hides (or stops hiding) the other member's messages."""
     broadcast_on_commit(user_group(member.pk), {"type": "blocks_changed", "user_id": other.pk, "blocked": blocked})
+    # A block closes the pair's direct conversation (and unblocking reopens
+    # it): both open pages hear whether they may post, in the same words.
+    room = permissions.direct_room_between(member, other)
+    if room is not None:
+        for user in (member, other):
+            membership = permissions.get_membership(user, room)
+            member_frame_on_commit(user.pk, room, posting_frame(user, room, membership))

@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('groups', '0007_message_seq'),
+        ("groups", "0007_message_seq"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='room',
-            name='kind',
-            field=models.CharField(choices=[('topic', 'Topic room'), ('cohort', 'Cohort room'), ('private', 'Private room'), ('staff', 'Moderators & staff'), ('mentorship', 'Mentorship'), ('support', 'Private support conversation'), ('family', 'Families & friends room')], default='topic', max_length=12),
+            model_name="room",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("topic", "Topic room"),
+                    ("cohort", "Cohort room"),
+                    ("private", "Private room"),
+                    ("staff", "Moderators & staff"),
+                    ("mentorship", "Mentorship"),
+                    ("support", "Private support conversation"),
+                    ("family", "Families & friends room"),
+                ],
+                default="topic",
+                max_length=12,
+            ),
         ),
     ]

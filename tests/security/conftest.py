@@ -56,6 +56,11 @@ class World:
     checkin: object = None
     recovery_date: object = None
     milestone: object = None
+    family: object = None
+    family_room: object = None
+    family_link: object = None
+    family_request: object = None
+    family_resource: object = None
 
 
 @pytest.fixture
@@ -179,7 +184,27 @@ def world(db, alumnus, alumnus2, moderator, staff, outsider, banned, muted, room
     recovery_date = recovery_actions.add_recovery_date(
         member=alumnus, label="Alcohol-free", start_date=timezone.localdate() - timedelta(days=40)
     )
+    # The families' side: Fran, Alice's sister, linked to her (Alice shares her
+    # milestones), in the Families & friends room; Alice's pending request for
+    # her father; one family resource.
+    from alumni.models import FamilyLink, FamilyRequest, FamilyResource
+
+    family = make_member("fran@example.org", "Fran")
+    User.objects.filter(pk=family.pk).update(role=User.Role.FAMILY)
+    family.refresh_from_db()
+    family_room = chat.create_room(creator=staff, name="Families & friends", slug="families", kind=Room.Kind.FAMILY)
+    chat.join_room(member=family, room=family_room)
+    family_link = FamilyLink.objects.create(
+        alumnus=alumnus, family_member=family, relationship="sister", shares_milestones=True
+    )
+    family_request = FamilyRequest.objects.create(alumnus=alumnus, email="dad@example.org", relationship="father")
+    family_resource = FamilyResource.objects.create(title="Supporting without enabling", body="Words.")
     return World(
+        family=family,
+        family_room=family_room,
+        family_link=family_link,
+        family_request=family_request,
+        family_resource=family_resource,
         alumnus=alumnus,
         alumnus2=alumnus2,
         moderator=moderator,

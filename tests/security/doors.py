@@ -28,6 +28,9 @@ def path_values(world):
         table = {
             "member_id": world.alumnus2.pk,
             "notification_id": world.notification.pk,
+            "link_id": world.family_link.pk,
+            "request_id": world.family_request.pk,
+            "resource_id": world.family_resource.pk,
             "session_id": world.session.pk,
             "invitation_id": world.invitation.pk,
             "cohort_id": world.cohort.pk,

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from alumni import family_demo
 from community.models import Cohort, FocusArea, User
 from events import demo as events_demo
 from groups import demo as groups_demo
@@ -93,7 +94,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             context = self.seed_members()
             # The order matters: meetups and mentorships use rooms.
-            for seed in (groups_demo.seed, events_demo.seed, mentorship_demo.seed, recovery_demo.seed):
+            for seed in (
+                groups_demo.seed,
+                events_demo.seed,
+                mentorship_demo.seed,
+                recovery_demo.seed,
+                family_demo.seed,
+            ):
                 seed(context)
         self.stdout.write(self.style.SUCCESS("Demo community created. Sign in with any of:"))
         for email, role in [
@@ -101,6 +108,7 @@ class Command(BaseCommand):
             ("jordan@example.org", "alumnus"),
             ("riley@example.org", "site moderator"),
             ("morgan@example.org", "staff"),
+            ("kim@example.org", "family member"),
         ]:
             self.stdout.write(f"  {email:<22} ({role})  password: {PASSWORD}")
 
