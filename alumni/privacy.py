@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 import community.privacy
+import community.push.privacy
 import events.privacy
 import groups.privacy
 import mentorship.privacy
@@ -35,12 +36,14 @@ EXPORTS = [
     events.privacy.export,
     mentorship.privacy.export,
     recovery.privacy.export,
+    community.push.privacy.export,
 ]
 ERASERS = [
     mentorship.privacy.erase,
     events.privacy.erase,
     groups.privacy.erase,
     recovery.privacy.erase,
+    community.push.privacy.erase,
     community.privacy.erase,
 ]
 
@@ -79,7 +82,8 @@ def erase_member(*, member: User, password_confirmed: bool, keep_messages: bool)
       reminder and reminders sent, check-in summaries shared by or with them,
       recovery dates and milestones, earlier display names,
       notifications, invitations to their addresses, allauth email
-      addresses, MFA authenticators, user sessions and Django sessions;
+      addresses, MFA authenticators, user sessions and Django sessions,
+      Web Push subscriptions and settings;
     - live or proposed mentorships end first: the other side is notified
       without naming anything private; mentorship rooms are locked and
       renamed;

@@ -6,6 +6,7 @@ variables documented in docs/operations.md; `manage.py check --deploy` passes
 then. Bad values stop the process at start with a message naming the variable.
 """
 
+import base64
 import json
 import os
 import re
@@ -13,6 +14,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -114,6 +117,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "csp",
     "community",
+    "community.push",
     "groups",
     "events",
     "mentorship",
@@ -408,6 +412,53 @@ except json.JSONDecodeError as exc:
     raise ImproperlyConfigured(f"CRISIS_RESOURCES must be a JSON list: {exc}") from None
 if not isinstance(CRISIS_RESOURCES, list) or not all(isinstance(r, dict) and r.get("name") for r in CRISIS_RESOURCES):
     raise ImproperlyConfigured("CRISIS_RESOURCES must be a JSON list of objects with a name")
+
+# --- Web Push -------------------------------------------------------------------
+
+# The VAPID key pair signs every push (RFC 8292); browsers subscribe with
+# its public half. VAPID_PRIVATE_KEY is the base64url form of a raw 32-byte
+# P-256 key (`manage.py vapid_keys` makes one). scripts/run sets it from a
+# key made once for this checkout (.dev/, never committed). With no key push
+# is off and the settings page says so.
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY").strip()
+VAPID_PUBLIC_KEY = ""
+if VAPID_PRIVATE_KEY:
+    try:
+        _vapid_raw = base64.urlsafe_b64decode(VAPID_PRIVATE_KEY + "=" * (-len(VAPID_PRIVATE_KEY) % 4))
+        if len(_vapid_raw) != 32:
+            raise ValueError("not 32 bytes")
+        _vapid_key = ec.derive_private_key(int.from_bytes(_vapid_raw, "big"), ec.SECP256R1())
+    except ValueError:
+        raise ImproperlyConfigured(
+            "VAPID_PRIVATE_KEY must be the base64url form of a raw 32-byte P-256 key (manage.py vapid_keys)"
+        ) from None
+    VAPID_PUBLIC_KEY = (
+        base64.urlsafe_b64encode(
+            _vapid_key.public_key().public_bytes(
+                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+            )
+        )
+        .decode()
+        .rstrip("=")
+    )
+# Who the push services may contact about this sender.
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", f"mailto:{DEFAULT_FROM_EMAIL}")
+if not VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured(f"VAPID_SUBJECT must start with mailto: or https://; got {VAPID_SUBJECT!r}")
+# The only places the server will send pushes to: a subscription's endpoint
+# is given by the browser, so anything else would let a member make the
+# server POST to any address. scheme://host, "*." for any subdomain.
+PUSH_SERVICES = env_list(
+    "PUSH_SERVICES",
+    [
+        "https://fcm.googleapis.com",
+        "https://updates.push.services.mozilla.com",
+        "https://*.push.services.mozilla.com",
+        "https://*.notify.windows.com",
+        "https://*.push.apple.com",
+    ],
+)
+PUSH_TIMEOUT_SECONDS = env_int("PUSH_TIMEOUT_SECONDS", 10, minimum=1)
 
 # --- Internationalisation -----------------------------------------------------
 

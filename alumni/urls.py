@@ -25,6 +25,7 @@ urlpatterns = [
     path("welcome/", member_views.welcome, name="welcome"),
     path("profile/blocks/", member_views.blocks, name="blocks"),
     path("", include("community.member_urls")),
+    path("", include("community.push.urls")),
     path("accounts/", include("allauth.urls")),
     path("rooms/", include("groups.urls")),
     path("moderation/", include("groups.moderation_urls")),

@@ -24,6 +24,7 @@ from .models import (
     _invitation_expiry,
     _invitation_token,
 )
+from .push.tasks import queue_push
 from .realtime import (
     broadcast_on_commit,
     close_session_sockets,
@@ -62,12 +63,7 @@ def record_audit(*, actor: User | None, action: str, target=None, details: dict 
 # --- Notifications -------------------------------------------------------------
 
 
-def notify(*, recipient: User, kind: str, text: str, url: str = "") -> Notification:
-    """Store a notification for one member.
-
-    Side effects: after commit, pushes it to the member's notification sockets
-    and, if the member asked for this kind by email, queues an email task.
-    """
+def _store_notification(*, recipient: User, kind: str, text: str, url: str) -> Notification:
     notification = Notification.objects.create(recipient=recipient, kind=kind, text=text[:300], url=url)
     broadcast_on_commit(
         notification_group(recipient.pk),
@@ -79,8 +75,28 @@ def notify(*, recipient: User, kind: str, text: str, url: str = "") -> Notificat
     return notification
 
 
-def notify_many(*, recipients: Iterable[User], kind: str, text: str, url: str = "") -> list[Notification]:
-    return [notify(recipient=r, kind=kind, text=text, url=url) for r in recipients]
+def notify(*, recipient: User, kind: str, text: str, url: str = "", preview: str = "") -> Notification:
+    """Store a notification for one member.
+
+    `preview` is the message's own words, if any: never stored with the
+    notification, pushed only to members who turned message previews on.
+
+    Side effects: after commit, pushes it to the member's notification sockets;
+    if the member asked for this kind by email, queues an email task; if they
+    turned Web Push on for its kind, queues a push (community/push).
+    """
+    return notify_many(recipients=[recipient], kind=kind, text=text, url=url, preview=preview)[0]
+
+
+def notify_many(
+    *, recipients: Iterable[User], kind: str, text: str, url: str = "", preview: str = ""
+) -> list[Notification]:
+    """notify() for several members; the push check is one query for all."""
+    notifications = [_store_notification(recipient=r, kind=kind, text=text, url=url) for r in recipients]
+    # robust: a push that cannot be queued must not fail an action that has
+    # already committed (the notification is stored and on its sockets).
+    transaction.on_commit(lambda: queue_push(notifications, preview=preview), robust=True)
+    return notifications
 
 
 def mark_notifications_read(*, member: User, ids: list[int] | None = None) -> int:

@@ -142,6 +142,8 @@ def _notify_mentions(message: Message, room: Room, author: User, members) -> Non
             kind=Notification.Kind.MENTION,
             text=f"{author.display_name} mentioned you in {room.name}",
             url=message.get_absolute_url(),
+            # The words reach a phone only if the member turned previews on.
+            preview=message.body,
         )
 
 

@@ -45,6 +45,7 @@ PAGES = [
     ("anonymous", "account_signup", "/accounts/signup/"),
     ("anonymous", "invitation_accept", "/invite/not-a-real-token/"),
     ("anonymous", "crisis", "/crisis/"),
+    ("anonymous", "push:offline", "/offline/"),
     # A member.
     ("member", "home", "/"),
     ("member", "groups:directory", "/rooms/"),
@@ -55,6 +56,7 @@ PAGES = [
     ("member", "member_directory", "/members/"),
     ("member", "member_profile", "/members/{jordan}/"),
     ("member", "notifications", "/notifications/"),
+    ("member", "push:settings", "/notifications/settings/"),
     ("member", "crisis", "/crisis/"),
     ("member", "recovery:plan", "/me/safety-plan/"),
     ("member", "recovery:plan_edit", "/me/safety-plan/edit/"),
@@ -96,6 +98,7 @@ PAGES = [
     ("moderator", "moderation:room", "/moderation/rooms/welcome/"),
     ("moderator", "staff_home", "/staff/"),
     ("moderator", "notifications", "/notifications/"),
+    ("moderator", "push:settings", "/notifications/settings/"),
     # Staff.
     ("staff", "home", "/"),
     ("staff", "staff_home", "/staff/"),
@@ -184,12 +187,16 @@ NOT_PAGES = {
             "recovery:date_add",
             "recovery:begin_again",
             "recovery:date_delete",
+            "push:subscribe",  # JSON from the settings page's script
+            "push:unsubscribe",
             "account_logout",  # the GET page is replaced by the header's form; POST signs out
         ],
         "POST-only action",
     ),
     # Files and machine endpoints, not pages.
     "healthz": "JSON health check",
+    "push:service_worker": "the service worker's script",
+    "push:manifest": "the web app manifest (JSON)",
     "events:feed": "iCalendar feed",
     "events:ics": "iCalendar download",
     "events:attendees_csv": "CSV download",

@@ -72,6 +72,7 @@ def seed_member_everywhere(*, member, bob, moderator, staff, outsider, room) -> 
 
     from community import actions as community_actions
     from community.models import FocusArea, Invitation, Notification, User
+    from community.push.models import PushSettings, PushSubscription
     from events.models import RSVP, CalendarFeed, Event, Occurrence, SentReminder
     from groups import actions as chat
     from groups.models import (
@@ -123,6 +124,15 @@ def seed_member_everywhere(*, member, bob, moderator, staff, outsider, room) -> 
         change_message="[]",
     )
     clients = [_login(member), _login(member)]
+    # Web Push: her phone, tied to her first session, and her choices.
+    PushSubscription.objects.create(
+        member=member,
+        endpoint="https://fcm.googleapis.com/fcm/send/alice-phone",
+        p256dh="B" * 87,
+        auth="A" * 22,
+        session_key=clients[0].session.session_key,
+    )
+    PushSettings.objects.create(member=member, categories=["mentions"], previews=True)
 
     # --- chat
     chat.add_crisis_phrase(staff=staff, phrase="unsafe tonight", level="crisis")

@@ -36,6 +36,12 @@ HTTP_MATRIX = [
     ("notifications",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
     ("notifications_mark_read",       "POST", "login ok  ok  ok  ok  ok  ok  ok"),
     ("notification_mark_one_read",    "POST", "login ok  no  no  no  no  no  no"),  # Alice's own
+    ("push:service_worker",           "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),
+    ("push:manifest",                 "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),
+    ("push:offline",                  "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),
+    ("push:settings",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("push:subscribe",                "POST", "login ok  ok  ok  ok  ok  ok  ok"),  # no body: 400/409, nothing stored
+    ("push:unsubscribe",              "POST", "login ok  ok  ok  ok  ok  ok  ok"),  # no body: a 400, nothing removed
     ("profile",                       "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
     ("welcome",                       "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
     ("blocks",                        "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
