@@ -120,16 +120,17 @@ def _support(author: User, room: Room, message: Message, level: str) -> list[dic
         return []
     if level == CRISIS:
         open_crisis_alert(member=author, room=room, message=message, source=CrisisAlert.Source.MESSAGE)
-    return [support_card(level)]
+    return [support_card(level, author)]
 
 
-def support_card(level: str) -> dict:
+def support_card(level: str, author: User) -> dict:
     """The `crisis.resources` frame: the tier, where the member's own safety plan
-    is read from (shown first), then the program's crisis resources."""
+    is read from (shown first; a family member has none here), then the
+    program's crisis resources."""
     return {
         "type": "crisis.resources",
         "tier": level,
-        "plan_url": SAFETY_PLAN_CARD_URL,
+        "plan_url": "" if author.role == User.Role.FAMILY else SAFETY_PLAN_CARD_URL,
         "resources": crisis_resources(),
     }
 
@@ -156,13 +157,17 @@ def _flag(message: Message, room: Room, words: list[str]) -> None:
     )
 
 
-def post_message(*, author: User, room: Room, body, client_id, reply_to_id=None, content_note="") -> PostResult:
+def post_message(
+    *, author: User, room: Room, body, client_id, reply_to_id=None, content_note="", notify_conversation=True
+) -> PostResult:
     """Store a message and broadcast it to the room.
 
     Re-sending a stored client_id returns the stored message and changes
     nothing. Side effects: room activity time, the author's read marker,
-    mention notifications, and for a crisis message the author's resource
-    card plus a `crisis_alert` notification to moderators.
+    mention notifications, in a two-person conversation a `dm` notification
+    to the others who had read everything before it (unless
+    `notify_conversation` is off), and for a crisis message the author's
+    resource card plus a `crisis_alert` notification to moderators.
     """
     body = _clean_body(body)
     client_uuid = _parse_client_id(client_id)
@@ -240,8 +245,39 @@ def post_message(*, author: User, room: Room, body, client_id, reply_to_id=None,
                 last_read_message_id=Greatest(F("last_read_message_id"), message.pk)
             )
         _notify_mentions(message, room, author, mentioned.values())
+        if notify_conversation and room.kind in Room.MEMBERS_ONLY:
+            _notify_conversation(message, room, author, already=set(mentioned))
         broadcast_on_commit(room.group_name, _message_event(message))
     return PostResult(message, created=True, private_frames=private_frames)
+
+
+def _notify_conversation(message: Message, room: Room, author: User, already: set) -> None:
+    """A message in a two-person conversation reaches the others' phones (a
+    `dm` notification), once per unread stretch: only members who had read
+    everything before it are told, so a burst of messages is one notice."""
+    previous = (
+        Message.objects.visible()
+        .filter(room=room, id__lt=message.pk)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+        or 0
+    )
+    others = (
+        Membership.objects.filter(room=room, left_at__isnull=True, last_read_message_id__gte=previous)
+        .exclude(user_id=author.pk)
+        .exclude(user__blocks_made__blocked=author)
+        .select_related("user")
+    )
+    text = (
+        f"{author.display_name} sent you a message"
+        if room.kind == Room.Kind.DIRECT
+        else f"{author.display_name} wrote in {room.name}"
+    )
+    for membership in others:
+        if membership.user.display_name.lower() in already or not membership.user.is_active:
+            continue  # the mention notice said it already
+        notify(recipient=membership.user, kind=Notification.Kind.DM, text=text, url=room.get_absolute_url())
 
 
 def edit_message(*, author: User, room: Room, message_id, body) -> PostResult:

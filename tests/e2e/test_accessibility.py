@@ -32,6 +32,7 @@ ROLES = {
     "mentor": "jordan@example.org",
     "moderator": "riley@example.org",
     "staff": "morgan@example.org",
+    "family": "kim@example.org",
     "anonymous": None,
 }
 
@@ -81,6 +82,10 @@ PAGES = [
     ("member", "mentorship:apply", "/mentors/apply/"),
     ("mentor", "mentorship:detail", "/mentors/m/{mentorship}/"),
     ("mentor", "mentorship:index", "/mentors/"),
+    ("member", "direct:inbox", "/messages/"),
+    ("member", "direct:requests", "/messages/requests/"),
+    ("member", "direct:new", "/messages/new/{devon}/"),  # her request to Devon, sent
+    ("member", "my_family", "/me/family/"),
     ("member", "account_data", "/account/data/"),
     ("member", "account_delete", "/account/delete/"),
     ("member", "account_sessions", "/account/sessions/"),
@@ -90,12 +95,22 @@ PAGES = [
     ("member", "mfa_activate_totp", "/accounts/2fa/totp/activate/"),
     ("member", "account_reauthenticate", "/accounts/reauthenticate/"),
     ("member", None, "/moderation/"),
+    # A family member (Kim, Sam's sister).
+    ("family", "home", "/"),
+    ("family", "welcome", "/welcome/"),
+    ("family", "family_resources", "/family/resources/"),
+    ("family", "groups:directory", "/rooms/"),
+    ("family", "events:agenda", "/meetups/"),
+    ("family", "profile", "/profile/"),
+    ("family", "crisis", "/crisis/"),
     # A moderator.
     ("moderator", "home", "/"),
     ("moderator", "moderation:queue", "/moderation/"),
     ("moderator", "moderation:crisis", "/moderation/crisis/"),
     ("moderator", "moderation:member", "/moderation/members/{sam}/"),
     ("moderator", "moderation:room", "/moderation/rooms/welcome/"),
+    ("moderator", "moderation:report_context", "/moderation/reports/{dm_report}/context/"),
+    ("moderator", "direct:new", "/messages/new/{sam}/"),  # a moderator writes at once
     ("moderator", "staff_home", "/staff/"),
     ("moderator", "notifications", "/notifications/"),
     ("moderator", "push:settings", "/notifications/settings/"),
@@ -112,6 +127,7 @@ PAGES = [
     ("staff", "staff_focus_areas", "/staff/focus-areas/"),
     ("staff", "staff_audit_log", "/staff/audit-log/"),
     ("staff", "staff_program", "/staff/program/"),
+    ("staff", "staff_family", "/staff/family/"),
     ("staff", "staff_crisis_resources", "/staff/crisis-resources/"),
     ("staff", "events:create", "/meetups/new/"),
     ("staff", "events:policy", "/meetups/settings/"),
@@ -127,7 +143,7 @@ PAGES = [
 EXPECTED_STATUS = {("anonymous", "/invite/not-a-real-token/"): 404, ("member", "/moderation/"): 403}
 
 # The chat room page (the chat rework's, issue #16's chat half) has its own test below.
-CHAT_PAGES = [("member", "groups:room", "/rooms/welcome/")]
+CHAT_PAGES = [("member", "groups:room", "/rooms/welcome/"), ("member", "groups:room", "/rooms/{sam_dm}/")]
 
 # Every other URL pattern, and why it is not a page to audit.
 NOT_PAGES = {
@@ -136,6 +152,13 @@ NOT_PAGES = {
         [
             "notifications_mark_read",
             "notification_mark_one_read",
+            "family_ask",
+            "family_withdraw",
+            "family_sharing",
+            "family_link_end",
+            "staff_family_decide",
+            "staff_family_resource_add",
+            "staff_family_resource",
             "staff_member_cohort",
             "account_data_download",
             "account_delete_confirm",
@@ -154,6 +177,8 @@ NOT_PAGES = {
             "groups:leave",
             "groups:accept_guidelines",
             "groups:add_member",
+            "direct:accept",
+            "direct:decline",
             "moderation:report_action",
             "moderation:held_action",
             "moderation:crisis_action",
@@ -231,6 +256,7 @@ from community.models import Cohort, User
 from events.models import Event, Occurrence
 from mentorship.models import Mentorship
 from recovery.models import CheckIn, Milestone
+from groups.models import Report, Room
 users = {u.email.split("@")[0]: u.id for u in User.objects.all()}
 upcoming = Occurrence.objects.filter(cancelled_at__isnull=True, starts_at__gt=timezone.now())
 upcoming = upcoming.order_by("starts_at").first()
@@ -246,6 +272,8 @@ print(json.dumps({
     "cohort": Cohort.objects.order_by("id").first().id,
     "sam_week": CheckIn.objects.filter(member__email="sam@example.org").latest("week_start").week_start.isoformat(),
     "sam_milestone": Milestone.objects.filter(recovery_date__member__email="sam@example.org").earliest("id").id,
+    "sam_dm": Room.objects.get(kind="direct", memberships__user__email="sam@example.org").slug,
+    "dm_report": Report.objects.get(message__room__kind="direct").id,
 }))
 """
 
@@ -265,6 +293,19 @@ rsvp(member=sam, occurrence=occurrence, status="going")
 cancel_occurrence(actor=staff, occurrence=occurrence, reason="The room is being painted.")
 from groups.actions import block_member
 block_member(member=sam, other=User.objects.get(email="casey@example.org"))
+# Direct messages: sam talks with jordan (and reports one of his messages),
+# has alex's request waiting and her own to devon sent.
+from groups import actions as chat
+User.objects.filter(email__in=["sam@example.org", "devon@example.org"]).update(direct_messages_from="shared_room")
+sam, jordan = User.objects.get(email="sam@example.org"), User.objects.get(email="jordan@example.org")
+_, request, _ = chat.request_direct(sender=jordan, recipient=sam, body="Hey Sam, walk on Thursday?")
+dm = chat.accept_direct_request(member=sam, request=request)
+import uuid
+message = chat.post_message(author=jordan, room=dm, body="Great, see you at six", client_id=uuid.uuid4()).message
+chat.report_message(reporter=sam, room=dm, message_id=message.pk, reason="other", note="Testing the report page")
+alex, devon = User.objects.get(email="alex@example.org"), User.objects.get(email="devon@example.org")
+chat.request_direct(sender=alex, recipient=sam, body="Hi Sam, could we talk about sleep?")
+chat.request_direct(sender=sam, recipient=devon, body="Hi Devon, thanks for Tuesday.")
 """
 
 
@@ -350,7 +391,7 @@ def audit_role(browser, axe, base, ids, role, pages, scheme):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", SCHEMES)
-@pytest.mark.parametrize("role", ["anonymous", "member", "mentor", "moderator", "staff"])
+@pytest.mark.parametrize("role", ["anonymous", "member", "mentor", "moderator", "staff", "family"])
 def test_pages_have_no_axe_violations(browser, axe, site, role, scheme):
     base, ids = site
     pages = [entry for entry in PAGES if entry[0] == role]

@@ -313,16 +313,25 @@ async def test_room_sockets_follow_the_same_sides(relative, family_room, room, a
     assert await Message.objects.filter(room=family_room, author=relative).acount() == 1
 
 
-def test_a_crisis_message_in_a_family_room_raises_an_alert(relative, family_room, moderator):
+def test_a_crisis_message_in_a_family_room_raises_an_alert_and_shows_the_card_without_a_plan(
+    relative, family_room, moderator, alumnus, room
+):
     from groups.models import CrisisAlert
 
-    chat.post_message(
+    result = chat.post_message(
         author=relative,
         room=family_room,
         body="I can't do this anymore, I want to end my life tonight",
         client_id=str(uuid.uuid4()),
     )
     assert CrisisAlert.objects.filter(member=relative).exists()
+    (card,) = [f for f in result.private_frames if f["type"] == "crisis.resources"]
+    assert card["plan_url"] == ""  # a family member has no safety plan here
+    assert card["resources"]
+    alumnus_card = chat.post_message(
+        author=alumnus, room=room, body="I want to end my life tonight", client_id=str(uuid.uuid4())
+    ).private_frames[0]
+    assert alumnus_card["plan_url"] == "/me/safety-plan/card/"
 
 
 # --- pages: query counts with 1 and 3 items -------------------------------------------
