@@ -23,9 +23,6 @@ PUBLIC = {
     "push:service_worker": "the service worker's script: the same for everyone, names no one",
     "push:manifest": "the installable app's manifest: the site's name, colours and icons",
     "push:offline": "the offline page the service worker keeps: crisis lines, names no one",
-    "push:service_worker": "the service worker's script: the same for everyone, names no one",
-    "push:manifest": "the installable app's manifest: the site's name, colours and icons",
-    "push:offline": "the offline page the service worker keeps: crisis lines, names no one",
     "invitation_accept": "the invitation link itself; an unknown or used token is a 404",
     "events:feed": "calendar apps cannot sign in; the 43-character secret token is the credential",
     "admin:login": "the admin's own sign-in form (rate limited)",
@@ -49,9 +46,6 @@ PUBLIC = {
 MEMBER_WIDE = {
     "notifications": "your own notifications",
     "notifications_mark_read": "marks your own notifications read",
-    "push:settings": "what you want pushed to your own devices",
-    "push:subscribe": "turns push on for your own browser (at a known push service only)",
-    "push:unsubscribe": "turns push off for your own browser; another member's is a 404",
     "push:settings": "what you want pushed to your own devices",
     "push:subscribe": "turns push on for your own browser (at a known push service only)",
     "push:unsubscribe": "turns push off for your own browser; another member's is a 404",
@@ -93,6 +87,8 @@ MEMBER_WIDE = {
     "account_sessions": "your own signed-in browsers",
     "account_sessions_end_others": "signs out your own other browsers",
     "moderation:request": "asks a moderator to reach out to you",
+    "direct:inbox": "your own conversations",
+    "direct:requests": "message requests sent to you and by you",
     "recovery:plan": "your own safety plan",
     "recovery:plan_edit": "edits your own safety plan",
     "recovery:plan_delete": "deletes your own safety plan",
@@ -149,6 +145,42 @@ def test_every_url_refuses_anonymous_visitors_unless_public(world):
 
 def test_every_url_refuses_the_outsider_unless_member_wide(world):
     failures = _walk(world, world.outsider, PUBLIC | MEMBER_WIDE)
+    assert failures == [], "\n".join(failures)
+
+
+# Reviewed: what a family member may open besides PUBLIC. Everything else —
+# every alumni room, member, mentor, recovery and staff page — refuses them.
+FAMILY_WIDE = {
+    "notifications": "your own notifications",
+    "notifications_mark_read": "marks your own notifications read",
+    "profile": "your own profile (no directory, no focus areas)",
+    "welcome": "your own first-run page",
+    "account_data": "your own data",
+    "account_data_download": "your own data",
+    "account_delete": "deleting your own account",
+    "account_delete_confirm": "deleting your own account (needs the password)",
+    "account_sessions": "your own sessions",
+    "account_sessions_end_others": "your own sessions",
+    "groups:directory": "Families & friends rooms only",
+    "events:agenda": "family and mixed meetups only",
+    "events:month_current": "family and mixed meetups only",
+    "events:month": "family and mixed meetups only",
+    "events:mine": "your own RSVPs",
+    "events:feed_settings": "your own calendar link",
+    "events:feed_regenerate": "replaces your own calendar link",
+    "moderation:request": "asks for a moderator: anyone may ask for a person",
+    "family_resources": "the family education pages",
+    "family_link_end": "ends a link she is a side of (Fran and Alice's)",
+    "push:settings": "your own push settings",
+    "push:subscribe": "this device's push subscription",
+    "push:unsubscribe": "this device's push subscription",
+    # allauth's own-account pages (e-mail, password, two-factor), as for every member.
+    **{name: reason for name, reason in MEMBER_WIDE.items() if name.startswith(("account_", "mfa_"))},
+}
+
+
+def test_every_url_refuses_the_family_member_unless_family_wide(world):
+    failures = _walk(world, world.family, PUBLIC | FAMILY_WIDE)
     assert failures == [], "\n".join(failures)
 
 
