@@ -29,6 +29,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("rooms/", include("groups.urls")),
     path("moderation/", include("groups.moderation_urls")),
+    path("messages/", include("groups.direct_urls")),
     path("meetups/", include("events.urls")),
     path("mentors/", include("mentorship.urls")),
     path("me/check-in/sharing/", recovery_sharing.sharing, name="checkin_sharing"),

@@ -227,7 +227,15 @@ def update_profile(*, member: User, changes: dict, focus_areas=None) -> User:
 
     Side effect: a changed display name is kept as a FormerDisplayName, so
     that erasure finds it in what others received while it was in use."""
-    allowed = {"display_name", "pronouns", "bio", "time_zone", "in_directory", "email_notification_kinds"}
+    allowed = {
+        "display_name",
+        "pronouns",
+        "bio",
+        "time_zone",
+        "in_directory",
+        "direct_messages_from",
+        "email_notification_kinds",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"These fields are not yours to change: {', '.join(sorted(unknown))}")

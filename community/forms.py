@@ -315,6 +315,13 @@ class ProfileForm(forms.Form):
         help_text="Off by default. Your display name, pronouns, cohort, focus areas and bio "
         "are listed; your email address never is.",
     )
+    direct_messages_from = forms.ChoiceField(
+        choices=User.DirectMessages.choices,
+        widget=forms.RadioSelect,
+        label="Who may message me",
+        help_text="Anyone allowed sends a request first: you accept or decline it, and declining tells nobody. "
+        "Moderators can always reach you.",
+    )
     email_notification_kinds = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -333,6 +340,7 @@ class ProfileForm(forms.Form):
                 "time_zone": member.time_zone,
                 "focus_areas": list(member.focus_areas.all()),
                 "in_directory": member.in_directory,
+                "direct_messages_from": member.direct_messages_from,
                 "email_notification_kinds": list(member.email_notification_kinds or []),
             },
         )

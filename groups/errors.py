@@ -18,4 +18,7 @@ DENIAL_DETAIL = {
     "locked": "This room is read-only right now.",
     "muted": "You are muted in this room.",
     "guidelines": "Please read and accept the room guidelines before your first message.",
+    # A direct conversation whose other member is gone, or with a block
+    # between the two: the same words for both sides.
+    "closed": "This conversation is closed: no new messages can be sent in it.",
 }

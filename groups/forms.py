@@ -132,3 +132,12 @@ class CrisisPhraseForm(forms.Form):
     level = forms.ChoiceField(
         choices=[("crisis", "Crisis"), ("concern", "Concern"), ("exclude", "Exclusion (a known false alarm)")]
     )
+
+
+class DirectMessageForm(forms.Form):
+    body = forms.CharField(
+        label="Your message",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="They see it once they accept. Until then they see your name and this message only.",
+    )

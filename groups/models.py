@@ -55,10 +55,13 @@ class Room(models.Model):
         # Families & friends: family members and site moderators only; no
         # alumnus sees it (permissions.can_see_room).
         FAMILY = "family", "Families & friends room"
+        # Two members who agreed to talk (groups.actions.direct): one per pair.
+        DIRECT = "direct", "Direct messages"
 
     # Rooms only their members ever see: not in any directory, not even a site
     # moderator's (a moderator joins a support conversation through its alert).
-    MEMBERS_ONLY = (Kind.MENTORSHIP, Kind.SUPPORT)
+    # These are the two-person conversations: one code path for all three.
+    MEMBERS_ONLY = (Kind.MENTORSHIP, Kind.SUPPORT, Kind.DIRECT)
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=80)
@@ -88,6 +91,9 @@ class Room(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_change = models.BigIntegerField(default=0)
     settings_change = models.BigIntegerField(default=0)
+    # Direct conversations only: "<lower id>:<higher id>" of the two members,
+    # unique, so two people racing to open one share it. Cleared on erasure.
+    pair_key = models.CharField(max_length=41, null=True, blank=True, editable=False)
 
     objects = RoomQuerySet.as_manager()
 
@@ -96,6 +102,9 @@ class Room(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="cohort") | Q(cohort__isnull=False), name="cohort_room_has_cohort"
+            ),
+            models.UniqueConstraint(
+                fields=["pair_key"], condition=Q(pair_key__isnull=False), name="one_direct_room_per_pair"
             ),
         ]
 
@@ -243,6 +252,44 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"mention of {self.user_id} in {self.message_id}"
+
+
+class DirectRequest(models.Model):
+    """A first message from someone new, waiting for its recipient's consent.
+
+    Accepting opens the pair's direct room with this text as its first
+    message (and deletes the request: the text now lives there). Declining is
+    silent: the row stays, the sender still sees "sent", and they cannot ask
+    again until DIRECT_REQUEST_COOLDOWN has passed — after which a pending
+    request is treated exactly like a declined one, so the sender can never
+    tell the two apart."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        DECLINED = "declined", "Declined"
+
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="direct_requests_sent")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="direct_requests_received"
+    )
+    body = models.TextField()
+    client_id = models.UUIDField(default=uuid.uuid4)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One request per sender and recipient: asking again after the
+            # cool-down reuses the row.
+            models.UniqueConstraint(fields=["sender", "recipient"], name="one_direct_request_per_pair"),
+            models.CheckConstraint(condition=~Q(sender=models.F("recipient")), name="no_direct_request_to_self"),
+        ]
+        indexes = [models.Index(fields=["recipient", "status", "created_at"], name="direct_request_inbox_idx")]
+
+    def __str__(self) -> str:
+        return f"Message request {self.pk} ({self.status})"
 
 
 # --- Moderation ---------------------------------------------------------------------

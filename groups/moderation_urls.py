@@ -6,6 +6,7 @@ app_name = "moderation"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("reports/<int:report_id>/", views.report_action, name="report_action"),
+    path("reports/<int:report_id>/context/", views.report_context, name="report_context"),
     path("held/<int:message_id>/", views.held_action, name="held_action"),
     path("crisis/", views.crisis_dashboard, name="crisis"),
     path("crisis/<int:alert_id>/", views.crisis_action, name="crisis_action"),

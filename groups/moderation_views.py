@@ -15,7 +15,7 @@ from community.decorators import permission_required, redirect_back
 from community.models import AuditLog, User
 from community.permissions import is_active_member, is_site_moderator, is_staff
 
-from . import actions, permissions
+from . import actions, permissions, queries
 from .forms import (
     CrisisActionForm,
     CrisisPhraseForm,
@@ -51,7 +51,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     template = (
         "groups/moderation/queue_items.html" if request.headers.get("HX-Request") else "groups/moderation/queue.html"
     )
-    return render(request, template, {"reports": reports, "held": held})
+    # Reports from two-person conversations link to their context page, never the room.
+    context = {"reports": reports, "held": held, "private_kinds": list(Room.MEMBERS_ONLY)}
+    return render(request, template, context)
 
 
 @permission_required(permissions.can_use_review_queue, hide=False)
@@ -75,6 +77,21 @@ def report_action(request: HttpRequest, report_id: int) -> HttpResponse:
     except ValidationError as exc:
         _errors(request, exc)
     return redirect("moderation:queue")
+
+
+@permission_required(permissions.can_use_review_queue, hide=False)
+@require_GET
+def report_context(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The reported message and the ten before it: all a moderator ever reads
+    of a two-person conversation (direct, mentorship, support)."""
+    report = permissions.reports_visible_to(request.user).filter(pk=report_id).select_related("message__room").first()
+    if report is None:
+        raise Http404
+    return render(
+        request,
+        "groups/moderation/report_context.html",
+        {"report": report, "context_messages": queries.report_context(report), "limit": queries.REPORT_CONTEXT},
+    )
 
 
 @permission_required(permissions.can_use_review_queue, hide=False)
@@ -186,7 +203,7 @@ def crisis_action(request: HttpRequest, alert_id: int) -> HttpResponse:
     return redirect(f"/moderation/crisis/#alert-{alert.pk}")
 
 
-@permission_required(permissions.can_request_moderator, hide=False)
+@permission_required(permissions.can_request_moderator, hide=False, families=True)
 @require_POST
 def request_moderator(request: HttpRequest) -> HttpResponse:
     """ "Talk to a moderator now" from any page (the crisis page, the room page

@@ -5,6 +5,8 @@ raise Http404 for both "missing" and "not yours", so a room's existence never
 leaks to someone who may not see it.
 """
 
+from datetime import timedelta
+
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
@@ -12,7 +14,7 @@ from django.utils import timezone
 from community.models import User
 from community.permissions import is_active_member, is_site_moderator, is_staff
 
-from .models import Block, Membership, Message, Report, Room, Sanction
+from .models import Block, DirectRequest, Membership, Message, Report, Room, Sanction
 
 
 def get_membership(user, room: Room) -> Membership | None:
@@ -55,7 +57,8 @@ def can_join_room(user, room: Room, membership: Membership | None) -> bool:
 
 
 def can_leave_room(user, room: Room, membership: Membership | None) -> bool:
-    return _active(membership) is not None and room.kind != Room.Kind.MENTORSHIP
+    # A direct conversation is not left but closed, by blocking (it stays one per pair).
+    return _active(membership) is not None and room.kind not in (Room.Kind.MENTORSHIP, Room.Kind.DIRECT)
 
 
 def can_read_room(user, room: Room, membership: Membership | None) -> bool:
@@ -89,6 +92,8 @@ def post_denial(user, room: Room, membership: Membership | None) -> str | None:
         return "banned"
     if not can_read_room(user, room, membership):
         return "forbidden"
+    if room.kind == Room.Kind.DIRECT and direct_closed(user, room):
+        return "closed"
     moderator = can_moderate_room(user, room, membership)
     if room.is_locked and not moderator:
         return "locked"
@@ -123,6 +128,7 @@ def can_react(user, room: Room, membership: Membership | None) -> bool:
         can_read_room(user, room, membership)
         and not is_banned_from(membership)
         and not (room.is_locked and not can_moderate_room(user, room, membership))
+        and not (room.kind == Room.Kind.DIRECT and direct_closed(user, room))
     )
 
 
@@ -276,3 +282,187 @@ def readable_rooms(user):
         room=OuterRef("pk"), user=user, left_at__isnull=True, banned_permanently=False
     ).filter(Q(banned_until__isnull=True) | Q(banned_until__lte=now))
     return rooms.filter(Exists(readable))
+
+
+# --- Direct messages ------------------------------------------------------------------
+#
+# A direct conversation is a two-person room (Room.Kind.DIRECT, members only)
+# that exists because its recipient consented: the first message from someone
+# new is a DirectRequest until accepted. Moderators and staff may open one
+# with any member at once (after a crisis alert, say). Family members, and
+# suspended or deactivated accounts, have none (is_active_member).
+
+DIRECT_REQUEST_COOLDOWN = timedelta(days=30)
+
+
+def pair_key(a, b) -> str:
+    """The pair's key on its direct room: the same whoever asks."""
+    low, high = sorted((a.pk, b.pk))
+    return f"{low}:{high}"
+
+
+def is_blocked_between(user, other) -> bool:
+    """A block in either direction: it hides requests and stops a conversation."""
+    return Block.objects.filter(Q(blocker=user, blocked=other) | Q(blocker=other, blocked=user)).exists()
+
+
+def _open_mentorship_room_shared(user, other):
+    """An unlocked mentorship room both are active members of: their mentorship
+    is live (the mentorship app locks the room when it ends)."""
+    theirs = Membership.objects.filter(user=other, left_at__isnull=True).values("room_id")
+    return Membership.objects.filter(
+        user=user, left_at__isnull=True, room__kind=Room.Kind.MENTORSHIP, room__is_locked=False, room_id__in=theirs
+    )
+
+
+def is_mentorship_pair(user, other) -> bool:
+    return _open_mentorship_room_shared(user, other).exists()
+
+
+def shares_a_room(user, other) -> bool:
+    """Both are active, unbanned members of one group room (a topic, cohort,
+    private or staff room; not another two-person conversation)."""
+    return other.pk in _sharing_rooms(user, [other.pk])
+
+
+def can_use_direct_messages(user) -> bool:
+    return is_active_member(user)
+
+
+def can_request_direct(user, target) -> bool:
+    """May `user` ask `target` for a conversation (or, a moderator, open one)?
+
+    The target's "who may message me" setting decides, for members: nobody;
+    their mentor or mentee (a live mentorship) — and moderators; or anyone
+    they share a group room with (mentors included). Moderators and staff may
+    always reach a member. A block in either direction, or an account that is
+    suspended, deactivated or on the families' side, means no."""
+    if not is_active_member(user) or target is None or not is_active_member(target) or user.pk == target.pk:
+        return False
+    if is_blocked_between(user, target):
+        return False
+    if is_site_moderator(user):
+        return True
+    setting = target.direct_messages_from
+    if setting == User.DirectMessages.MENTORS:
+        return is_mentorship_pair(user, target)
+    if setting == User.DirectMessages.SHARED_ROOM:
+        return is_mentorship_pair(user, target) or shares_a_room(user, target)
+    return False
+
+
+def opens_directly(user) -> bool:
+    """Moderators and staff open a conversation at once; members ask first."""
+    return is_site_moderator(user)
+
+
+def direct_room_between(user, other) -> Room | None:
+    return Room.objects.filter(kind=Room.Kind.DIRECT, pair_key=pair_key(user, other)).first()
+
+
+def direct_closed(user, room: Room) -> bool:
+    """Nobody posts in a direct conversation whose other member is gone (left,
+    erased, suspended) or when either has blocked the other. The same answer
+    for both sides: it never says who blocked whom."""
+    other = (
+        Membership.objects.filter(room=room, left_at__isnull=True)
+        .exclude(user_id=user.pk)
+        .select_related("user")
+        .first()
+    )
+    if other is None or not is_active_member(other.user):
+        return True
+    return is_blocked_between(user, other.user)
+
+
+def direct_targets(user, others) -> set[int]:
+    """The ids among `others` (members) this user may message now: an open
+    conversation with them, or a request they would accept. The set form of
+    can_request_direct, in a fixed number of queries (the room page asks it
+    for every author on screen)."""
+    others = {o.pk: o for o in others if o is not None and o.pk != user.pk and is_active_member(o)}
+    if not others or not is_active_member(user):
+        return set()
+    pairs = Block.objects.filter(Q(blocker=user, blocked_id__in=others) | Q(blocked=user, blocker_id__in=others))
+    blocked = {pk for pair in pairs.values_list("blocker_id", "blocked_id") for pk in pair}
+    candidates = {pk: o for pk, o in others.items() if pk not in blocked}
+    if not candidates:
+        return set()
+    keys = {pair_key(user, o): pk for pk, o in candidates.items()}
+    allowed = {
+        keys[key]
+        for key in Room.objects.filter(kind=Room.Kind.DIRECT, pair_key__in=keys, is_locked=False).values_list(
+            "pair_key", flat=True
+        )
+    }
+    if is_site_moderator(user):
+        return set(candidates)
+    asking = {pk: o for pk, o in candidates.items() if pk not in allowed}
+    if any(o.direct_messages_from != User.DirectMessages.NOBODY for o in asking.values()):
+        mine = Membership.objects.filter(user=user, left_at__isnull=True)
+        mentorship_rooms = mine.filter(room__kind=Room.Kind.MENTORSHIP, room__is_locked=False).values("room_id")
+        mentors = set(
+            Membership.objects.filter(
+                room_id__in=mentorship_rooms, user_id__in=asking, left_at__isnull=True
+            ).values_list("user_id", flat=True)
+        )
+        allowed |= {pk for pk in mentors if asking[pk].direct_messages_from != User.DirectMessages.NOBODY}
+        open_to_rooms = [pk for pk, o in asking.items() if o.direct_messages_from == User.DirectMessages.SHARED_ROOM]
+        if open_to_rooms:
+            allowed |= _sharing_rooms(user, open_to_rooms)
+    return allowed
+
+
+def _sharing_rooms(user, member_ids) -> set[int]:
+    """The ids among `member_ids` who share a group room with `user` (one query)."""
+    now = timezone.now()
+    mine = (
+        Membership.objects.filter(user=user, left_at__isnull=True, banned_permanently=False)
+        .filter(Q(banned_until__isnull=True) | Q(banned_until__lte=now))
+        .filter(room__kind__in=[Room.Kind.TOPIC, Room.Kind.COHORT, Room.Kind.PRIVATE, Room.Kind.STAFF])
+        .values("room_id")
+    )
+    return set(
+        Membership.objects.filter(
+            user_id__in=member_ids, room_id__in=mine, left_at__isnull=True, banned_permanently=False
+        )
+        .filter(Q(banned_until__isnull=True) | Q(banned_until__lte=now))
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def get_direct_request_for_recipient_or_404(user, request_id):
+    """A request waiting for this member's answer. Someone else's, a decided
+    one, an expired one and one hidden by a block are all missing."""
+    request = visible_direct_requests(user).filter(pk=request_id).select_related("sender").first()
+    if request is None:
+        raise Http404("No such request.")
+    return request
+
+
+def visible_direct_requests(user):
+    """Requests waiting for this member: pending, younger than the cool-down,
+    from an account that may still use direct messages, with no block between."""
+    if not can_use_direct_messages(user):
+        return DirectRequest.objects.none()
+    blocks = Block.objects.filter(
+        Q(blocker=user, blocked=OuterRef("sender")) | Q(blocker=OuterRef("sender"), blocked=user)
+    )
+    return (
+        DirectRequest.objects.filter(
+            recipient=user,
+            status=DirectRequest.Status.PENDING,
+            created_at__gt=timezone.now() - DIRECT_REQUEST_COOLDOWN,
+            sender__is_active=True,
+            sender__suspended_at__isnull=True,
+        )
+        .exclude(sender__role=User.Role.FAMILY)
+        .filter(~Exists(blocks))
+    )
+
+
+def can_see_report_context(user, report: Report) -> bool:
+    """A report from a two-person conversation shows site moderators the
+    reported message and the ten before it — the only way they ever read one."""
+    return reports_visible_to(user).filter(pk=report.pk).exists()

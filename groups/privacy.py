@@ -17,6 +17,7 @@ from community.realtime import presence
 from .models import (
     Block,
     CrisisAlert,
+    DirectRequest,
     Membership,
     Mention,
     Message,
@@ -30,7 +31,8 @@ from .models import (
 
 def export(member) -> dict:
     """The member's rooms, messages, reactions, mentions, blocks, reports,
-    sanctions, the crisis alerts they raised, and moderator duty."""
+    sanctions, the crisis alerts they raised, moderator duty, and the message
+    requests they sent and received."""
     memberships = Membership.objects.filter(user=member).select_related("room").order_by("joined_at", "pk")
     messages = Message.objects.filter(author=member).select_related("room").order_by("pk")
     reactions = Reaction.objects.filter(user=member).select_related("message__room").order_by("pk")
@@ -47,6 +49,8 @@ def export(member) -> dict:
         .order_by("created_at", "pk")
     )
     duty = ModeratorDuty.objects.filter(moderator=member).first()
+    requests_sent = DirectRequest.objects.filter(sender=member).select_related("recipient").order_by("pk")
+    requests_received = DirectRequest.objects.filter(recipient=member).select_related("sender").order_by("pk")
     return {
         "rooms": [
             {
@@ -116,6 +120,22 @@ def export(member) -> dict:
             for a in alerts
         ],
         "moderator_duty": {"on_duty": duty.on_duty, "changed_at": _iso(duty.changed_at)} if duty else None,
+        # A request the member sent reads "sent" whatever its recipient did:
+        # declining is silent, in the export too.
+        "message_requests_sent": [
+            {"to": r.recipient.display_name, "body": r.body, "status": "sent", "created_at": _iso(r.created_at)}
+            for r in requests_sent
+        ],
+        "message_requests_received": [
+            {
+                "from": r.sender.display_name,
+                "body": r.body,
+                "status": r.status,
+                "created_at": _iso(r.created_at),
+                "decided_at": _iso(r.decided_at),
+            }
+            for r in requests_received
+        ],
     }
 
 
@@ -181,6 +201,10 @@ def erase(erasure: Erasure) -> set[tuple[str, str]]:
     Room.objects.filter(pk__in=room_ids, kind=Room.Kind.SUPPORT).update(
         description="A private support conversation with a former member.", is_locked=True
     )
+    # Direct conversations: the other member keeps them, closed; the pair key
+    # (which held the member's id) goes, and so do message requests either way.
+    Room.objects.filter(pk__in=room_ids, kind=Room.Kind.DIRECT).update(pair_key=None, is_locked=True)
+    DirectRequest.objects.filter(Q(sender=member) | Q(recipient=member)).delete()
     Membership.objects.filter(user=member).delete()
     member_id = member.pk
     transaction.on_commit(lambda: _forget_live_state(member_id, room_ids))

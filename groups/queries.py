@@ -4,12 +4,13 @@ from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from django.db.models import Case, Count, OuterRef, Subquery, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Subquery, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from community.permissions import is_active_member
 
+from . import permissions
 from .models import Block, Membership, Message, Room
 
 FORMER_MEMBER = {"id": None, "display_name": "Former member"}
@@ -164,6 +165,8 @@ def directory_rooms(user) -> list[DirectoryRoom]:
     )
     rooms = (
         Room.objects.visible_to(user)
+        # Direct conversations are listed on the Messages page, by the other's name.
+        .exclude(kind=Room.Kind.DIRECT)
         .annotate(
             my_membership_id=Subquery(mine.filter(left_at__isnull=True).values("pk")[:1]),
             my_last_read=Coalesce(Subquery(mine.values("last_read_message_id")[:1]), 0),
@@ -180,3 +183,93 @@ def directory_rooms(user) -> list[DirectoryRoom]:
         .values_list(*(f.name for f in fields(DirectoryRoom)))
     )
     return [DirectoryRoom(*row) for row in rooms]
+
+
+# --- Two-person conversations -----------------------------------------------------------
+
+
+@dataclass
+class Conversation:
+    """One of the member's two-person conversations as the Messages page lists it."""
+
+    pk: int
+    slug: str
+    name: str
+    kind: str
+    last_message_at: datetime | None
+    is_locked: bool
+    other_name: str | None  # the other member's display name (direct conversations)
+    unread: int
+
+    @property
+    def title(self) -> str:
+        if self.kind == Room.Kind.DIRECT:
+            return self.other_name or FORMER_MEMBER["display_name"]
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("groups:room", args=[self.slug])
+
+    def get_kind_display(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+def conversations(user) -> list[Conversation]:
+    """The member's direct, mentorship and support conversations, most recent
+    first, with the other member's name and the unread count, in one query."""
+    if not permissions.can_use_direct_messages(user):
+        return []
+    mine = Membership.objects.filter(room=OuterRef("pk"), user=user, left_at__isnull=True)
+    other = (
+        Membership.objects.filter(room=OuterRef("pk"), left_at__isnull=True)
+        .exclude(user=user)
+        .order_by("joined_at", "pk")
+        .values("user__display_name")[:1]
+    )
+    unread = (
+        Message.objects.filter(
+            room=OuterRef("pk"),
+            id__gt=OuterRef("my_last_read"),
+            status=Message.Status.VISIBLE,
+            deleted_at__isnull=True,
+        )
+        .exclude(author=user)
+        .order_by()
+        .values("room")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+    rows = (
+        Room.objects.filter(kind__in=Room.MEMBERS_ONLY)
+        .filter(Exists(mine))
+        .annotate(my_last_read=Subquery(mine.values("last_read_message_id")[:1]))
+        .annotate(other_name=Subquery(other), unread=Coalesce(Subquery(unread), 0))
+        .order_by(F("last_message_at").desc(nulls_last=True), "-pk")
+        .values_list(*(f.name for f in fields(Conversation)))
+    )
+    return [Conversation(*row) for row in rows]
+
+
+def conversation_title(room: Room, user) -> str:
+    """What a member calls a conversation: the other member's name for a
+    direct one (the room row names nobody), else the room's name."""
+    if room.kind != Room.Kind.DIRECT:
+        return room.name
+    other = Membership.objects.filter(room=room).exclude(user_id=user.pk).select_related("user").order_by("pk").first()
+    return other.user.display_name if other is not None and other.user else FORMER_MEMBER["display_name"]
+
+
+REPORT_CONTEXT = 10
+
+
+def report_context(report) -> list[Message]:
+    """The reported message and the REPORT_CONTEXT messages before it in its
+    room, oldest first: what a moderator may read of a two-person
+    conversation, and nothing more."""
+    before = list(
+        Message.objects.filter(room_id=report.message.room_id, id__lt=report.message_id, status=Message.Status.VISIBLE)
+        .select_related("author")
+        .order_by("-id")[:REPORT_CONTEXT]
+    )
+    message = Message.objects.select_related("author").get(pk=report.message_id)
+    return [*reversed(before), message]

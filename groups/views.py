@@ -94,7 +94,13 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "locked": room.is_locked,
         "timeZone": request.user.time_zone,
         "acceptGuidelinesUrl": reverse("groups:accept_guidelines", args=[room.slug]),
+        # Authors on screen this member may message: the menu's "Message" item.
+        "messageable": sorted(_messageable(request.user, room, messages_)),
+        "messageUrl": reverse("direct:new", args=[0]),
     }
+    if room.kind == Room.Kind.DIRECT:
+        # The room row names nobody: each member sees the other's name.
+        room.name = queries.conversation_title(room, request.user)
     return render(
         request,
         "groups/room.html",
@@ -107,6 +113,12 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
             "can_leave": permissions.can_leave_room(request.user, room, membership),
         },
     )
+
+
+def _messageable(user, room, messages_) -> set[int]:
+    if room.kind == Room.Kind.DIRECT or not permissions.can_use_direct_messages(user):
+        return set()
+    return permissions.direct_targets(user, {m.author_id: m.author for m in messages_ if m.author_id}.values())
 
 
 @member_required

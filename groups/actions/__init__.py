@@ -1,6 +1,7 @@
 """Every change to rooms, memberships, messages and reactions, one module per
 subject: `messages` (send, edit, delete, react, read), `rooms` (rooms,
-memberships, blocks), `moderation` (reports, held messages, sanctions, room
+memberships, blocks), `direct` (message requests and direct
+conversations), `moderation` (reports, held messages, sanctions, room
 controls, word lists) and `crisis` (duty, alerts, the reach-out).
 
 The WebSocket consumer, the views, the admin, the other apps and the demo
@@ -23,6 +24,7 @@ from .crisis import (
     requested_text,
     set_duty,
 )
+from .direct import accept_direct_request, decline_direct_request, request_direct
 from .messages import delete_message, edit_message, mark_read, post_message, support_card, toggle_reaction
 from .moderation import (
     add_crisis_phrase,
@@ -62,6 +64,7 @@ __all__ = [
     "MAX_ID",
     "ChatError",
     "PostResult",
+    "accept_direct_request",
     "accept_guidelines",
     "acknowledge_alert",
     "add_crisis_phrase",
@@ -76,6 +79,7 @@ __all__ = [
     "close_report",
     "create_mentorship_room",
     "create_room",
+    "decline_direct_request",
     "delete_message",
     "detector_precision",
     "edit_message",
@@ -100,6 +104,7 @@ __all__ = [
     "remove_crisis_phrase",
     "remove_watched_word",
     "report_message",
+    "request_direct",
     "request_moderator",
     "requested_text",
     "set_duty",

@@ -277,7 +277,14 @@ def _notify_conversation(message: Message, room: Room, author: User, already: se
     for membership in others:
         if membership.user.display_name.lower() in already or not membership.user.is_active:
             continue  # the mention notice said it already
-        notify(recipient=membership.user, kind=Notification.Kind.DM, text=text, url=room.get_absolute_url())
+        notify(
+            recipient=membership.user,
+            kind=Notification.Kind.DM,
+            text=text,
+            url=room.get_absolute_url(),
+            # The words reach a phone only if the member turned previews on.
+            preview=message.body,
+        )
 
 
 def edit_message(*, author: User, room: Room, message_id, body) -> PostResult:

@@ -137,6 +137,12 @@ function actionsFor(m) {
   }
   if (mine) items.push({ label: "Edit", aria: `Edit ${what}`, run: () => startEdit(m) });
   if (!mine && m.author.id) items.push({ label: "Report", aria: `Report ${what}`, run: () => openReport(m) });
+  // Only for authors this member may write to (their setting, blocks): the
+  // server listed them with the page.
+  if (!mine && (config.messageable || []).includes(m.author.id)) {
+    const url = config.messageUrl.replace(/\/0\/$/, `/${m.author.id}/`);
+    items.push({ label: `Message ${m.author.display_name}`, aria: `Send ${m.author.display_name} a private message`, run: () => { location.href = url; } });
+  }
   if (config.canModerate) items.push({ label: "Pin to the top", aria: `Pin to the top: ${what}`, run: () => sendDurable({ type: "room.pin", id: m.id }, "pin") });
   if (mine) {
     items.push({ label: "Delete", aria: `Delete ${what}`, run: () => { if (window.confirm("Delete this message for everyone?")) sendDurable({ type: "message.delete", id: m.id }, "deletion"); } });
@@ -623,6 +629,7 @@ const DENIAL_TEXT = {
   muted: (p) => `You're muted in this room until ${formatTime(p.until)}. You can still read everything.`,
   banned: () => "You can't post in this room.",
   forbidden: () => "You can read this room but not post.",
+  closed: () => "This conversation is closed: no new messages can be sent in it.",
 };
 
 // The composer follows the server's word on posting (a lock, a mute, new

@@ -78,6 +78,7 @@ def seed_member_everywhere(*, member, bob, moderator, staff, outsider, room) -> 
     from groups.models import (
         Block,
         CrisisAlert,
+        DirectRequest,
         Membership,
         Message,
         ModeratorDuty,
@@ -160,6 +161,13 @@ def seed_member_everywhere(*, member, bob, moderator, staff, outsider, room) -> 
     Reaction.objects.create(message=member_message, user=bob, emoji="hug")
     own_room = Room.objects.create(slug="quiet-corner", name="Quiet corner", created_by=member)
     Membership.objects.create(room=own_room, user=member)
+    # Direct messages: a moderator opens a conversation with her; a request
+    # she sent, one she declined.
+    chat.request_direct(sender=moderator, recipient=member, body="Checking in: how are you?")
+    DirectRequest.objects.create(sender=member, recipient=outsider, body="Alice here: can we talk?")
+    DirectRequest.objects.create(
+        sender=outsider, recipient=member, body="Hello Alice", status="declined", decided_at=now
+    )
     Block.objects.create(blocker=member, blocked=outsider)
     Block.objects.create(blocker=bob, blocked=member)
     Report.objects.create(message=bob_message, reporter=member, reason="other", note="Alice here: I know him")

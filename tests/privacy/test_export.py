@@ -35,7 +35,13 @@ def test_export_has_every_section_with_the_members_data(seeded):
         "Welcome to the community",
         "Bob mentioned you in Anxiety",
         "Bob mentioned you in Anxiety",
+        "Mo the moderator sent you a message",
     ]
+    # A request she sent reads "sent" whatever Charlie did; one she declined is hers to see.
+    assert [(r["to"], r["body"], r["status"]) for r in data["message_requests_sent"]] == [
+        ("Charlie", "Alice here: can we talk?", "sent")
+    ]
+    assert [(r["from"], r["status"]) for r in data["message_requests_received"]] == [("Charlie", "declined")]
     assert [(f["display_name"], bool(f["used_until"])) for f in data["former_display_names"]] == [
         ("Alice", True),
         ("Zelda Quill", True),
@@ -86,16 +92,17 @@ def test_export_query_count_does_not_grow_with_rows(alumnus, room, django_assert
     post(1)
     # One query per list: profile (focus areas, invitation, former display
     # names, notifications, audit: 5), account (emails, MFA, sessions: 3), chat (rooms, messages,
-    # reactions, mentions, blocks, reports, sanctions, alerts, duty: 9),
+    # reactions, mentions, blocks, reports, sanctions, alerts, duty, message
+    # requests sent and received: 11),
     # meetups (RSVPs, reminders, feed, hosted: 4), mentoring (profile,
     # requests, mentorships, feedback, check-ins, pair blocks: 6), recovery
     # (safety plan, check-in reminder, milestones, check-ins, summary shares,
     # recovery dates: 6), Web Push (settings, subscriptions: 2). The cohort
     # came with the member.
-    with django_assert_num_queries(35):
+    with django_assert_num_queries(37):
         export_member_data(alumnus)
     post(3, start=1)
-    with django_assert_num_queries(35):
+    with django_assert_num_queries(37):
         data = export_member_data(alumnus)
     assert len(data["messages"]) == 4
 

@@ -61,6 +61,7 @@ class World:
     family_link: object = None
     family_request: object = None
     family_resource: object = None
+    direct_request: object = None
 
 
 @pytest.fixture
@@ -199,7 +200,12 @@ def world(db, alumnus, alumnus2, moderator, staff, outsider, banned, muted, room
     )
     family_request = FamilyRequest.objects.create(alumnus=alumnus, email="dad@example.org", relationship="father")
     family_resource = FamilyResource.objects.create(title="Supporting without enabling", body="Words.")
+    # Bob asks Alice for a conversation (a direct message request).
+    from groups.models import DirectRequest
+
+    direct_request = DirectRequest.objects.create(sender=alumnus2, recipient=alumnus, body="Bob's request")
     return World(
+        direct_request=direct_request,
         family=family,
         family_room=family_room,
         family_link=family_link,

@@ -30,6 +30,7 @@ def path_values(world):
             "notification_id": world.notification.pk,
             "link_id": world.family_link.pk,
             "request_id": world.family_request.pk,
+            "direct_request_id": world.direct_request.pk,
             "resource_id": world.family_resource.pk,
             "session_id": world.session.pk,
             "invitation_id": world.invitation.pk,

@@ -90,6 +90,12 @@ HTTP_MATRIX = [
     ("moderation:crisis_action",      "POST", "login no  no  no  no  no  ok  ok"),
     ("moderation:crisis_card",        "GET",  "login no  no  no  no  no  ok  ok"),
     ("moderation:request",            "POST", "login ok  ok  ok  ok  ok  ok  ok"),  # anyone may ask for a person
+    ("moderation:report_context",     "GET",  "login no  no  no  no  ok  ok  ok"),  # the spring room's report
+    ("direct:inbox",                  "GET",  "login ok  ok  ok  ok  ok  ok  ok"),  # each their own
+    ("direct:requests",               "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
+    ("direct:accept",                 "POST", "login ok  no  no  no  no  no  no"),  # Bob's request to Alice
+    ("direct:decline",                "POST", "login ok  no  no  no  no  no  no"),
+    ("direct:new",                    "GET",  "login no  no  no  no  no  ok  ok"),  # Bob: mentors and moderators
     ("recovery:plan",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok"),  # each their own
     ("recovery:plan_edit",            "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
     ("recovery:plan_delete",          "POST", "login ok  ok  ok  ok  ok  ok  ok"),

@@ -1,0 +1,165 @@
+"""Direct messages: a first message from someone new waits as a request for
+its recipient's consent; accepting opens the pair's two-person room, which is
+an ordinary members-only room from then on (send, edit, reactions, resume,
+history, read markers, reports, crisis detection, export and erasure all run
+through the room code)."""
+
+import secrets
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from community import ratelimit
+from community.actions import notify, record_audit
+from community.models import Notification, User
+
+from .. import permissions
+from ..detection import CONCERN, CRISIS
+from ..errors import ChatError
+from ..models import CrisisAlert, DirectRequest, Membership, Room
+from .common import _clean_body
+from .crisis import open_crisis_alert
+from .messages import _screen, post_message
+from .rooms import _activate_membership
+
+# New requests a member may send: a few at once, then about one every ten
+# minutes. Unwanted private contact is a known harm here; a real member
+# rarely asks many people in an hour.
+REQUEST_BURST = 5
+REQUEST_WINDOW = 3600
+
+
+def requests_url() -> str:
+    return reverse("direct:requests")
+
+
+def _open_direct_room(a: User, b: User) -> Room:
+    """The pair's direct room, created on first use. Two people opening it at
+    the same moment share one: the pair key is unique."""
+    key = permissions.pair_key(a, b)
+    room = Room.objects.filter(kind=Room.Kind.DIRECT, pair_key=key).first()
+    if room is None:
+        try:
+            with transaction.atomic():
+                room = Room.objects.create(
+                    slug=f"dm-{secrets.token_hex(6)}",
+                    # Each member sees the other's display name instead
+                    # (queries.conversation_title): the row names nobody.
+                    name="Direct messages",
+                    kind=Room.Kind.DIRECT,
+                    pair_key=key,
+                )
+        except IntegrityError:
+            room = Room.objects.get(kind=Room.Kind.DIRECT, pair_key=key)
+    for member in (a, b):
+        _activate_membership(member, room)
+    return room
+
+
+@transaction.atomic
+def request_direct(*, sender: User, recipient: User, body) -> tuple[Room | None, DirectRequest | None, str]:
+    """Send `recipient` a first message.
+
+    - An open conversation between them: the message is posted there.
+    - A moderator or staff member: the conversation opens at once with this
+      message (audit row; the member gets a `dm` notification).
+    - The recipient had asked the sender first: writing back is consent —
+      their request is accepted and this message follows it.
+    - Otherwise a request (DirectRequest) that the recipient accepts or
+      declines; the recipient gets a `dm_request` notification. Asking again
+      while a request is younger than the cool-down changes nothing (the
+      sender sees "sent" whether it was declined or not).
+
+    Returns (room, request, tier): the conversation if one is open, the
+    request if one waits, and the crisis tier of the text ("", "concern" or
+    "crisis"; a crisis also opens a moderator alert, like a message would).
+    Raises PermissionDenied when the recipient's setting, a block or either
+    account's state forbids it, ChatError for a bad text or too many requests.
+    """
+    body = _clean_body(body)
+    room = permissions.direct_room_between(sender, recipient)
+    if room is not None and Membership.objects.filter(room=room, user=sender, left_at__isnull=True).exists():
+        result = post_message(author=sender, room=room, body=body, client_id=uuid.uuid4())
+        return room, None, result.message.crisis_level
+    if not permissions.can_request_direct(sender, recipient):
+        raise PermissionDenied
+    if permissions.opens_directly(sender):
+        room = _open_direct_room(sender, recipient)
+        record_audit(actor=sender, action="direct.open", target=room, details={"member": recipient.pk})
+        result = post_message(author=sender, room=room, body=body, client_id=uuid.uuid4())
+        return room, None, result.message.crisis_level
+    theirs = permissions.visible_direct_requests(sender).filter(sender=recipient).first()
+    if theirs is not None:
+        room = accept_direct_request(member=sender, request=theirs)
+        result = post_message(author=sender, room=room, body=body, client_id=uuid.uuid4())
+        return room, None, result.message.crisis_level
+    now = timezone.now()
+    existing = DirectRequest.objects.select_for_update().filter(sender=sender, recipient=recipient).first()
+    if existing is not None and existing.created_at > now - permissions.DIRECT_REQUEST_COOLDOWN:
+        return None, existing, ""
+    screening = _screen(sender, body, moderator=False)  # blocked words refuse it now, not at acceptance
+    wait = ratelimit.hit(f"dm-request:{sender.pk}", limit=REQUEST_BURST, window=REQUEST_WINDOW)
+    if wait:
+        raise ChatError(
+            "rate_limited", "You've sent several message requests lately. Try again later.", retry_after=wait
+        )
+    if existing is None:
+        request = DirectRequest.objects.create(sender=sender, recipient=recipient, body=body)
+    else:
+        # Past the cool-down: the same row asks again, as if new.
+        existing.body, existing.client_id, existing.created_at = body, uuid.uuid4(), now
+        existing.status, existing.decided_at = DirectRequest.Status.PENDING, None
+        existing.save(update_fields=["body", "client_id", "created_at", "status", "decided_at"])
+        request = existing
+    if screening.level == CRISIS:
+        # A person in crisis is never silenced: the request goes out, and
+        # moderators are alerted as for any message.
+        open_crisis_alert(member=sender, room=None, message=None, source=CrisisAlert.Source.MESSAGE)
+    notify(
+        recipient=recipient,
+        kind=Notification.Kind.DM_REQUEST,
+        text=f"{sender.display_name} would like to send you a message",
+        url=requests_url(),
+        preview=body,  # on a phone only with previews turned on
+    )
+    return None, request, screening.level if screening.level in (CONCERN, CRISIS) else ""
+
+
+@transaction.atomic
+def accept_direct_request(*, member: User, request: DirectRequest) -> Room:
+    """Accept a message request: the pair's conversation opens with the
+    request's text as its first message (posted as the sender's, through the
+    room code: screened, numbered, broadcast). The request row goes — its text
+    now lives in the room. Side effect: a `dm` notification tells the sender."""
+    request = permissions.visible_direct_requests(member).select_for_update(of=("self",)).filter(pk=request.pk).first()
+    if request is None:
+        raise ValidationError("That request is no longer waiting.")
+    sender = request.sender
+    room = _open_direct_room(sender, member)
+    # The member just read it (in the request): no `dm` notice for it.
+    post_message(author=sender, room=room, body=request.body, client_id=request.client_id, notify_conversation=False)
+    request.delete()
+    notify(
+        recipient=sender,
+        kind=Notification.Kind.DM,
+        text=f"{member.display_name} accepted your message request",
+        url=room.get_absolute_url(),
+    )
+    return room
+
+
+@transaction.atomic
+def decline_direct_request(*, member: User, request: DirectRequest) -> None:
+    """Decline a message request, silently: nobody is told, the sender keeps
+    seeing "sent" (with their text) and cannot ask again until the cool-down
+    has passed; the row goes with either member's erasure."""
+    updated = (
+        permissions.visible_direct_requests(member)
+        .filter(pk=request.pk)
+        .update(status=DirectRequest.Status.DECLINED, decided_at=timezone.now())
+    )
+    if not updated:
+        raise ValidationError("That request is no longer waiting.")
