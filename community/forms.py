@@ -317,6 +317,8 @@ class ProfileForm(forms.Form):
     )
     direct_messages_from = forms.ChoiceField(
         choices=User.DirectMessages.choices,
+        # Optional: a form that leaves it out keeps the member's choice.
+        required=False,
         widget=forms.RadioSelect,
         label="Who may message me",
         help_text="Anyone allowed sends a request first: you accept or decline it, and declining tells nobody. "
@@ -349,6 +351,9 @@ class ProfileForm(forms.Form):
 
     def clean_display_name(self):
         return clean_display_name_value(self.cleaned_data["display_name"], exclude_pk=self.member.pk)
+
+    def clean_direct_messages_from(self):
+        return self.cleaned_data.get("direct_messages_from") or self.member.direct_messages_from
 
     def changes(self) -> dict:
         data = dict(self.cleaned_data)
