@@ -97,19 +97,26 @@ class Screening:
     flagged: list[str]  # watched words that file a report but let it post
 
 
-def _screen(author: User, body: str, moderator: bool) -> Screening:
+def _screen(author: User, body: str, moderator: bool, room: Room | None = None) -> Screening:
     """The checks every text passes on its way in, sent or edited: blocked
     words refuse it, held words and a new member's links hold it, and the
     crisis detector sets its tier. Moderators' texts skip the word lists (they
-    quote them when they explain a removal) but are still read for crisis."""
+    quote them when they explain a removal) but are still read for crisis.
+
+    In a two-person conversation nothing is held: no moderator reviews what
+    they cannot read, so a held word files a report instead (moderators see
+    it with the ten messages before it) and a new member's link posts."""
     watched = detector.watched_matches(body) if not moderator else {}
     if watched.get("block"):
         raise ChatError(
             "watched_word",
             f"This community doesn't allow “{watched['block'][0]}”. Please rephrase your message.",
         )
+    flagged = list(watched.get("flag", []))
+    if room is not None and room.kind in Room.MEMBERS_ONLY:
+        return Screening(hold=False, level=detector.classify(body), flagged=flagged + list(watched.get("hold", [])))
     hold = bool(watched.get("hold")) or (not moderator and _is_new_member(author) and bool(_LINK.search(body)))
-    return Screening(hold=hold, level=detector.classify(body), flagged=list(watched.get("flag", [])))
+    return Screening(hold=hold, level=detector.classify(body), flagged=flagged)
 
 
 def _support(author: User, room: Room, message: Message, level: str) -> list[dict]:
@@ -200,7 +207,7 @@ def post_message(
             )
             if reply_to is None:
                 raise ChatError("not_found", "The message you replied to is gone.")
-        screening = _screen(author, body, moderator)
+        screening = _screen(author, body, moderator, room)
         hold = screening.hold
         mentioned = {} if hold else _mentioned_members(room, body, author)
         level = screening.level
@@ -309,7 +316,7 @@ def edit_message(*, author: User, room: Room, message_id, body) -> PostResult:
             return PostResult(message, created=False)
         moderator = permissions.can_moderate_room(author, room, membership)
         _check_rate(author, room, moderator)
-        screening = _screen(author, body, moderator)
+        screening = _screen(author, body, moderator, room)
         already = set(Mention.objects.filter(message=message).values_list("user_id", flat=True))
         mentioned = {} if screening.hold else _mentioned_members(room, body, author)
         message.body = body

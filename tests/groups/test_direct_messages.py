@@ -447,3 +447,19 @@ def test_erasure_closes_the_conversation_and_forgets_the_pair(room, alumnus, alu
     assert (direct.pair_key, direct.is_locked) == (None, True)
     assert not DirectRequest.objects.exists()
     assert permissions.post_denial(alumnus2, direct, permissions.get_membership(alumnus2, direct)) == "closed"
+
+
+@pytest.mark.django_db
+def test_nothing_waits_for_review_in_a_conversation_moderators_cannot_read(room, alumnus, alumnus2, staff):
+    from groups.models import Report
+
+    actions.add_watched_word(staff=staff, word="zzheld", action="hold")
+    direct = _direct_room(alumnus, alumnus2, "hi")
+    User.objects.filter(pk=alumnus.pk).update(date_joined=timezone.now())  # a new member's link
+    alumnus.refresh_from_db()
+
+    link = actions.post_message(author=alumnus, room=direct, body="see https://example.org", client_id=uuid.uuid4())
+    held_word = actions.post_message(author=alumnus, room=direct, body="zzheld here", client_id=uuid.uuid4())
+
+    assert link.message.status == held_word.message.status == "visible"
+    assert Report.objects.get(message=held_word.message).reason == "watched_word"
