@@ -152,7 +152,9 @@ function connect(attempt = 0) {
       bump();
       const kind = frame.notification.kind;
       // Crisis pages are shown by the console and the banner, not a passing toast.
-      if (kind !== "crisis_alert" && kind !== "moderator_request") toast(frame.notification.text, frame.notification.url);
+      // A message in the conversation on screen needs no toast: it is right there.
+      const here = kind === "dm" && new URL(frame.notification.url, location.href).pathname === location.pathname;
+      if (kind !== "crisis_alert" && kind !== "moderator_request" && !here) toast(frame.notification.text, frame.notification.url);
       document.dispatchEvent(new CustomEvent("community:notification", { detail: frame.notification }));
     } else if (frame.type === "crisis.alert") {
       setCount(crisisCount, frame.open_count);

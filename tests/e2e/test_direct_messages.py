@@ -79,6 +79,10 @@ def test_sam_asks_jordan_accepts_and_they_talk_live(server, browser):
 
         send(jordan, "Yes! Meet at the park gate at 6?")
         expect(message_item(sam, "park gate at 6")).to_be_visible()
+        # The conversation on screen is its own notice: no toast for it.
+        sam.wait_for_timeout(500)
+        expect(sam.locator(".toast", has_text="sent you a message")).to_have_count(0)
+        expect(sam.get_by_role("link", name="Messages")).to_have_attribute("aria-current", "page")
         send(sam, "Perfect, see you there")
         expect(message_item(jordan, "see you there")).to_be_visible()
         screenshot(sam, "dm-room-desktop")
