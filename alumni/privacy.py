@@ -24,6 +24,8 @@ from community.models import AuditLog, User
 from community.privacy import Erasure, pseudonym
 from community.realtime import force_disconnect_on_commit
 
+from . import family
+
 EXPORT_FORMAT = "alumni-community-export/1"
 
 # Export sections in the order they appear in the file; erasure in the order
@@ -37,12 +39,14 @@ EXPORTS = [
     mentorship.privacy.export,
     recovery.privacy.export,
     community.push.privacy.export,
+    family.export,
 ]
 ERASERS = [
     mentorship.privacy.erase,
     events.privacy.erase,
     groups.privacy.erase,
     recovery.privacy.erase,
+    family.erase,
     community.push.privacy.erase,
     community.privacy.erase,
 ]
@@ -80,7 +84,8 @@ def erase_member(*, member: User, password_confirmed: bool, keep_messages: bool)
       mentorships, pair blocks and the member's end-of-mentorship feedback,
       their safety plan and relapse-prevention plan, check-ins, the check-in
       reminder and reminders sent, check-in summaries shared by or with them,
-      recovery dates and milestones, earlier display names,
+      recovery dates and milestones, family requests they made or that
+      name their address and family links on either side, earlier display names,
       notifications, invitations to their addresses, allauth email
       addresses, MFA authenticators, user sessions and Django sessions,
       Web Push subscriptions and settings;

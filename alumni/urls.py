@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from community import views as community_views
 
-from . import member_views, privacy_views, program_views, recovery_sharing, views
+from . import family_views, member_views, privacy_views, program_views, recovery_sharing, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -32,6 +32,16 @@ urlpatterns = [
     path("messages/", include("groups.direct_urls")),
     path("meetups/", include("events.urls")),
     path("mentors/", include("mentorship.urls")),
+    path("family/resources/", family_views.resources, name="family_resources"),
+    path("family/links/<int:link_id>/end/", family_views.end_link, name="family_link_end"),
+    path("me/family/", family_views.my_family, name="my_family"),
+    path("me/family/ask/", family_views.ask, name="family_ask"),
+    path("me/family/requests/<int:request_id>/withdraw/", family_views.withdraw, name="family_withdraw"),
+    path("me/family/links/<int:link_id>/sharing/", family_views.sharing, name="family_sharing"),
+    path("staff/family/", family_views.staff_family, name="staff_family"),
+    path("staff/family/requests/<int:request_id>/", family_views.staff_decide, name="staff_family_decide"),
+    path("staff/family/resources/", family_views.staff_resource_save, name="staff_family_resource_add"),
+    path("staff/family/resources/<int:resource_id>/", family_views.staff_resource_save, name="staff_family_resource"),
     path("me/check-in/sharing/", recovery_sharing.sharing, name="checkin_sharing"),
     path("me/shared-with-me/<int:member_id>/", recovery_sharing.shared_summary, name="shared_summary"),
     path("me/", include("recovery.urls")),

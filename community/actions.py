@@ -127,6 +127,10 @@ def invite_member(
     if not permissions.can_invite(staff):
         raise PermissionDenied
     email = email.strip().lower()
+    if role not in User.Role.values:
+        raise ValidationError("Unknown role.")
+    if role == User.Role.FAMILY and cohort is not None:
+        raise ValidationError("A family member belongs to no cohort: leave the cohort empty.")
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError("This address already belongs to a member.")
     # An expired invitation would otherwise block a new one forever.
@@ -239,6 +243,8 @@ def update_profile(*, member: User, changes: dict, focus_areas=None) -> User:
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"These fields are not yours to change: {', '.join(sorted(unknown))}")
+    if member.role == User.Role.FAMILY and (changes.get("in_directory") or focus_areas):
+        raise ValidationError("Family members are not listed in the alumni directory.")
     old_name = User.objects.filter(pk=member.pk).values_list("display_name", flat=True).first()
     if "display_name" in changes and old_name and changes["display_name"] != old_name:
         FormerDisplayName.objects.create(member=member, name=old_name)
@@ -268,6 +274,10 @@ def set_role(*, staff: User, member: User, role: str) -> User:
     old = member.role
     if old == role:
         return member
+    if User.Role.FAMILY in (old, role):
+        # The two sides hold different things (alumni rooms and data, or a
+        # family member's view); moving between them is a new invitation.
+        raise ValidationError("A family member's account cannot change sides; invite the person again instead.")
     member.role = role
     member.is_staff = role == User.Role.STAFF
     member.save(update_fields=["role", "is_staff"])

@@ -348,6 +348,10 @@ class ProfileForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.fields["email_notification_kinds"].choices = email_kind_choices(member)
+        if member.role == User.Role.FAMILY:
+            # The families' side has no directory and no alumni topics.
+            for name in ("focus_areas", "in_directory", "direct_messages_from"):
+                self.fields.pop(name, None)
 
     def clean_display_name(self):
         return clean_display_name_value(self.cleaned_data["display_name"], exclude_pk=self.member.pk)
@@ -357,7 +361,7 @@ class ProfileForm(forms.Form):
 
     def changes(self) -> dict:
         data = dict(self.cleaned_data)
-        data.pop("focus_areas")
+        data.pop("focus_areas", None)
         data["pronouns"] = data["pronouns"].strip()
         data["bio"] = data["bio"].strip()
         return data

@@ -20,7 +20,7 @@ from django.db import DatabaseError
 from redis.exceptions import RedisError
 
 from community.models import User
-from community.permissions import is_active_member, mfa_setup_missing
+from community.permissions import mfa_setup_missing
 from community.realtime import encode, group_send, presence, session_group, user_group
 from community.realtime.hub import HubConsumerMixin
 
@@ -145,7 +145,7 @@ def _fresh_or_refuse(user, room_id):
     role change made a moment ago applies to this very frame."""
 
     user, room = User.objects.filter(pk=user.pk).first(), Room.objects.filter(pk=room_id).first()
-    if user is None or not is_active_member(user):
+    if user is None or not permissions.may_chat(user):
         raise ChatError("forbidden", "Your account cannot use chat right now.")
     if room is None:
         raise ChatError("forbidden", "This room no longer exists.")
@@ -177,7 +177,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         self.room = None
-        if not is_active_member(user):
+        if not permissions.may_chat(user):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         slug = self.scope["url_route"]["kwargs"]["slug"]

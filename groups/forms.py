@@ -11,6 +11,7 @@ class RoomForm(forms.Form):
         choices=[
             (Room.Kind.TOPIC, "Topic room (open to all alumni)"),
             (Room.Kind.PRIVATE, "Private room (by invitation)"),
+            (Room.Kind.FAMILY, "Families & friends room (family members only, moderated)"),
         ]
     )
     description = forms.CharField(max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))

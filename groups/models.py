@@ -29,6 +29,8 @@ class RoomQuerySet(models.QuerySet):
         moderator rooms: their members. Site moderators see every room.
         """
 
+        if permissions.is_family(user):
+            return self.filter(kind=Room.Kind.FAMILY)
         if not permissions.is_active_member(user):
             return self.none()
         member_of = Membership.objects.filter(room=OuterRef("pk"), user=user, left_at__isnull=True)

@@ -12,13 +12,19 @@ from django.http import Http404
 from django.utils import timezone
 
 from community.models import User
-from community.permissions import is_active_member, is_site_moderator, is_staff
+from community.permissions import is_active_member, is_family, is_site_moderator, is_staff
 
 from .models import Block, DirectRequest, Membership, Message, Report, Room, Sanction
 
 
+def may_chat(user) -> bool:
+    """The floor for rooms: an active member of the alumni side, or a family
+    member (who only ever sees Families & friends rooms, can_see_room)."""
+    return is_active_member(user) or is_family(user)
+
+
 def get_membership(user, room: Room) -> Membership | None:
-    if not is_active_member(user):
+    if not may_chat(user):
         return None
     return Membership.objects.filter(room=room, user=user).first()
 
@@ -33,8 +39,10 @@ def is_banned_from(membership: Membership | None) -> bool:
 
 def can_see_room(user, room: Room, membership: Membership | None) -> bool:
     """May the room appear to this user at all (directory, page)?"""
-    if not is_active_member(user) or is_banned_from(membership):
+    if not may_chat(user) or is_banned_from(membership):
         return False
+    if is_family(user):
+        return room.kind == Room.Kind.FAMILY
     if room.kind in Room.MEMBERS_ONLY:
         return _active(membership) is not None
     if is_site_moderator(user):
@@ -45,7 +53,7 @@ def can_see_room(user, room: Room, membership: Membership | None) -> bool:
         return user.cohort_id is not None and user.cohort_id == room.cohort_id
     if room.kind == Room.Kind.PRIVATE:
         return _active(membership) is not None
-    return False  # staff rooms: site moderators only, handled above
+    return False  # staff rooms and family rooms: site moderators only, handled above
 
 
 def can_join_room(user, room: Room, membership: Membership | None) -> bool:
@@ -53,6 +61,8 @@ def can_join_room(user, room: Room, membership: Membership | None) -> bool:
         return False
     if room.kind in (Room.Kind.TOPIC, Room.Kind.COHORT):
         return True
+    if room.kind == Room.Kind.FAMILY:
+        return is_family(user)
     return room.kind == Room.Kind.STAFF and is_site_moderator(user)
 
 
@@ -70,7 +80,7 @@ def can_read_room(user, room: Room, membership: Membership | None) -> bool:
 
 
 def can_moderate_room(user, room: Room, membership: Membership | None) -> bool:
-    if not is_active_member(user):
+    if not may_chat(user):
         return False
     if is_site_moderator(user) and room.kind not in Room.MEMBERS_ONLY:
         return True
@@ -110,7 +120,7 @@ def can_post(user, room: Room, membership: Membership | None) -> bool:
 
 def can_edit_message(user, message: Message) -> bool:
     return (
-        is_active_member(user)
+        may_chat(user)
         and message.author_id == user.pk
         and message.deleted_at is None
         and message.status == Message.Status.VISIBLE
@@ -118,7 +128,7 @@ def can_edit_message(user, message: Message) -> bool:
 
 
 def can_delete_message(user, message: Message, membership: Membership | None) -> bool:
-    if not is_active_member(user) or message.deleted_at is not None:
+    if not may_chat(user) or message.deleted_at is not None:
         return False
     return message.author_id == user.pk or can_moderate_room(user, message.room, membership)
 
@@ -241,8 +251,8 @@ def can_handle_crisis_alert(user) -> bool:
 
 
 def can_request_moderator(user) -> bool:
-    """Any active member may ask for a person, from any page."""
-    return is_active_member(user)
+    """Any active member, and any family member, may ask for a person, from any page."""
+    return may_chat(user)
 
 
 def can_manage_word_lists(user) -> bool:
@@ -271,7 +281,7 @@ def readable_rooms(user):
     """The rooms whose messages this user may read, as a queryset — the set
     form of can_read_room (used by search): active, unbanned members, and site
     moderators everywhere but mentorship rooms."""
-    if not is_active_member(user):
+    if not may_chat(user):
         return Room.objects.none()
     rooms = Room.objects.visible_to(user)
     if is_site_moderator(user):

@@ -8,8 +8,6 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Subquery, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from community.permissions import is_active_member
-
 from . import permissions
 from .models import Block, Membership, Message, Room
 
@@ -147,7 +145,7 @@ def directory_rooms(user) -> list[DirectoryRoom]:
     (0 in rooms they are not an active member of) and last activity, in one
     query."""
 
-    if not is_active_member(user):
+    if not permissions.may_chat(user):
         return []
     mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
     unread = (

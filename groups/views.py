@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_POST
 
-from community.decorators import member_required
+from community.decorators import account_required, member_required
 from community.permissions import is_site_moderator
 
 from . import actions, permissions, queries
@@ -48,7 +48,7 @@ def _directory_rows(rooms) -> list:
     return rooms
 
 
-@member_required
+@account_required  # family members too: they reach Families & friends rooms only
 @require_GET
 def directory(request: HttpRequest) -> HttpResponse:
     rooms = _directory_rows(queries.directory_rooms(request.user))
@@ -62,7 +62,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     )
 
 
-@member_required
+@account_required  # family members too: they reach Families & friends rooms only
 @require_GET
 def room(request: HttpRequest, slug: str) -> HttpResponse:
     room, membership = permissions.get_room_for_reader_or_404(request.user, slug)
@@ -121,7 +121,7 @@ def _messageable(user, room, messages_) -> set[int]:
     return permissions.direct_targets(user, {m.author_id: m.author for m in messages_ if m.author_id}.values())
 
 
-@member_required
+@account_required
 @require_POST
 def room_join(request: HttpRequest, slug: str) -> HttpResponse:
     room, membership = permissions.get_room_for_viewer_or_404(request.user, slug)
@@ -135,7 +135,7 @@ def room_join(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(room.get_absolute_url())
 
 
-@member_required
+@account_required
 @require_POST
 def room_leave(request: HttpRequest, slug: str) -> HttpResponse:
     room, membership = permissions.get_room_for_viewer_or_404(request.user, slug)
@@ -146,7 +146,7 @@ def room_leave(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("groups:directory")
 
 
-@member_required
+@account_required
 @require_POST
 def room_accept_guidelines(request: HttpRequest, slug: str) -> HttpResponse:
     room, membership = permissions.get_room_for_reader_or_404(request.user, slug)

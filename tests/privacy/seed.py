@@ -320,6 +320,24 @@ def seed_member_everywhere(*, member, bob, moderator, staff, outsider, room) -> 
         member=member, label="Alice-free of alcohol", start_date=timezone.localdate() - timedelta(days=40)
     )
 
+    # --- the families' side: a request she made and one she decided (as if she
+    # had been staff then), a relative linked to her, and a link that has her on
+    # the family side (each foreign key to the user model holds her once)
+    from alumni.models import FamilyLink, FamilyRequest
+    from community.models import User
+
+    relative = User.objects.create_user(
+        email="fran.relative@example.org", password="pw-12345678", display_name="Fran", role=User.Role.FAMILY
+    )
+    FamilyRequest.objects.create(alumnus=member, email="fran.relative@example.org", relationship="Alice-sister")
+    FamilyRequest.objects.create(
+        alumnus=bob, email="bobs.dad@example.org", relationship="father", status="declined", decided_by=member
+    )
+    FamilyLink.objects.create(
+        alumnus=member, family_member=relative, relationship="Alice-sister", shares_milestones=True
+    )
+    FamilyLink.objects.create(alumnus=bob, family_member=member, relationship="friend")
+
     return Seeded(
         member=member,
         room=room,

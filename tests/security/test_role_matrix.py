@@ -5,7 +5,9 @@ Roles: anonymous, alumnus (Alice: spring cohort, in the spring cohort room,
 mentee of Bob), outsider (fall cohort, in no room), muted (muted in the
 spring cohort room), banned (banned from it), roommod (Rory: moderates the
 spring cohort room and no other, not a site moderator), moderator (site
-moderator), staff. Every id in a path belongs to the spring cohort, Alice or Bob.
+moderator), staff, family (Fran, Alice's sister: a family member linked to
+her, in the Families & friends room — she reaches nothing of the alumni
+side). Every id in a path belongs to the spring cohort, Alice or Bob.
 
 Outcomes: `ok` — the permission gate let the request through (a page, a
 redirect after the action, or a form error); `login` — sent to sign in;
@@ -24,159 +26,169 @@ from tests.groups.conftest import open_socket
 from tests.security.doors import fill, refused
 from tests.security.routes import http_routes
 
-ROLES = ("anonymous", "alumnus", "outsider", "muted", "banned", "roommod", "moderator", "staff")
+ROLES = ("anonymous", "alumnus", "outsider", "muted", "banned", "roommod", "moderator", "staff", "family")
 
 # action, method: outcome per role in the order of ROLES.
 # fmt: off
 HTTP_MATRIX = [
-    ("home",                          "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),
-    ("crisis",                        "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),
-    ("healthz",                       "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),
-    ("invitation_accept",             "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),
-    ("notifications",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("notifications_mark_read",       "POST", "login ok  ok  ok  ok  ok  ok  ok"),
-    ("notification_mark_one_read",    "POST", "login ok  no  no  no  no  no  no"),  # Alice's own
-    ("push:service_worker",           "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),
-    ("push:manifest",                 "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),
-    ("push:offline",                  "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),
-    ("push:settings",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("push:subscribe",                "POST", "login ok  ok  ok  ok  ok  ok  ok"),  # no body: 400/409, nothing stored
-    ("push:unsubscribe",              "POST", "login ok  ok  ok  ok  ok  ok  ok"),  # no body: a 400, nothing removed
-    ("profile",                       "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("welcome",                       "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("blocks",                        "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("account_data",                  "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("account_data_download",         "POST", "login ok  ok  ok  ok  ok  ok  ok"),
-    ("account_delete",                "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("account_delete_confirm",        "POST", "login ok  ok  ok  ok  ok  ok  ok"),  # without the password: a form error
-    ("account_sessions",              "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("account_session_end",           "POST", "login ok  no  no  no  no  no  no"),  # Alice's session
-    ("account_sessions_end_others",   "POST", "login ok  ok  ok  ok  ok  ok  ok"),
-    ("member_directory",              "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("member_profile",                "GET",  "login no  no  no  no  no  ok  ok"),  # Bob is not listed
-    ("staff_home",                    "GET",  "login no  no  no  no  no  ok  ok"),
-    ("staff_invitations",             "GET",  "login no  no  no  no  no  no  ok"),
-    ("staff_invitation_create",       "POST", "login no  no  no  no  no  no  ok"),
-    ("staff_invitation_csv",          "POST", "login no  no  no  no  no  no  ok"),
-    ("staff_invitation_csv_confirm",  "POST", "login no  no  no  no  no  no  ok"),
-    ("staff_invitation_resend",       "POST", "login no  no  no  no  no  no  ok"),
-    ("staff_invitation_revoke",       "POST", "login no  no  no  no  no  no  ok"),
-    ("staff_members",                 "GET",  "login no  no  no  no  no  no  ok"),
-    ("staff_member",                  "GET",  "login no  no  no  no  no  no  ok"),
-    ("staff_member_role",             "POST", "login no  no  no  no  no  no  ok"),
-    ("staff_member_cohort",           "POST", "login no  no  no  no  no  no  ok"),
-    ("staff_cohorts",                 "GET",  "login no  no  no  no  no  no  ok"),
-    ("staff_cohort_edit",             "GET",  "login no  no  no  no  no  no  ok"),
-    ("staff_focus_areas",             "GET",  "login no  no  no  no  no  no  ok"),
-    ("staff_focus_area_rename",       "POST", "login no  no  no  no  no  no  ok"),
-    ("staff_focus_area_delete",       "POST", "login no  no  no  no  no  no  ok"),
-    ("staff_audit_log",               "GET",  "login no  no  no  no  no  no  ok"),
-    ("staff_program",                 "GET",  "login no  no  no  no  no  no  ok"),
-    ("staff_program_csv",             "GET",  "login no  no  no  no  no  no  ok"),
-    ("staff_crisis_resources",        "GET",  "login no  no  no  no  no  no  ok"),
-    ("groups:directory",              "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("groups:create",                 "GET",  "login no  no  no  no  no  ok  ok"),
-    ("groups:search",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("groups:block",                  "POST", "login ok  no  ok  no  ok  ok  ok"),  # Bob: only who can see him
-    ("groups:room",                   "GET",  "login ok  no  ok  no  ok  ok  ok"),
-    ("groups:join",                   "POST", "login ok  no  ok  no  ok  ok  ok"),  # members: already in
-    ("groups:leave",                  "POST", "login ok  no  ok  no  ok  no  ok"),
-    ("groups:accept_guidelines",      "POST", "login ok  no  ok  no  ok  no  ok"),
-    ("groups:add_member",             "POST", "login no  no  no  no  no  no  no"),  # private rooms only
-    ("moderation:queue",              "GET",  "login no  no  no  no  ok  ok  ok"),
-    ("moderation:report_action",      "POST", "login no  no  no  no  ok  ok  ok"),
-    ("moderation:held_action",        "POST", "login no  no  no  no  ok  ok  ok"),
-    ("moderation:crisis",             "GET",  "login no  no  no  no  no  ok  ok"),
-    ("moderation:crisis_action",      "POST", "login no  no  no  no  no  ok  ok"),
-    ("moderation:crisis_card",        "GET",  "login no  no  no  no  no  ok  ok"),
-    ("moderation:request",            "POST", "login ok  ok  ok  ok  ok  ok  ok"),  # anyone may ask for a person
-    ("moderation:report_context",     "GET",  "login no  no  no  no  ok  ok  ok"),  # the spring room's report
-    ("direct:inbox",                  "GET",  "login ok  ok  ok  ok  ok  ok  ok"),  # each their own
-    ("direct:requests",               "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("direct:accept",                 "POST", "login ok  no  no  no  no  no  no"),  # Bob's request to Alice
-    ("direct:decline",                "POST", "login ok  no  no  no  no  no  no"),
-    ("direct:new",                    "GET",  "login no  no  no  no  no  ok  ok"),  # Bob: mentors and moderators
-    ("recovery:plan",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok"),  # each their own
-    ("recovery:plan_edit",            "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("recovery:plan_delete",          "POST", "login ok  ok  ok  ok  ok  ok  ok"),
-    ("recovery:plan_card",            "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("recovery:relapse_edit",         "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("recovery:checkin",              "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("recovery:checkin_done",         "GET",  "login ok  ok  ok  ok  ok  ok  ok"),  # no check-in: the form
-    ("recovery:reminder",             "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("recovery:progress",             "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("recovery:week",                 "GET",  "login ok  no  no  no  no  no  no"),  # Alice's week
-    ("recovery:week_delete",          "POST", "login ok  no  no  no  no  no  no"),
-    ("recovery:milestones",           "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("recovery:date_add",             "POST", "login ok  ok  ok  ok  ok  ok  ok"),  # a form error without data
-    ("recovery:begin_again",          "POST", "login ok  no  no  no  no  no  no"),  # Alice's date
-    ("recovery:date_delete",          "POST", "login ok  no  no  no  no  no  no"),
-    ("recovery:milestone_share",      "GET",  "login ok  no  no  no  no  no  no"),  # Alice's milestone
-    ("checkin_sharing",               "GET",  "login ok  ok  ok  ok  ok  ok  ok"),  # each their own
-    ("shared_summary",                "GET",  "login no  no  no  no  no  no  no"),  # Bob's: nobody is his mentor
-    ("moderation:duty",               "POST", "login no  no  no  no  no  ok  ok"),
-    ("moderation:member",             "GET",  "login no  no  no  no  ok  ok  ok"),
-    ("moderation:sanction",           "POST", "login no  no  no  no  ok  ok  ok"),
-    ("moderation:lift",               "POST", "login no  no  no  no  no  ok  ok"),  # site-wide warning
-    ("moderation:room",               "GET",  "login no  no  no  no  ok  ok  ok"),
-    ("moderation:pin",                "POST", "login no  no  no  no  ok  ok  ok"),
-    ("moderation:room_moderators",    "POST", "login no  no  no  no  no  no  ok"),
-    ("moderation:words",              "GET",  "login no  no  no  no  no  no  ok"),
-    ("moderation:word_remove",        "POST", "login no  no  no  no  no  no  ok"),
-    ("events:agenda",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("events:month_current",          "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("events:month",                  "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("events:mine",                   "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("events:create",                 "GET",  "login no  no  no  no  no  no  ok"),
-    ("events:policy",                 "GET",  "login no  no  no  no  no  no  ok"),
-    ("events:feed_settings",          "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("events:feed_regenerate",        "POST", "login ok  ok  ok  ok  ok  ok  ok"),
-    ("events:feed",                   "GET",  "ok    ok  ok  ok  ok  ok  ok  ok"),  # Alice's secret token
-    ("events:edit",                   "GET",  "login no  no  no  no  no  no  ok"),
-    ("events:cancel",                 "POST", "login no  no  no  no  no  no  ok"),
-    ("events:occurrence",             "GET",  "login ok  no  ok  ok  ok  ok  ok"),  # spring cohort meetup
-    ("events:rsvp",                   "POST", "login ok  no  ok  ok  ok  ok  ok"),
-    ("events:ics",                    "GET",  "login ok  no  ok  ok  ok  ok  ok"),
-    ("events:occurrence_cancel",      "POST", "login no  no  no  no  no  no  ok"),
-    ("events:occurrence_move",        "GET",  "login no  no  no  no  no  no  ok"),
-    ("events:attendees",              "GET",  "login no  no  no  no  no  no  ok"),
-    ("events:attendees_csv",          "GET",  "login no  no  no  no  no  no  ok"),
-    ("mentorship:index",              "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("mentorship:apply",              "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("mentorship:pause",              "POST", "login ok  ok  ok  ok  ok  ok  ok"),
-    ("mentorship:resume",             "POST", "login ok  ok  ok  ok  ok  ok  ok"),
-    ("mentorship:request",            "GET",  "login ok  ok  ok  ok  ok  ok  ok"),
-    ("mentorship:withdraw",           "POST", "login ok  no  ok  no  no  no  no"),  # own open request
-    ("mentorship:choose",             "POST", "login ok  no  ok  no  no  no  no"),
-    ("mentorship:detail",             "GET",  "login ok  no  no  no  no  no  ok"),  # Bob mentors Alice
-    ("mentorship:accept",             "POST", "login ok  no  no  no  no  no  no"),
-    ("mentorship:decline",            "POST", "login ok  no  no  no  no  no  no"),
-    ("mentorship:cancel",             "POST", "login ok  no  no  no  no  no  no"),
-    ("mentorship:end",                "POST", "login ok  no  no  no  no  no  no"),
-    ("mentorship:staff",              "GET",  "login no  no  no  no  no  no  ok"),
-    ("mentorship:decide",             "POST", "login no  no  no  no  no  no  ok"),
-    ("mentorship:retire",             "POST", "login no  no  no  no  no  no  ok"),
-    ("mentorship:settings",           "POST", "login no  no  no  no  no  no  ok"),
-    ("mentorship:match",              "POST", "login no  no  no  no  no  no  ok"),
-    ("mentorship:draft",              "POST", "login no  no  no  no  no  no  ok"),
-    ("mentorship:publish",            "POST", "login no  no  no  no  no  no  ok"),
+    ("home",                          "GET",  "ok    ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("crisis",                        "GET",  "ok    ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("healthz",                       "GET",  "ok    ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("invitation_accept",             "GET",  "ok    ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("notifications",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("notifications_mark_read",       "POST", "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("notification_mark_one_read",    "POST", "login ok  no  no  no  no  no  no  no"),  # Alice's own
+    ("push:service_worker",           "GET",  "ok    ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("push:manifest",                 "GET",  "ok    ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("push:offline",                  "GET",  "ok    ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("push:settings",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("push:subscribe",                "POST", "login ok  ok  ok  ok  ok  ok  ok  ok"),  # no body: nothing stored
+    ("push:unsubscribe",              "POST", "login ok  ok  ok  ok  ok  ok  ok  ok"),  # no body: nothing removed
+    ("profile",                       "GET",  "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("welcome",                       "GET",  "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("blocks",                        "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("account_data",                  "GET",  "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("account_data_download",         "POST", "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("account_delete",                "GET",  "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("account_delete_confirm",        "POST", "login ok  ok  ok  ok  ok  ok  ok  ok"),  # no password: form error
+    ("account_sessions",              "GET",  "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("account_session_end",           "POST", "login ok  no  no  no  no  no  no  no"),  # Alice's session
+    ("account_sessions_end_others",   "POST", "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("member_directory",              "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("member_profile",                "GET",  "login no  no  no  no  no  ok  ok  no"),  # Bob is not listed
+    ("staff_home",                    "GET",  "login no  no  no  no  no  ok  ok  no"),
+    ("staff_invitations",             "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("staff_invitation_create",       "POST", "login no  no  no  no  no  no  ok  no"),
+    ("staff_invitation_csv",          "POST", "login no  no  no  no  no  no  ok  no"),
+    ("staff_invitation_csv_confirm",  "POST", "login no  no  no  no  no  no  ok  no"),
+    ("staff_invitation_resend",       "POST", "login no  no  no  no  no  no  ok  no"),
+    ("staff_invitation_revoke",       "POST", "login no  no  no  no  no  no  ok  no"),
+    ("staff_members",                 "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("staff_member",                  "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("staff_member_role",             "POST", "login no  no  no  no  no  no  ok  no"),
+    ("staff_member_cohort",           "POST", "login no  no  no  no  no  no  ok  no"),
+    ("staff_cohorts",                 "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("staff_cohort_edit",             "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("staff_focus_areas",             "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("staff_focus_area_rename",       "POST", "login no  no  no  no  no  no  ok  no"),
+    ("staff_focus_area_delete",       "POST", "login no  no  no  no  no  no  ok  no"),
+    ("staff_audit_log",               "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("staff_program",                 "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("staff_program_csv",             "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("staff_crisis_resources",        "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("groups:directory",              "GET",  "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("groups:create",                 "GET",  "login no  no  no  no  no  ok  ok  no"),
+    ("groups:search",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("groups:block",                  "POST", "login ok  no  ok  no  ok  ok  ok  no"),  # Bob: only who can see him
+    ("groups:room",                   "GET",  "login ok  no  ok  no  ok  ok  ok  no"),
+    ("groups:join",                   "POST", "login ok  no  ok  no  ok  ok  ok  no"),  # members: already in
+    ("groups:leave",                  "POST", "login ok  no  ok  no  ok  no  ok  no"),
+    ("groups:accept_guidelines",      "POST", "login ok  no  ok  no  ok  no  ok  no"),
+    ("groups:add_member",             "POST", "login no  no  no  no  no  no  no  no"),  # private rooms only
+    ("moderation:queue",              "GET",  "login no  no  no  no  ok  ok  ok  no"),
+    ("moderation:report_action",      "POST", "login no  no  no  no  ok  ok  ok  no"),
+    ("moderation:held_action",        "POST", "login no  no  no  no  ok  ok  ok  no"),
+    ("moderation:crisis",             "GET",  "login no  no  no  no  no  ok  ok  no"),
+    ("moderation:crisis_action",      "POST", "login no  no  no  no  no  ok  ok  no"),
+    ("moderation:crisis_card",        "GET",  "login no  no  no  no  no  ok  ok  no"),
+    ("moderation:request",            "POST", "login ok  ok  ok  ok  ok  ok  ok  ok"),  # anyone may ask for a person
+    ("moderation:report_context",     "GET",  "login no  no  no  no  ok  ok  ok  no"),  # the spring room's report
+    ("direct:inbox",                  "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),  # each their own
+    ("direct:requests",               "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("direct:accept",                 "POST", "login ok  no  no  no  no  no  no  no"),  # Bob's request to Alice
+    ("direct:decline",                "POST", "login ok  no  no  no  no  no  no  no"),
+    ("direct:new",                    "GET",  "login no  no  no  no  no  ok  ok  no"),  # Bob: mentors and moderators
+    ("recovery:plan",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),  # each their own
+    ("recovery:plan_edit",            "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("recovery:plan_delete",          "POST", "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("recovery:plan_card",            "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("recovery:relapse_edit",         "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("recovery:checkin",              "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("recovery:checkin_done",         "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),  # no check-in: the form
+    ("recovery:reminder",             "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("recovery:progress",             "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("recovery:week",                 "GET",  "login ok  no  no  no  no  no  no  no"),  # Alice's week
+    ("recovery:week_delete",          "POST", "login ok  no  no  no  no  no  no  no"),
+    ("recovery:milestones",           "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("recovery:date_add",             "POST", "login ok  ok  ok  ok  ok  ok  ok  no"),  # a form error without data
+    ("recovery:begin_again",          "POST", "login ok  no  no  no  no  no  no  no"),  # Alice's date
+    ("recovery:date_delete",          "POST", "login ok  no  no  no  no  no  no  no"),
+    ("recovery:milestone_share",      "GET",  "login ok  no  no  no  no  no  no  no"),  # Alice's milestone
+    ("checkin_sharing",               "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),  # each their own
+    ("shared_summary",                "GET",  "login no  no  no  no  no  no  no  no"),  # Bob's: nobody is his mentor
+    ("moderation:duty",               "POST", "login no  no  no  no  no  ok  ok  no"),
+    ("moderation:member",             "GET",  "login no  no  no  no  ok  ok  ok  no"),
+    ("moderation:sanction",           "POST", "login no  no  no  no  ok  ok  ok  no"),
+    ("moderation:lift",               "POST", "login no  no  no  no  no  ok  ok  no"),  # site-wide warning
+    ("moderation:room",               "GET",  "login no  no  no  no  ok  ok  ok  no"),
+    ("moderation:pin",                "POST", "login no  no  no  no  ok  ok  ok  no"),
+    ("moderation:room_moderators",    "POST", "login no  no  no  no  no  no  ok  no"),
+    ("moderation:words",              "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("moderation:word_remove",        "POST", "login no  no  no  no  no  no  ok  no"),
+    ("events:agenda",                 "GET",  "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("events:month_current",          "GET",  "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("events:month",                  "GET",  "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("events:mine",                   "GET",  "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("events:create",                 "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("events:policy",                 "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("events:feed_settings",          "GET",  "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("events:feed_regenerate",        "POST", "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("events:feed",                   "GET",  "ok    ok  ok  ok  ok  ok  ok  ok  ok"),  # Alice's secret token
+    ("events:edit",                   "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("events:cancel",                 "POST", "login no  no  no  no  no  no  ok  no"),
+    ("events:occurrence",             "GET",  "login ok  no  ok  ok  ok  ok  ok  no"),  # spring cohort meetup
+    ("events:rsvp",                   "POST", "login ok  no  ok  ok  ok  ok  ok  no"),
+    ("events:ics",                    "GET",  "login ok  no  ok  ok  ok  ok  ok  no"),
+    ("events:occurrence_cancel",      "POST", "login no  no  no  no  no  no  ok  no"),
+    ("events:occurrence_move",        "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("events:attendees",              "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("events:attendees_csv",          "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("mentorship:index",              "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("mentorship:apply",              "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("mentorship:pause",              "POST", "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("mentorship:resume",             "POST", "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("mentorship:request",            "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("mentorship:withdraw",           "POST", "login ok  no  ok  no  no  no  no  no"),  # own open request
+    ("mentorship:choose",             "POST", "login ok  no  ok  no  no  no  no  no"),
+    ("mentorship:detail",             "GET",  "login ok  no  no  no  no  no  ok  no"),  # Bob mentors Alice
+    ("mentorship:accept",             "POST", "login ok  no  no  no  no  no  no  no"),
+    ("mentorship:decline",            "POST", "login ok  no  no  no  no  no  no  no"),
+    ("mentorship:cancel",             "POST", "login ok  no  no  no  no  no  no  no"),
+    ("mentorship:end",                "POST", "login ok  no  no  no  no  no  no  no"),
+    ("mentorship:staff",              "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("mentorship:decide",             "POST", "login no  no  no  no  no  no  ok  no"),
+    ("mentorship:retire",             "POST", "login no  no  no  no  no  no  ok  no"),
+    ("mentorship:settings",           "POST", "login no  no  no  no  no  no  ok  no"),
+    ("mentorship:match",              "POST", "login no  no  no  no  no  no  ok  no"),
+    ("mentorship:draft",              "POST", "login no  no  no  no  no  no  ok  no"),
+    ("mentorship:publish",            "POST", "login no  no  no  no  no  no  ok  no"),
+    ("family_resources",              "GET",  "login ok  ok  ok  ok  ok  ok  ok  ok"),
+    ("family_link_end",               "POST", "login ok  no  no  no  no  no  no  ok"),  # Alice and Fran's link
+    ("my_family",                     "GET",  "login ok  ok  ok  ok  ok  ok  ok  no"),
+    ("family_ask",                    "POST", "login ok  ok  ok  ok  ok  ok  ok  no"),  # a form error without data
+    ("family_withdraw",               "POST", "login ok  no  no  no  no  no  no  no"),  # Alice's request
+    ("family_sharing",                "POST", "login ok  no  no  no  no  no  no  no"),  # her link: a 400 without share=
+    ("staff_family",                  "GET",  "login no  no  no  no  no  no  ok  no"),
+    ("staff_family_decide",           "POST", "login no  no  no  no  no  no  ok  no"),
+    ("staff_family_resource_add",     "POST", "login no  no  no  no  no  no  ok  no"),
+    ("staff_family_resource",         "POST", "login no  no  no  no  no  no  ok  no"),
 ]
 
 # Room socket on the spring cohort room: `refused` at the handshake, `ok`
 # (no error frame), or the error code. Frames point at Bob's message; the
 # delete comes last because it removes it.
 SOCKET_MATRIX = [
-    ("connect",           "refused   ok        refused   ok        refused   ok        ok        ok"),
-    ("message.send",      "-         ok        -         muted     -         ok        ok        ok"),
-    ("message.edit",      "-         forbidden -         muted     -         forbidden forbidden forbidden"),
-    ("reaction.toggle",   "-         ok        -         ok        -         ok        ok        ok"),
-    ("read",              "-         ok        -         ok        -         ok        ok        ok"),
-    ("history",           "-         ok        -         ok        -         ok        ok        ok"),
-    ("typing",            "-         ok        -         ok        -         ok        ok        ok"),
-    ("ping",              "-         ok        -         ok        -         ok        ok        ok"),
-    ("message.report",    "-         ok        -         ok        -         ok        ok        ok"),
-    ("moderator.request", "-         ok        -         ok        -         ok        ok        ok"),
-    ("message.delete",    "-         forbidden -         forbidden -         ok        ok        ok"),
+    ("connect",           "refused   ok        refused   ok        refused   ok        ok        ok  refused"),
+    ("message.send",      "-         ok        -         muted     -         ok        ok        ok  -"),
+    ("message.edit",      "-         forbidden -         muted     -         forbidden forbidden forbidden  -"),
+    ("reaction.toggle",   "-         ok        -         ok        -         ok        ok        ok  -"),
+    ("read",              "-         ok        -         ok        -         ok        ok        ok  -"),
+    ("history",           "-         ok        -         ok        -         ok        ok        ok  -"),
+    ("typing",            "-         ok        -         ok        -         ok        ok        ok  -"),
+    ("ping",              "-         ok        -         ok        -         ok        ok        ok  -"),
+    ("message.report",    "-         ok        -         ok        -         ok        ok        ok  -"),
+    ("moderator.request", "-         ok        -         ok        -         ok        ok        ok  -"),
+    ("message.delete",    "-         forbidden -         forbidden -         ok        ok        ok  -"),
 ]
 # fmt: on
 
