@@ -42,6 +42,7 @@ JOBS = [
     Job("extend_meetup_occurrences", 86400, "events.tasks.extend_occurrences"),
     Job("send_checkin_reminders", 300, "recovery.tasks.send_checkin_reminders"),
     Job("congratulate_milestones", 900, "recovery.tasks.congratulate_milestones"),
+    Job("forget_old_direct_requests", 86400, "groups.tasks.forget_old_direct_requests"),
 ]
 
 

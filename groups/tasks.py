@@ -1,9 +1,10 @@
-"""Background work for rooms: crisis alert escalation."""
+"""Background work for rooms: crisis alert escalation, and forgetting old
+message requests."""
 
 from django.utils import timezone
 from django_tasks import task
 
-from .actions import escalate_if_unacknowledged
+from .actions import escalate_if_unacknowledged, forget_expired_direct_requests
 from .models import CrisisAlert
 
 
@@ -17,3 +18,9 @@ def escalate_crisis_alerts() -> int:
     )
     now = timezone.now()
     return sum(escalate_if_unacknowledged(alert_id=pk, now=now) for pk in list(ids))
+
+
+@task()
+def forget_old_direct_requests() -> int:
+    """Message requests past the 30-day cool-down (daily, community.schedule)."""
+    return forget_expired_direct_requests()

@@ -24,7 +24,7 @@ from .crisis import (
     requested_text,
     set_duty,
 )
-from .direct import accept_direct_request, decline_direct_request, request_direct
+from .direct import accept_direct_request, decline_direct_request, forget_expired_direct_requests, request_direct
 from .messages import delete_message, edit_message, mark_read, post_message, support_card, toggle_reaction
 from .moderation import (
     add_crisis_phrase,
@@ -84,6 +84,7 @@ __all__ = [
     "detector_precision",
     "edit_message",
     "escalate_if_unacknowledged",
+    "forget_expired_direct_requests",
     "invite_to_private_room",
     "is_message_id",
     "join_default_rooms",

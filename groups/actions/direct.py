@@ -163,3 +163,14 @@ def decline_direct_request(*, member: User, request: DirectRequest) -> None:
     )
     if not updated:
         raise ValidationError("That request is no longer waiting.")
+
+
+@transaction.atomic
+def forget_expired_direct_requests(*, now=None) -> int:
+    """Delete requests older than the cool-down, answered or not (data kept
+    no longer than it serves: by then the sender may ask again anyway, and
+    an accepted one is already gone). Run daily by the scheduler. Returns how
+    many went."""
+    now = now or timezone.now()
+    deleted, _ = DirectRequest.objects.filter(created_at__lte=now - permissions.DIRECT_REQUEST_COOLDOWN).delete()
+    return deleted

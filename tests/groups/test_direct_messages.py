@@ -463,3 +463,25 @@ def test_nothing_waits_for_review_in_a_conversation_moderators_cannot_read(room,
 
     assert link.message.status == held_word.message.status == "visible"
     assert Report.objects.get(message=held_word.message).reason == "watched_word"
+
+
+@pytest.mark.django_db
+def test_requests_past_the_cool_down_are_forgotten(room, alumnus, alumnus2, outsider):
+    from groups.tasks import forget_old_direct_requests
+
+    _open_to_rooms(alumnus)
+    _, old, _ = _ask(alumnus2, alumnus, "old")
+    DirectRequest.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    fresh = DirectRequest.objects.create(sender=outsider, recipient=alumnus, body="fresh")
+
+    forget_old_direct_requests.enqueue()
+
+    assert list(DirectRequest.objects.all()) == [fresh]
+
+
+@pytest.mark.django_db
+def test_a_moderator_can_message_a_member_from_their_moderation_page(room, alumnus, moderator):
+    client = Client()
+    client.force_login(moderator)
+    page = client.get(f"/moderation/members/{alumnus.pk}/").content.decode()
+    assert f'href="/messages/new/{alumnus.pk}/"' in page
