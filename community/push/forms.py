@@ -9,8 +9,10 @@ from .models import Category
 
 
 def _b64url(value: str, field: str) -> bytes:
+    # validate=True: the lenient default skips stray characters instead of refusing them.
+    standard = value.replace("-", "+").replace("_", "/")
     try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        return base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
     except (binascii.Error, ValueError):
         raise forms.ValidationError(f"{field} is not base64url.") from None
 

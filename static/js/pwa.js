@@ -20,6 +20,7 @@ const DESKTOP_KINDS = {
   support: "A moderator reached out",
 };
 const ICON = "/static/icons/icon-192.png";
+const SUBSCRIBE_TIMEOUT_MS = 15000;
 const who = document.querySelector('meta[name="push-member"]');
 const member = who ? who.content : "";
 
@@ -113,8 +114,14 @@ function offerOnce() {
   card.dataset.desktopOffer = "";
   card.setAttribute("aria-label", "Desktop notifications");
   const text = document.createElement("p");
-  text.textContent =
-    "Want a notification on this computer when someone mentions you or messages you while this tab is in the background? You can change this any time in notification settings.";
+  const settings = document.createElement("a");
+  settings.href = "/notifications/settings/";
+  settings.textContent = "notification settings";
+  text.append(
+    "Want a notification on this computer when someone mentions you or messages you while this tab is in the background? You can change this any time in ",
+    settings,
+    ".",
+  );
   const yes = document.createElement("button");
   yes.type = "button";
   yes.textContent = "Turn on";
@@ -191,10 +198,24 @@ async function subscribe(section) {
     subscription = null;
   }
   if (!subscription) {
+    // The browser asks its own push service (Google's, Mozilla's, Apple's…)
+    // for an address; without a connection to it the promise may never
+    // settle, so the page stops waiting and says so.
+    let timer;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error("no answer")), SUBSCRIBE_TIMEOUT_MS);
+    });
     try {
-      subscription = await manager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) });
+      subscription = await Promise.race([
+        manager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) }),
+        late,
+      ]);
     } catch (error) {
-      throw new Error(`This browser could not reach its push service (${error.name}: ${error.message}).`);
+      throw new Error(
+        `This browser could not reach its push service (${error.name === "Error" ? error.message : `${error.name}: ${error.message}`}). Try again later.`,
+      );
+    } finally {
+      clearTimeout(timer);
     }
   }
   const answer = await postJSON(section.dataset.subscribeUrl, subscription.toJSON());
@@ -238,14 +259,17 @@ async function showDevice(section) {
 const device = document.querySelector("[data-push-device]");
 if (device && device.querySelector("[data-push-state]")) {
   const status = device.querySelector("[data-push-status]");
-  device.querySelector("[data-push-on]").addEventListener("click", async () => {
+  const onButton = device.querySelector("[data-push-on]");
+  onButton.addEventListener("click", async () => {
     status.textContent = "Turning push on…";
+    onButton.disabled = true;
     try {
       await subscribe(device);
       status.textContent = "Push is on for this device.";
     } catch (error) {
       status.textContent = error.message;
     }
+    onButton.disabled = false;
     await showDevice(device);
   });
   device.querySelector("[data-push-off]").addEventListener("click", async () => {

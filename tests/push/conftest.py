@@ -7,6 +7,7 @@ and a 16-byte auth secret) and decrypts a stored push with its private key
 """
 
 import base64
+import contextlib
 import json
 import os
 import threading
@@ -51,8 +52,9 @@ class PushService:
         return f"{self.origin}/push/{name}"
 
 
-@pytest.fixture
-def push_service():
+@contextlib.contextmanager
+def running_push_service():
+    """A push service on 127.0.0.1 (a free port) for the length of the block."""
     service = PushService()
 
     class Handler(BaseHTTPRequestHandler):
@@ -72,9 +74,17 @@ def push_service():
     service.origin = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield service
-    server.shutdown()
-    server.server_close()
+    try:
+        yield service
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def push_service():
+    with running_push_service() as service:
+        yield service
 
 
 @pytest.fixture
@@ -92,10 +102,16 @@ def vapid(settings, push_service):
 class Browser:
     """One browser's push subscription: the keys a browser makes."""
 
-    def __init__(self, endpoint: str):
+    def __init__(self, endpoint: str, key=None, auth: bytes | None = None):
         self.endpoint = endpoint
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        self.auth = os.urandom(16)
+        self.key = key or ec.generate_private_key(ec.SECP256R1())
+        self.auth = auth or os.urandom(16)
+
+    @classmethod
+    def from_jwk(cls, endpoint: str, jwk: dict, auth: str) -> "Browser":
+        """The keys a page made with WebCrypto (private key as a JWK)."""
+        private = int.from_bytes(unb64url(jwk["d"]), "big")
+        return cls(endpoint, ec.derive_private_key(private, ec.SECP256R1()), unb64url(auth))
 
     def subscription_json(self) -> dict:
         public = self.key.public_key().public_bytes(
