@@ -24,10 +24,15 @@ _WORD = re.compile(r"[a-z0-9']+")
 
 
 def features(normalized: str) -> list[str]:
-    """Word 1-2 grams and character 2-5 grams (inside word boundaries) of normalised text."""
+    """Word 1-3 grams, character 2-5 grams inside each word and character
+    6-grams across a word boundary ("s it t" of "this is it tonight") of
+    normalised text."""
     words = _WORD.findall(normalized)
     out = ["w:" + w for w in words]
     out += ["b:" + a + " " + b for a, b in itertools.pairwise(words)]
+    out += ["t:" + " ".join(words[i : i + 3]) for i in range(len(words) - 2)]
+    line = " " + " ".join(words) + " "
+    out += ["x:" + line[i : i + 6] for i in range(len(line) - 5) if " " in line[i + 1 : i + 5]]
     for word in words:
         padded = f" {word} "
         n = len(padded)

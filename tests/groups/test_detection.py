@@ -156,12 +156,8 @@ def test_concern_sentences_are_at_least_concern(sentence):
     [
         "I relapsed on saturday, back at a meeting today",
         "cravings are rough this week",
-        pytest.param(
-            "I've lost hope that my landlord will fix anything",
-            marks=pytest.mark.xfail(
-                strict=True, reason="known false alarm: hopelessness about a thing, not about living (README)"
-            ),
-        ),
+        # Hopelessness about a thing, not about living: a false alarm of earlier models.
+        "I've lost hope that my landlord will fix anything",
     ],
 )
 def test_concern_without_danger_is_not_crisis(sentence):

@@ -83,10 +83,7 @@ ORDINARY_SENTENCES = [
     "I killed it at my interview today!",
     "I hurt my back moving boxes",
     "I cut my hair myself",
-    pytest.param(
-        "Took my meds on time all week",
-        marks=pytest.mark.xfail(strict=True, reason="known false alarm of the classifier (README: detector figures)"),
-    ),
+    "Took my meds on time all week",
     "The plant is dead, RIP",
     "Goodbye for now, see you Tuesday",
     "the crave cookie place opened",
