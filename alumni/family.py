@@ -9,6 +9,7 @@ members, chat, meetups and milestones, so it lives on the top floor.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -29,8 +30,11 @@ from recovery.models import Milestone, RecoveryDate, milestone_title
 from . import permissions
 from .models import FamilyLink, FamilyRequest, FamilyResource
 
-# An alumnus has at most this many requests waiting for staff at once.
+# An alumnus has at most this many requests waiting for staff at once, and
+# makes at most RECENT_LIMIT (withdrawn ones included) in RECENT_WINDOW.
 PENDING_LIMIT = 5
+RECENT_LIMIT = 10
+RECENT_WINDOW = timedelta(days=30)
 RELATIONSHIP_LIMIT = 60
 
 
@@ -60,14 +64,22 @@ def ask_for_family_member(*, alumnus: User, email: str, relationship: str, note:
         raise ValidationError({"note": "Keep the note to 300 characters."})
     if email == alumnus.email.lower():
         raise ValidationError({"email": "That is your own address."})
-    if User.objects.filter(email__iexact=email).exists():
-        # Said plainly to the one alumnus who typed the address; it names no one.
-        raise ValidationError({"email": "This address already has an account here. Ask staff to link it."})
-    pending = FamilyRequest.objects.select_for_update().filter(alumnus=alumnus, status=FamilyRequest.Status.PENDING)
+    # Whether the address already has an account is never said here (that
+    # would tell an alumnus who else is in the program's aftercare); staff
+    # see it on their page, where approving cannot invite it.
+    recent = list(
+        FamilyRequest.objects.select_for_update().filter(
+            alumnus=alumnus, created_at__gte=timezone.now() - RECENT_WINDOW
+        )
+    )
+    pending = [r for r in recent if r.status == FamilyRequest.Status.PENDING]
     if any(r.email == email for r in pending):
         raise ValidationError({"email": "You have already asked for this address; staff will answer soon."})
     if len(pending) >= PENDING_LIMIT:
         raise ValidationError(f"You have {PENDING_LIMIT} requests waiting; staff will answer them first.")
+    if len(recent) >= RECENT_LIMIT:
+        # Withdrawn requests count too: asking again and again pages every staff member.
+        raise ValidationError("You have asked for several people this month. Staff will be glad to help in person.")
     request = FamilyRequest.objects.create(alumnus=alumnus, email=email, relationship=relationship, note=note)
     community_actions.notify_many(
         recipients=User.objects.filter(role=User.Role.STAFF, is_active=True, suspended_at__isnull=True),
@@ -124,7 +136,9 @@ def link_on_acceptance(*, invitation: Invitation, member: User) -> FamilyLink | 
     """Called when an invitation is accepted: an approved family request's
     invitation links the new family member to the alumnus who asked."""
     request = FamilyRequest.objects.filter(invitation=invitation, status=FamilyRequest.Status.APPROVED).first()
-    if request is None or member.role != User.Role.FAMILY or not request.alumnus.is_active:
+    if request is None or member.role != User.Role.FAMILY:
+        return None
+    if not request.alumnus.is_active or request.alumnus.is_suspended:
         return None
     link = FamilyLink.objects.create(alumnus=request.alumnus, family_member=member, relationship=request.relationship)
     community_actions.notify(

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from community.decorators import account_required, permission_required
+from community.models import User
 from community.ratelimit import by_user, limit_posts
 
 from . import family, permissions
@@ -102,12 +103,18 @@ def end_link(request: HttpRequest, link_id: int) -> HttpResponse:
 
 
 def _staff_page(request, form=None, status=200):
+    pending = list(
+        FamilyRequest.objects.filter(status=FamilyRequest.Status.PENDING)
+        .select_related("alumnus")
+        .order_by("created_at")
+    )
+    taken = {
+        e.lower() for e in User.objects.filter(email__in=[r.email for r in pending]).values_list("email", flat=True)
+    }
+    for request_row in pending:
+        request_row.has_account = request_row.email in taken
     context = {
-        "pending": list(
-            FamilyRequest.objects.filter(status=FamilyRequest.Status.PENDING)
-            .select_related("alumnus")
-            .order_by("created_at")
-        ),
+        "pending": pending,
         "answered": list(
             FamilyRequest.objects.exclude(status=FamilyRequest.Status.PENDING)
             .select_related("alumnus", "decided_by")

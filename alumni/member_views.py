@@ -10,14 +10,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from community import actions as community_actions
-from community.decorators import account_required, member_required
+from community.decorators import account_required
 from community.queries import crisis_resources
 from groups.models import Block
 
 from .forms import WelcomeForm
 
 
-@member_required
+@account_required  # family members block in their own rooms too
 @require_GET
 def blocks(request: HttpRequest) -> HttpResponse:
     rows = list(Block.objects.filter(blocker=request.user).select_related("blocked").order_by("-created_at"))

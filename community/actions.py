@@ -292,6 +292,8 @@ def set_member_cohort(*, staff: User, member: User, cohort: Cohort | None, gradu
     of the member reconnects (access to cohort rooms is recomputed)."""
     if not permissions.can_manage_cohorts(staff):
         raise PermissionDenied
+    if member.role == User.Role.FAMILY and cohort is not None:
+        raise ValidationError("A family member belongs to no cohort.")
     old = member.cohort.slug if member.cohort else None
     member.cohort = cohort
     member.graduation_date = graduation_date or (cohort.graduation_date if cohort else None)

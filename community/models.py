@@ -109,6 +109,7 @@ class User(AbstractUser):
         blank=True,
         help_text="Notification kinds this member also wants by email.",
     )
+
     class DirectMessages(models.TextChoices):
         NOBODY = "nobody", "Nobody"
         MENTORS = "mentors", "My mentor or mentee and moderators"

@@ -290,6 +290,16 @@ def update_event(*, editor: User, event: Event, **changes) -> Event:
     changed = [f for f, v in changes.items() if getattr(event, f) != v]
     if not changed:
         return event
+    if "audience" in changed and event.discussion_room_id is not None:
+        sides = {
+            Event.Audience.FAMILIES: "families",
+            Event.Audience.MIXED: "both",
+        }
+        if sides.get(event.audience, "alumni") != sides.get(changes["audience"], "alumni"):
+            # The discussion room belongs to one side; it cannot follow the meetup across.
+            raise ValidationError(
+                {"audience": "This meetup has a discussion room, so its audience stays on the same side."}
+            )
     for field in changed:
         setattr(event, field, changes[field])
     now = timezone.now()

@@ -107,8 +107,11 @@ class EventForm(forms.Form):
         self.fields["time_zone"].choices = _zone_choices()
         if event is None and user is not None:
             self.fields["time_zone"].initial = user.time_zone
-        self.fields["host"].queryset = User.objects.filter(is_active=True, suspended_at__isnull=True).order_by(
-            "display_name"
+        # Hosts come from the alumni side (a host sees who is going).
+        self.fields["host"].queryset = (
+            User.objects.filter(is_active=True, suspended_at__isnull=True)
+            .exclude(role=User.Role.FAMILY)
+            .order_by("display_name")
         )
         self.fields["host"].label_from_instance = lambda u: u.display_name
         self.fields["audience_room"].queryset = Room.objects.visible_to(user).exclude(kind=Room.Kind.MENTORSHIP)

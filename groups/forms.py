@@ -32,7 +32,12 @@ class AddMemberForm(forms.Form):
     def clean_display_name(self):
 
         name = self.cleaned_data["display_name"].strip()
-        member = User.objects.filter(display_name__iexact=name, is_active=True, suspended_at__isnull=True).first()
+        # Family members are never found here: a private room is on the alumni side.
+        member = (
+            User.objects.filter(display_name__iexact=name, is_active=True, suspended_at__isnull=True)
+            .exclude(role=User.Role.FAMILY)
+            .first()
+        )
         if member is None:
             raise forms.ValidationError("No member has that display name.")
         self.member = member

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from community.decorators import permission_required, redirect_back
 from community.models import AuditLog, User
-from community.permissions import is_active_member, is_site_moderator, is_staff
+from community.permissions import is_site_moderator, is_staff
 
 from . import actions, permissions, queries
 from .forms import (
@@ -453,8 +453,8 @@ def word_remove(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def block(request: HttpRequest, member_id: int) -> HttpResponse:
-    """Block or unblock another member (any member)."""
-    if not is_active_member(request.user):
+    """Block or unblock another member (any member, family members too)."""
+    if not permissions.may_chat(request.user):
         raise PermissionDenied
     other = permissions.get_member_to_block_or_404(request.user, member_id)
     if request.POST.get("unblock") == "1":

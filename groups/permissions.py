@@ -23,6 +23,16 @@ def may_chat(user) -> bool:
     return is_active_member(user) or is_family(user)
 
 
+def on_its_side(member, room: Room) -> bool:
+    """May `member` hold a membership in `room` at all? A family member only in
+    Families & friends rooms, alumni in every other room; site moderators and
+    staff anywhere. Every way into a room (join, invite, appointment, a
+    meetup's room, defaults) goes through this (groups.actions.rooms)."""
+    if member.role in (User.Role.MODERATOR, User.Role.STAFF):
+        return True
+    return (room.kind == Room.Kind.FAMILY) == (member.role == User.Role.FAMILY)
+
+
 def get_membership(user, room: Room) -> Membership | None:
     if not may_chat(user):
         return None
@@ -85,7 +95,14 @@ def can_moderate_room(user, room: Room, membership: Membership | None) -> bool:
     if is_site_moderator(user) and room.kind not in Room.MEMBERS_ONLY:
         return True
     membership = _active(membership)
-    return membership is not None and membership.role == Membership.Role.MODERATOR and not membership.is_banned
+    return (
+        membership is not None
+        and membership.role == Membership.Role.MODERATOR
+        and not membership.is_banned
+        # An appointment never outranks the sides: a room moderator must be
+        # someone who may see the room at all.
+        and can_see_room(user, room, membership)
+    )
 
 
 def needs_guidelines(user, room: Room, membership: Membership | None) -> bool:
@@ -179,20 +196,21 @@ def mute_remaining(membership: Membership) -> str | None:
 def can_block(user, other) -> bool:
     """Members may block other members, but not moderators or staff: a person
     in crisis must always be reachable by the people whose job is to help."""
-    return is_active_member(user) and other.pk != user.pk and not is_site_moderator(other)
+    return may_chat(user) and other.pk != user.pk and not is_site_moderator(other)
 
 
 def get_member_to_block_or_404(user, member_id) -> User:
     """Someone this member can already see: listed in the directory, in a room
     with them, or blocked by them (to unblock). Any other id is missing, so the
     block form tells nothing about accounts one could not see anyway."""
-    if not is_active_member(user) or not str(member_id).isdigit():
+    if not may_chat(user) or not str(member_id).isdigit():
         raise Http404("No such member.")
     other = User.objects.filter(pk=member_id, is_active=True).exclude(pk=user.pk).first()
     if other is None:
         raise Http404("No such member.")
     shared_room = Membership.objects.filter(user=other, left_at__isnull=True, room__in=readable_rooms(user)).exists()
-    if not (other.in_directory or shared_room or Block.objects.filter(blocker=user, blocked=other).exists()):
+    listed = other.in_directory and is_active_member(user) and other.role != User.Role.FAMILY
+    if not (listed or shared_room or Block.objects.filter(blocker=user, blocked=other).exists()):
         raise Http404("No such member.")
     return other
 

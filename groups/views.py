@@ -184,7 +184,7 @@ def room_create(request: HttpRequest) -> HttpResponse:
     return render(request, "groups/room_form.html", {"form": form})
 
 
-@member_required
+@account_required  # family members search their own rooms (readable_rooms)
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)

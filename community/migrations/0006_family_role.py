@@ -4,29 +4,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('community', '0005_former_display_name'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("community", "0005_former_display_name"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='user',
-            name='user_role_valid',
+            model_name="user",
+            name="user_role_valid",
         ),
         migrations.AlterField(
-            model_name='invitation',
-            name='role',
-            field=models.CharField(choices=[('alumnus', 'Alumnus'), ('moderator', 'Moderator'), ('staff', 'Staff'), ('family', 'Family member')], default='alumnus', max_length=16),
+            model_name="invitation",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("alumnus", "Alumnus"),
+                    ("moderator", "Moderator"),
+                    ("staff", "Staff"),
+                    ("family", "Family member"),
+                ],
+                default="alumnus",
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('alumnus', 'Alumnus'), ('moderator', 'Moderator'), ('staff', 'Staff'), ('family', 'Family member')], default='alumnus', max_length=16),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("alumnus", "Alumnus"),
+                    ("moderator", "Moderator"),
+                    ("staff", "Staff"),
+                    ("family", "Family member"),
+                ],
+                default="alumnus",
+                max_length=16,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['alumnus', 'moderator', 'staff', 'family'])), name='user_role_valid'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["alumnus", "moderator", "staff", "family"])), name="user_role_valid"
+            ),
         ),
     ]

@@ -4,20 +4,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('community', '0006_family_role'),
+        ("community", "0006_family_role"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='direct_messages_from',
-            field=models.CharField(choices=[('nobody', 'Nobody'), ('mentors', 'My mentor or mentee and moderators'), ('shared_room', 'Members who share a room with me')], default='mentors', max_length=12, verbose_name='who may message me'),
+            model_name="user",
+            name="direct_messages_from",
+            field=models.CharField(
+                choices=[
+                    ("nobody", "Nobody"),
+                    ("mentors", "My mentor or mentee and moderators"),
+                    ("shared_room", "Members who share a room with me"),
+                ],
+                default="mentors",
+                max_length=12,
+                verbose_name="who may message me",
+            ),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('general', 'General'), ('mention', 'Mention'), ('reminder', 'Meetup reminder'), ('meetup', 'Meetup change'), ('match', 'Mentor match'), ('report', 'Report (moderators)'), ('crisis_alert', 'Crisis alert (moderators)'), ('moderator_request', 'A member asked to talk to a moderator (moderators)'), ('support', 'A moderator reached out'), ('report_handled', 'Report handled'), ('checkin', 'Check-in reminder'), ('milestone', 'Milestone'), ('dm', 'Direct message'), ('dm_request', 'Message request'), ('family', 'Family and friends')], max_length=20),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("general", "General"),
+                    ("mention", "Mention"),
+                    ("reminder", "Meetup reminder"),
+                    ("meetup", "Meetup change"),
+                    ("match", "Mentor match"),
+                    ("report", "Report (moderators)"),
+                    ("crisis_alert", "Crisis alert (moderators)"),
+                    ("moderator_request", "A member asked to talk to a moderator (moderators)"),
+                    ("support", "A moderator reached out"),
+                    ("report_handled", "Report handled"),
+                    ("checkin", "Check-in reminder"),
+                    ("milestone", "Milestone"),
+                    ("dm", "Direct message"),
+                    ("dm_request", "Message request"),
+                    ("family", "Family and friends"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

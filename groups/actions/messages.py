@@ -74,8 +74,17 @@ def _mentioned_members(room: Room, body: str, author: User) -> dict[str, User]:
     for start in starts:
         could_match |= Q(display_name__istartswith=start[:40])
     found = {}
+    now = timezone.now()
     members = (
-        User.objects.filter(memberships__room=room, memberships__left_at__isnull=True, is_active=True)
+        # Only people who can read the room: an active, unbanned membership.
+        User.objects.filter(
+            Q(memberships__banned_until__isnull=True) | Q(memberships__banned_until__lte=now),
+            memberships__room=room,
+            memberships__left_at__isnull=True,
+            memberships__banned_permanently=False,
+            is_active=True,
+            suspended_at__isnull=True,
+        )
         .filter(could_match)
         .exclude(pk=author.pk)
         .exclude(blocks_made__blocked=author)

@@ -23,6 +23,10 @@ from .common import member_frame_on_commit, posting_frame
 
 
 def _activate_membership(member: User, room: Room, *, role: str = Membership.Role.MEMBER) -> Membership:
+    if not permissions.on_its_side(member, room):
+        # Families & friends rooms are for families, every other room for
+        # alumni: no invitation or appointment puts anyone across.
+        raise ValidationError("That member cannot be added to this room.")
     membership, created = Membership.objects.get_or_create(room=room, user=member, defaults={"role": role})
     if not created and membership.left_at is not None:
         membership.left_at = None
@@ -67,7 +71,7 @@ def add_member_to_room(*, room: Room, member: User) -> Membership | None:
         return None
     if not member.is_active or member.is_suspended:
         return None
-    if (room.kind == Room.Kind.FAMILY) != (member.role == User.Role.FAMILY) and not member.is_moderator:
+    if not permissions.on_its_side(member, room):
         return None  # a family room is for families; every other room for alumni
     return _activate_membership(member, room)
 

@@ -22,7 +22,6 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 ALUMNI_SIDE = [
     "/rooms/welcome/",
-    "/rooms/search/?q=meetup",
     "/members/",
     "/mentors/",
     "/me/safety-plan/",
@@ -30,7 +29,6 @@ ALUMNI_SIDE = [
     "/me/progress/",
     "/me/milestones/",
     "/me/family/",
-    "/profile/blocks/",
     "/staff/",
     "/moderation/crisis/",
 ]

@@ -111,7 +111,6 @@ def test_declining_notifies_the_alumnus_and_sends_nothing(alumnus, staff):
         ("mum@example.org", "", "relationship"),
         ("mum@example.org", "x" * 61, "relationship"),
         ("alice@example.org", "me", "email"),  # her own
-        ("bob@example.org", "friend", "email"),  # already has an account
     ],
 )
 def test_bad_requests_are_refused_and_change_nothing(alumnus, alumnus2, email, relationship, field):
@@ -238,13 +237,11 @@ def test_a_family_member_reaches_nothing_of_the_alumni_side(relative, alumnus, a
     for path in (
         "/members/",
         f"/members/{alumnus2.pk}/",
-        "/rooms/search/?q=hello",
         "/mentors/",
         "/me/safety-plan/",
         "/me/check-in/",
         "/me/milestones/",
         "/me/family/",
-        "/profile/blocks/",
         "/staff/",
     ):
         response = client.get(path)
@@ -388,3 +385,101 @@ def test_my_family_page_queries_do_not_grow(alumnus):
         family.ask_for_family_member(alumnus=alumnus, email=f"f{i}@example.org", relationship="friend")
         _link(alumnus, make_member(f"fam{i}@example.org", f"Fam {i}", role=User.Role.FAMILY))
     assert _queries(client, "/me/family/") == one
+
+
+# --- the sides hold on every way into a room (outside review) -------------------------
+
+
+def test_no_invitation_or_appointment_puts_anyone_across_the_sides(staff, alumnus, alumnus2, relative, family_room):
+    from groups.forms import AddMemberForm
+    from groups.models import Membership
+
+    private = chat.create_room(creator=staff, name="Sober parents", kind=Room.Kind.PRIVATE)
+    chat.invite_to_private_room(moderator=staff, room=private, member=alumnus)
+    chat.set_room_moderator(staff=staff, room=private, member=alumnus, is_moderator=True)
+    # The add-member form never finds a family member (and so tells nothing about one).
+    form = AddMemberForm({"display_name": "Pat"})
+    assert not form.is_valid()
+    with pytest.raises(ValidationError):
+        chat.invite_to_private_room(moderator=alumnus, room=private, member=relative)
+    with pytest.raises(ValidationError):
+        chat.set_room_moderator(staff=staff, room=private, member=relative, is_moderator=True)
+    with pytest.raises(ValidationError):
+        chat.set_room_moderator(staff=staff, room=family_room, member=alumnus2, is_moderator=True)
+    assert not Membership.objects.filter(room=private, user=relative).exists()
+    assert not Membership.objects.filter(room=family_room, user=alumnus2).exists()
+    # A membership written across the sides by hand still moderates nothing and mentions nobody.
+    Membership.objects.create(room=private, user=relative, role=Membership.Role.MODERATOR)
+    from groups import permissions as chat_permissions
+
+    membership = Membership.objects.get(room=private, user=relative)
+    assert not chat_permissions.can_moderate_room(relative, private, membership)
+    assert _client(relative).get(f"/moderation/rooms/{private.slug}/").status_code in (403, 404)
+
+
+def test_mentions_reach_only_people_who_can_read_the_room(staff, alumnus, alumnus2, banned, room):
+    result = chat.post_message(author=alumnus, room=room, body="@Bob and @Dana hello", client_id=str(uuid.uuid4()))
+    assert result.message.mentions.count() == 1
+    assert alumnus2.notifications.filter(kind="mention").count() == 1
+    assert banned.notifications.filter(kind="mention").count() == 0
+
+
+def test_asking_never_says_whether_an_address_has_an_account(alumnus, alumnus2, staff):
+    request = family.ask_for_family_member(alumnus=alumnus, email="bob@example.org", relationship="friend")
+    assert request.status == "pending"  # the same answer as for any address
+    page = _client(staff).get("/staff/family/").content.decode()
+    assert "An account already uses this address" in page
+    with pytest.raises(ValidationError):
+        family.decide_request(staff=staff, request=request, approve=True)
+    request.refresh_from_db()
+    assert request.status == "pending"
+
+
+def test_withdrawing_and_asking_again_is_bounded(alumnus):
+    for i in range(family.RECENT_LIMIT):
+        row = family.ask_for_family_member(alumnus=alumnus, email=f"w{i}@example.org", relationship="friend")
+        family.withdraw_request(alumnus=alumnus, request=row)
+    with pytest.raises(ValidationError):
+        family.ask_for_family_member(alumnus=alumnus, email="again@example.org", relationship="friend")
+
+
+def test_a_meetup_with_a_discussion_room_keeps_its_side_and_hosts_are_alumni(staff, relative):
+    from events.forms import EventForm
+
+    event = _meetup(staff, "Families", Event.Audience.FAMILIES, create_discussion_room=True)
+    with pytest.raises(ValidationError):
+        event_actions.update_event(editor=staff, event=event, audience=Event.Audience.ALL)
+    event.refresh_from_db()
+    assert event.audience == Event.Audience.FAMILIES
+    assert relative not in EventForm(user=staff).fields["host"].queryset
+
+
+def test_a_family_member_gets_no_cohort(staff, relative, cohort):
+    with pytest.raises(ValidationError):
+        community_actions.set_member_cohort(staff=staff, member=relative, cohort=cohort)
+
+
+def test_erasure_removes_another_alumnus_request_naming_the_erased_address(alumnus, relative, alumnus2):
+    from alumni import privacy
+
+    FamilyRequest.objects.create(alumnus=alumnus2, email="pat@example.org", relationship="friend")
+    _link(alumnus, relative)
+    privacy.erase_member(member=relative, password_confirmed=True, keep_messages=False)
+    assert not FamilyRequest.objects.filter(email="pat@example.org").exists()
+    assert not FamilyLink.objects.exists()
+
+
+def test_family_members_block_and_search_within_their_own_rooms(staff, relative, family_room, room, alumnus):
+    from groups.models import Block
+
+    other = make_member("quinn@example.org", "Quinn", role=User.Role.FAMILY)
+    chat.join_room(member=other, room=family_room)
+    chat.post_message(author=other, room=family_room, body="families hello", client_id=str(uuid.uuid4()))
+    chat.post_message(author=alumnus, room=room, body="alumni hello", client_id=str(uuid.uuid4()))
+    client = _client(relative)
+    found = client.get("/rooms/search/?q=hello").content.decode()
+    assert "families hello" in found
+    assert "alumni hello" not in found
+    assert client.post(f"/rooms/members/{other.pk}/block/").status_code == 302
+    assert Block.objects.filter(blocker=relative, blocked=other).exists()
+    assert client.post(f"/rooms/members/{alumnus.pk}/block/").status_code == 404  # not someone she can see

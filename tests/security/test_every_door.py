@@ -162,6 +162,8 @@ FAMILY_WIDE = {
     "account_sessions": "your own sessions",
     "account_sessions_end_others": "your own sessions",
     "groups:directory": "Families & friends rooms only",
+    "groups:search": "searches the Families & friends rooms she is in",
+    "blocks": "the people she blocked herself",
     "events:agenda": "family and mixed meetups only",
     "events:month_current": "family and mixed meetups only",
     "events:month": "family and mixed meetups only",
