@@ -3,12 +3,10 @@ settings: thin views, access through permissions.py, writes through actions.py."
 
 import hashlib
 import json
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -16,6 +14,7 @@ from django.templatetags.static import static
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from community.decorators import permission_required
 from community.queries import crisis_resources
 from community.ratelimit import by_user, limit_posts
 
@@ -32,16 +31,9 @@ MAX_BODY_BYTES = 4096
 push_limit = limit_posts("push", (30, 3600, by_user))
 
 
-def push_user_required(view):
-    """Signed in (else to sign-in) and allowed to use push (else 403)."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not permissions.can_use_push(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+# Signed in (else to sign-in), an active account of any role (family
+# members too: their own notifications), and allowed to use push (else 403).
+push_user_required = permission_required(permissions.can_use_push, hide=False, families=True)
 
 
 def _error(detail: str, status: int = 400) -> JsonResponse:

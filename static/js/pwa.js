@@ -109,6 +109,9 @@ function offerOnce() {
   const box = document.querySelector("[data-toasts]");
   if (!box || !("Notification" in window) || Notification.permission !== "default") return;
   if (stored(ASKED_KEY) || box.querySelector("[data-desktop-offer]")) return;
+  // Not over a conversation: the card would cover the composer. The next
+  // mention that arrives on another page asks.
+  if (document.querySelector("[data-messages]")) return;
   const card = document.createElement("section");
   card.className = "toast desktop-offer";
   card.dataset.desktopOffer = "";

@@ -351,3 +351,18 @@ def test_notifications_page_links_to_the_settings(alumnus):
     body = signed_in(alumnus).get(reverse("notifications")).content.decode()
 
     assert 'href="/notifications/settings/"' in body
+
+
+@pytest.mark.parametrize("devices", [1, 3])
+def test_settings_page_costs_the_same_with_one_or_three_devices(alumnus, devices, django_assert_num_queries):
+    client = signed_in(alumnus)
+    for i in range(devices):
+        PushSubscription.objects.create(
+            member=alumnus, endpoint=f"https://fcm.googleapis.com/fcm/send/{i}", p256dh="x", auth="y"
+        )
+
+    # session, member, push settings, count of devices, unread notifications (header)
+    with django_assert_num_queries(5):
+        response = client.get("/notifications/settings/")
+
+    assert response.context["devices"] == devices
