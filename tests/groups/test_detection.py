@@ -213,6 +213,22 @@ def test_hard_negatives_are_nothing(sentence):
     assert classify(sentence).tier == NONE
 
 
+# Known false alarms of the shipped model (docs/safety.md): short ordinary
+# messages the classifier alone reads as a crisis, and single words it gives
+# the support card. Found after the held-out measurement, so kept as they are
+# until the detector is next changed and measured on a fresh set.
+@pytest.mark.xfail(strict=True, reason="known false alarm of the classifier on short messages (docs/safety.md)")
+@pytest.mark.parametrize("sentence", ["Alice here: I know him", "a draft I have not sent", "mine does not count"])
+def test_short_ordinary_messages_are_not_a_crisis(sentence):
+    assert classify(sentence).tier != CRISIS
+
+
+@pytest.mark.xfail(strict=True, reason="known false alarm of the classifier on single words (docs/safety.md)")
+@pytest.mark.parametrize("word", ["going", "code", "home"])
+def test_single_ordinary_words_are_nothing(word):
+    assert classify(word).tier == NONE
+
+
 def test_detection_truthiness_and_tiers():
     assert (CRISIS, CONCERN, NONE) == ("crisis", "concern", "")
     assert not Detection(NONE)
