@@ -19,6 +19,7 @@ def test_staff_sees_every_tool(client, staff):
         "Cohorts",
         "Focus areas",
         "Crisis resources",
+        "Families",
         "Audit log",
         "Crisis dashboard",
         "Review queue",
