@@ -107,7 +107,12 @@ def request_direct(*, sender: User, recipient: User, body) -> tuple[Room | None,
             "rate_limited", "You've sent several message requests lately. Try again later.", retry_after=wait
         )
     if existing is None:
-        request = DirectRequest.objects.create(sender=sender, recipient=recipient, body=body)
+        try:
+            with transaction.atomic():
+                request = DirectRequest.objects.create(sender=sender, recipient=recipient, body=body)
+        except IntegrityError:
+            # The same request sent twice at once (a double click): the first one stands.
+            return None, DirectRequest.objects.get(sender=sender, recipient=recipient), ""
     else:
         # Past the cool-down: the same row asks again, as if new.
         existing.body, existing.client_id, existing.created_at = body, uuid.uuid4(), now
