@@ -121,7 +121,9 @@ def classify(
         if p_crisis >= threshold and likelier:
             tiny = words < TINY_WORDS and not rules.categories
             tier, categories = (CONCERN if tiny else CRISIS), (*categories, "classifier")
-        elif tier == NONE and p_crisis + p_concern >= CONCERN_PROBABILITY:
+        elif tier == NONE and not rules.vetoed and p_crisis + p_concern >= CONCERN_PROBABILITY:
+            # (Where the rules found the crisis wording negated — "I'm not
+            # suicidal" — the classifier alone does not show the card either.)
             tier, categories = CONCERN, ("classifier",)
 
     if staff_tier == CRISIS and tier != CRISIS:

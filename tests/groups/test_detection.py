@@ -213,18 +213,21 @@ def test_hard_negatives_are_nothing(sentence):
     assert classify(sentence).tier == NONE
 
 
-# Known false alarms of the shipped model (docs/safety.md): short ordinary
-# messages the classifier alone reads as a crisis, and single words it gives
-# the support card. Found after the held-out measurement, so kept as they are
-# until the detector is next changed and measured on a fresh set.
-@pytest.mark.xfail(strict=True, reason="known false alarm of the classifier on short messages (docs/safety.md)")
+# Short ordinary messages the C=8 model read as a crisis until everyday chat
+# was added to its training data (docs/safety.md).
 @pytest.mark.parametrize("sentence", ["Alice here: I know him", "a draft I have not sent", "mine does not count"])
 def test_short_ordinary_messages_are_not_a_crisis(sentence):
     assert classify(sentence).tier != CRISIS
 
 
+def test_home_alone_is_nothing():
+    assert classify("home").tier == NONE
+
+
+# Known false alarms of the shipped model (docs/safety.md): single words it
+# gives the gentle support card.
 @pytest.mark.xfail(strict=True, reason="known false alarm of the classifier on single words (docs/safety.md)")
-@pytest.mark.parametrize("word", ["going", "code", "home"])
+@pytest.mark.parametrize("word", ["going", "code"])
 def test_single_ordinary_words_are_nothing(word):
     assert classify(word).tier == NONE
 
