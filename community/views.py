@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import actions, permissions, schedule
 from .adapters import SESSION_KEY
+from .decorators import account_required
 from .forms import ProfileForm
 from .models import FocusArea, Invitation, User
 from .queries import crisis_resources
@@ -45,14 +46,14 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("account_signup")
 
 
-@login_required
+@account_required
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
     notifications = list(request.user.notifications.all()[:100])
     return render(request, "community/notifications.html", {"notifications": notifications})
 
 
-@login_required
+@account_required
 @require_POST
 def notifications_mark_read(request: HttpRequest) -> HttpResponse:
     ids = request.POST.getlist("id")
@@ -66,7 +67,7 @@ def notifications_mark_read(request: HttpRequest) -> HttpResponse:
     return redirect("notifications")
 
 
-@login_required
+@account_required
 @require_POST
 def notification_mark_one_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     notification = permissions.get_notification_for_recipient_or_404(request.user, notification_id)
