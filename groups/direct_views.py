@@ -24,6 +24,11 @@ SUPPORT_NOTE = (
     "Your message was sent. It sounds like things may be hard right now: your own plan and people who can "
     "help are one tap away (My plan, or call or text 988)."
 )
+# The same, when the text could not be sent (moderators were still alerted to a crisis).
+SUPPORT_ONLY_NOTE = (
+    "It sounds like things may be hard right now: your own plan and people who can help are one tap away "
+    "(My plan, or call or text 988)."
+)
 
 
 def _sent_request(user, target) -> DirectRequest | None:
@@ -85,16 +90,26 @@ def new(request: HttpRequest, member_id: int) -> HttpResponse:
     sent = _sent_request(request.user, target)
     if sent is None and not permissions.can_request_direct(request.user, target):
         raise Http404("No such member.")
-    form = DirectMessageForm(request.POST if request.method == "POST" and sent is None else None)
+    # A POST is always read, even when a request already shows as "sent" (a
+    # second tab, the back button): whatever happens to it, the action reads
+    # the text for crisis first, so nothing a person in crisis types is lost.
+    form = DirectMessageForm(request.POST if request.method == "POST" else None)
     status = 200
     if form.is_bound and form.is_valid():
         try:
             room, _request, tier = actions.request_direct(
                 sender=request.user, recipient=target, body=form.cleaned_data["body"]
             )
-        except PermissionDenied:
-            raise Http404("No such member.") from None
+        except PermissionDenied as exc:
+            if getattr(exc, "crisis_tier", ""):
+                messages.info(request, SUPPORT_ONLY_NOTE)
+            if sent is None:
+                raise Http404("No such member.") from None
+            # Asked already, then a block or a changed setting: it still reads "sent".
+            return redirect("direct:new", member_id=target.pk)
         except ChatError as exc:
+            if getattr(exc, "crisis_tier", ""):
+                messages.info(request, SUPPORT_ONLY_NOTE)
             form.add_error("body", exc.detail)
             status = 429 if exc.code == "rate_limited" else 400
         else:
@@ -138,5 +153,9 @@ def decline(request: HttpRequest, direct_request_id: int) -> HttpResponse:
     # Already gone (a second click): the same answer either way.
     with contextlib.suppress(ValidationError):
         actions.decline_direct_request(member=request.user, request=direct_request)
-    messages.success(request, "Declined. Nobody is told, and they can't ask again for 30 days.")
+    messages.success(
+        request,
+        "Declined. Nobody is told. Any new request from them in the next 30 days stays hidden, "
+        "and you won't be told of it.",
+    )
     return redirect("direct:requests")

@@ -50,7 +50,14 @@ def export(member) -> dict:
     )
     duty = ModeratorDuty.objects.filter(moderator=member).first()
     requests_sent = DirectRequest.objects.filter(sender=member).select_related("recipient").order_by("pk")
-    requests_received = DirectRequest.objects.filter(recipient=member).select_related("sender").order_by("pk")
+    # Not a request asked again while the member's decline keeps it quiet
+    # (stored declined, sent after the decline): they never see those.
+    requests_received = (
+        DirectRequest.objects.filter(recipient=member)
+        .exclude(status=DirectRequest.Status.DECLINED, created_at__gt=F("decided_at"))
+        .select_related("sender")
+        .order_by("pk")
+    )
     return {
         "rooms": [
             {

@@ -9,6 +9,7 @@ import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ from community import ratelimit
 from community.actions import notify, record_audit
 from community.models import Notification, User
 
-from .. import permissions
+from .. import detector, permissions
 from ..detection import CONCERN, CRISIS
 from ..errors import ChatError
 from ..models import CrisisAlert, DirectRequest, Membership, Room
@@ -59,78 +60,125 @@ def _open_direct_room(a: User, b: User) -> Room:
     return room
 
 
-@transaction.atomic
+def _alert_for_request(sender: User) -> None:
+    """A crisis alert for a request's text, in its own transaction so that it
+    stands whatever becomes of the request (refused, rate limited, already
+    sent, muted)."""
+    with transaction.atomic():
+        open_crisis_alert(member=sender, room=None, message=None, source=CrisisAlert.Source.MESSAGE)
+
+
 def request_direct(*, sender: User, recipient: User, body) -> tuple[Room | None, DirectRequest | None, str]:
     """Send `recipient` a first message.
 
     - An open conversation between them: the message is posted there.
-    - A moderator or staff member: the conversation opens at once with this
-      message (audit row; the member gets a `dm` notification).
+    - A moderator or staff member, to a member whose setting is not
+      "nobody": the conversation opens at once with this message (audit row;
+      the member gets a `dm` notification), rate limited like requests.
     - The recipient had asked the sender first: writing back is consent —
       their request is accepted and this message follows it.
     - Otherwise a request (DirectRequest) that the recipient accepts or
       declines; the recipient gets a `dm_request` notification. Asking again
-      while a request is younger than the cool-down changes nothing (the
-      sender sees "sent" whether it was declined or not).
+      while the last request still shows as "sent" changes nothing. Asking
+      within 30 days of a decline (or of an unanswered request's end) is
+      muted: stored and shown to the sender as "sent" like any request, never
+      shown to the recipient, no notification.
+
+    The text is read for crisis before anything can refuse or drop it: a
+    crisis opens a moderator alert even when the request is refused, rate
+    limited, already sent or muted (a person in crisis is never silenced).
 
     Returns (room, request, tier): the conversation if one is open, the
     request if one waits, and the crisis tier of the text ("", "concern" or
-    "crisis"; a crisis also opens a moderator alert, like a message would).
-    Raises PermissionDenied when the recipient's setting, a block or either
-    account's state forbids it, ChatError for a bad text or too many requests.
+    "crisis"). Raises PermissionDenied when the recipient's setting, a block
+    or either account's state forbids it, ChatError for a bad text or too
+    many requests; either exception carries the text's tier as `crisis_tier`
+    (so the page can still show the support note).
     """
     body = _clean_body(body)
+    tier = detector.classify(body)
+    tier = tier if tier in (CONCERN, CRISIS) else ""
+    try:
+        with transaction.atomic():
+            room, request, posted = _request_direct(sender, recipient, body)
+    except (PermissionDenied, ChatError, ValidationError) as exc:
+        if tier == CRISIS:
+            _alert_for_request(sender)
+        exc.crisis_tier = tier
+        raise
+    if tier == CRISIS and not posted:
+        # A posted message raised its own alert (with the message); a request
+        # or a muted or repeated one has none yet.
+        _alert_for_request(sender)
+    return room, request, tier
+
+
+def _request_direct(sender: User, recipient: User, body: str) -> tuple[Room | None, DirectRequest | None, bool]:
+    """request_direct's work, in one transaction. Returns (room, request,
+    posted): posted when the text went into a room as a message."""
     room = permissions.direct_room_between(sender, recipient)
     if room is not None and Membership.objects.filter(room=room, user=sender, left_at__isnull=True).exists():
-        result = post_message(author=sender, room=room, body=body, client_id=uuid.uuid4())
-        return room, None, result.message.crisis_level
+        post_message(author=sender, room=room, body=body, client_id=uuid.uuid4())
+        return room, None, True
     if not permissions.can_request_direct(sender, recipient):
         raise PermissionDenied
     if permissions.opens_directly(sender):
+        _check_request_rate(sender)
         room = _open_direct_room(sender, recipient)
         record_audit(actor=sender, action="direct.open", target=room, details={"member": recipient.pk})
-        result = post_message(author=sender, room=room, body=body, client_id=uuid.uuid4())
-        return room, None, result.message.crisis_level
+        post_message(author=sender, room=room, body=body, client_id=uuid.uuid4())
+        return room, None, True
     theirs = permissions.visible_direct_requests(sender).filter(sender=recipient).first()
     if theirs is not None:
         room = accept_direct_request(member=sender, request=theirs)
-        result = post_message(author=sender, room=room, body=body, client_id=uuid.uuid4())
-        return room, None, result.message.crisis_level
+        post_message(author=sender, room=room, body=body, client_id=uuid.uuid4())
+        return room, None, True
     now = timezone.now()
     existing = DirectRequest.objects.select_for_update().filter(sender=sender, recipient=recipient).first()
     if existing is not None and existing.created_at > now - permissions.DIRECT_REQUEST_COOLDOWN:
-        return None, existing, ""
-    screening = _screen(sender, body, moderator=False)  # blocked words refuse it now, not at acceptance
-    wait = ratelimit.hit(f"dm-request:{sender.pk}", limit=REQUEST_BURST, window=REQUEST_WINDOW)
-    if wait:
-        raise ChatError(
-            "rate_limited", "You've sent several message requests lately. Try again later.", retry_after=wait
-        )
+        return None, existing, False
+    _screen(sender, body, moderator=False)  # blocked words refuse it now, not at acceptance
+    _check_request_rate(sender)
     if existing is None:
         try:
             with transaction.atomic():
                 request = DirectRequest.objects.create(sender=sender, recipient=recipient, body=body)
         except IntegrityError:
             # The same request sent twice at once (a double click): the first one stands.
-            return None, DirectRequest.objects.get(sender=sender, recipient=recipient), ""
+            return None, DirectRequest.objects.get(sender=sender, recipient=recipient), False
+        muted = False
     else:
-        # Past the cool-down: the same row asks again, as if new.
+        # The last request no longer shows as "sent": the same row asks again.
+        # Within 30 days of its decline, or of its end unanswered (which counts
+        # as a decline from then on), it is muted: stored as declined, so the
+        # recipient never sees it, while the sender sees "sent" as always.
+        if existing.status == DirectRequest.Status.PENDING:
+            existing.decided_at = existing.created_at + permissions.DIRECT_REQUEST_COOLDOWN
+        muted = existing.decided_at is not None and existing.decided_at > now - permissions.DIRECT_REQUEST_COOLDOWN
         existing.body, existing.client_id, existing.created_at = body, uuid.uuid4(), now
-        existing.status, existing.decided_at = DirectRequest.Status.PENDING, None
+        if muted:
+            existing.status = DirectRequest.Status.DECLINED
+        else:
+            existing.status, existing.decided_at = DirectRequest.Status.PENDING, None
         existing.save(update_fields=["body", "client_id", "created_at", "status", "decided_at"])
         request = existing
-    if screening.level == CRISIS:
-        # A person in crisis is never silenced: the request goes out, and
-        # moderators are alerted as for any message.
-        open_crisis_alert(member=sender, room=None, message=None, source=CrisisAlert.Source.MESSAGE)
-    notify(
-        recipient=recipient,
-        kind=Notification.Kind.DM_REQUEST,
-        text=f"{sender.display_name} would like to send you a message",
-        url=requests_url(),
-        preview=body,  # on a phone only with previews turned on
-    )
-    return None, request, screening.level if screening.level in (CONCERN, CRISIS) else ""
+    if not muted:
+        notify(
+            recipient=recipient,
+            kind=Notification.Kind.DM_REQUEST,
+            text=f"{sender.display_name} would like to send you a message",
+            url=requests_url(),
+            preview=body,  # on a phone only with previews turned on
+        )
+    return None, request, False
+
+
+def _check_request_rate(sender: User) -> None:
+    wait = ratelimit.hit(f"dm-request:{sender.pk}", limit=REQUEST_BURST, window=REQUEST_WINDOW)
+    if wait:
+        raise ChatError(
+            "rate_limited", "You've sent several message requests lately. Try again later.", retry_after=wait
+        )
 
 
 @transaction.atomic
@@ -159,8 +207,9 @@ def accept_direct_request(*, member: User, request: DirectRequest) -> Room:
 @transaction.atomic
 def decline_direct_request(*, member: User, request: DirectRequest) -> None:
     """Decline a message request, silently: nobody is told, the sender keeps
-    seeing "sent" (with their text) and cannot ask again until the cool-down
-    has passed; the row goes with either member's erasure."""
+    seeing "sent" (with their text), and for 30 days from now any new request
+    of theirs is muted (stored, never shown to this member, no notification);
+    the row goes with either member's erasure."""
     updated = (
         permissions.visible_direct_requests(member)
         .filter(pk=request.pk)
@@ -172,10 +221,19 @@ def decline_direct_request(*, member: User, request: DirectRequest) -> None:
 
 @transaction.atomic
 def forget_expired_direct_requests(*, now=None) -> int:
-    """Delete requests older than the cool-down, answered or not (data kept
-    no longer than it serves: by then the sender may ask again anyway, and
-    an accepted one is already gone). Run daily by the scheduler. Returns how
-    many went."""
+    """Delete requests nobody needs any more (data kept no longer than it
+    serves): the sender's "sent" has ended (30 days after it was sent) and so
+    has the recipient's quiet time (30 days after a decline, or after an
+    unanswered request's own end). An accepted one is already gone. Run daily
+    by the scheduler. Returns how many went."""
     now = now or timezone.now()
-    deleted, _ = DirectRequest.objects.filter(created_at__lte=now - permissions.DIRECT_REQUEST_COOLDOWN).delete()
+    cooldown = permissions.DIRECT_REQUEST_COOLDOWN
+    deleted, _ = (
+        DirectRequest.objects.filter(created_at__lte=now - cooldown)
+        .filter(
+            Q(status=DirectRequest.Status.PENDING, created_at__lte=now - 2 * cooldown)
+            | Q(status=DirectRequest.Status.DECLINED, decided_at__lte=now - cooldown)
+        )
+        .delete()
+    )
     return deleted

@@ -106,8 +106,9 @@ def test_declining_is_silent_and_the_sender_cannot_ask_again_for_30_days(room, a
     assert "Your message request was sent" in page
     assert "First try" in page
 
-    # After the cool-down the same row asks again, as new.
-    DirectRequest.objects.filter(pk=request.pk).update(created_at=timezone.now() - timedelta(days=31))
+    # 30 days after the decline the same row asks again, as new.
+    month_ago = timezone.now() - timedelta(days=31)
+    DirectRequest.objects.filter(pk=request.pk).update(created_at=month_ago, decided_at=month_ago)
     _, fresh, _ = _ask(alumnus2, alumnus, "A month later")
     assert (fresh.pk, fresh.status, fresh.body) == (request.pk, "pending", "A month later")
     assert _kinds(alumnus) == ["dm_request", "dm_request"]
@@ -471,7 +472,8 @@ def test_requests_past_the_cool_down_are_forgotten(room, alumnus, alumnus2, outs
 
     _open_to_rooms(alumnus)
     _, old, _ = _ask(alumnus2, alumnus, "old")
-    DirectRequest.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
+    # Unanswered for 30 days, then 30 quiet days after its end.
+    DirectRequest.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=61))
     fresh = DirectRequest.objects.create(sender=outsider, recipient=alumnus, body="fresh")
 
     forget_old_direct_requests.enqueue()

@@ -1,0 +1,203 @@
+"""Direct messages after the outside review: crisis text in a request is
+never dropped, "nobody" means nobody, a decline keeps the sender quiet for 30
+days from the decline, the admin and watched words leave two-person
+conversations alone, a block hides presence, and acceptance posts the
+request as it was."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.test import Client
+from django.utils import timezone
+
+from community.models import Notification, User
+from groups import actions, permissions
+from groups.errors import ChatError
+from groups.models import CrisisAlert, DirectRequest
+from groups.privacy import export
+
+from ..conftest import make_member
+
+CRISIS_TEXT = "I want to kill myself tonight"
+
+
+def _open_to_rooms(*members):
+    User.objects.filter(pk__in=[m.pk for m in members]).update(direct_messages_from="shared_room")
+    for member in members:
+        member.refresh_from_db()
+
+
+def _setting(member, value):
+    User.objects.filter(pk=member.pk).update(direct_messages_from=value)
+    member.refresh_from_db()
+
+
+def _kinds(member):
+    return list(Notification.objects.filter(recipient=member).values_list("kind", flat=True))
+
+
+def _dm(alice, bob):
+    _open_to_rooms(alice)
+    _, request, _ = actions.request_direct(sender=bob, recipient=alice, body="hi")
+    return actions.accept_direct_request(member=alice, request=request)
+
+
+def _targets(room, cohort, count):
+    targets = []
+    for i in range(count):
+        member = make_member(f"target{i}@example.org", f"Target {i}", cohort=cohort)
+        actions.join_room(member=member, room=room)
+        targets.append(member)
+    _open_to_rooms(*targets)
+    return targets
+
+
+# --- H2: crisis text in a request is never dropped ---------------------------------
+
+
+@pytest.mark.django_db
+def test_crisis_text_posted_after_a_request_was_sent_alerts_and_shows_the_note(room, alumnus, alumnus2, moderator):
+    _open_to_rooms(alumnus)
+    bob = Client()
+    bob.force_login(alumnus2)
+    url = f"/messages/new/{alumnus.pk}/"
+    assert bob.post(url, {"body": "hello"}).status_code == 302
+
+    response = bob.post(url, {"body": CRISIS_TEXT}, follow=True)
+
+    assert response.status_code == 200
+    assert list(CrisisAlert.objects.values_list("member_id", "status")) == [(alumnus2.pk, "open")]
+    assert "It sounds like things may be hard" in response.content.decode()
+    # The first request stands, unchanged.
+    assert list(DirectRequest.objects.values_list("body", "status")) == [("hello", "pending")]
+
+
+@pytest.mark.django_db
+def test_crisis_text_in_a_repeated_request_alerts_in_the_action_too(room, alumnus, alumnus2, moderator):
+    _open_to_rooms(alumnus)
+    actions.request_direct(sender=alumnus2, recipient=alumnus, body="hello")
+
+    _, request, tier = actions.request_direct(sender=alumnus2, recipient=alumnus, body=CRISIS_TEXT)
+
+    assert (tier, request.body) == ("crisis", "hello")
+    assert CrisisAlert.objects.filter(member=alumnus2, status="open").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_rate_limited_crisis_request_still_alerts(room, alumnus2, cohort, moderator):
+    targets = _targets(room, cohort, 6)
+    for target in targets[:5]:
+        actions.request_direct(sender=alumnus2, recipient=target, body="hi")
+
+    with pytest.raises(ChatError) as refused:
+        actions.request_direct(sender=alumnus2, recipient=targets[5], body=CRISIS_TEXT)
+
+    assert refused.value.code == "rate_limited"
+    assert refused.value.crisis_tier == "crisis"
+    assert CrisisAlert.objects.filter(member=alumnus2, status="open").count() == 1
+    assert not DirectRequest.objects.filter(recipient=targets[5]).exists()
+
+
+@pytest.mark.django_db
+def test_a_rate_limited_crisis_request_page_shows_the_support_note(room, alumnus2, cohort, moderator):
+    targets = _targets(room, cohort, 6)
+    for target in targets[:5]:
+        actions.request_direct(sender=alumnus2, recipient=target, body="hi")
+    bob = Client()
+    bob.force_login(alumnus2)
+
+    response = bob.post(f"/messages/new/{targets[5].pk}/", {"body": CRISIS_TEXT})
+
+    assert response.status_code == 429
+    assert "It sounds like things may be hard" in response.content.decode()
+    assert CrisisAlert.objects.filter(member=alumnus2).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_crisis_request_still_alerts(room, alumnus, alumnus2, moderator):
+    _setting(alumnus, "nobody")
+
+    with pytest.raises(PermissionDenied):
+        actions.request_direct(sender=alumnus2, recipient=alumnus, body=CRISIS_TEXT)
+
+    assert CrisisAlert.objects.filter(member=alumnus2, status="open").count() == 1
+
+
+# --- M3: 30 quiet days from the decline, silently -----------------------------------
+
+
+@pytest.mark.django_db
+def test_asking_again_soon_after_a_late_decline_is_muted(room, alumnus, alumnus2):
+    _open_to_rooms(alumnus)
+    _, request, _ = actions.request_direct(sender=alumnus2, recipient=alumnus, body="hi")
+    DirectRequest.objects.filter(pk=request.pk).update(created_at=timezone.now() - timedelta(days=29, hours=23))
+    actions.decline_direct_request(member=alumnus, request=request)  # declined today
+    DirectRequest.objects.filter(pk=request.pk).update(created_at=timezone.now() - timedelta(days=30, minutes=1))
+
+    actions.request_direct(sender=alumnus2, recipient=alumnus, body="hi again")
+
+    assert list(permissions.visible_direct_requests(alumnus)) == []
+    assert _kinds(alumnus) == ["dm_request"]  # only the first one
+    # The sender sees it "sent", like any request.
+    bob = Client()
+    bob.force_login(alumnus2)
+    page = bob.get(f"/messages/new/{alumnus.pk}/").content.decode()
+    assert "Your message request was sent" in page
+    assert "hi again" in page
+    # The recipient's own export does not show it either.
+    assert [r["body"] for r in export(alumnus)["message_requests_received"]] == []
+
+    # 30 days after the decline, a request is a request again.
+    DirectRequest.objects.filter(pk=request.pk).update(
+        created_at=timezone.now() - timedelta(days=31), decided_at=timezone.now() - timedelta(days=31)
+    )
+    _, fresh, _ = actions.request_direct(sender=alumnus2, recipient=alumnus, body="a month on")
+    assert list(permissions.visible_direct_requests(alumnus)) == [fresh]
+    assert _kinds(alumnus) == ["dm_request", "dm_request"]
+
+
+@pytest.mark.django_db
+def test_an_unanswered_request_keeps_the_sender_quiet_for_30_days_after_its_end(room, alumnus, alumnus2):
+    _open_to_rooms(alumnus)
+    _, request, _ = actions.request_direct(sender=alumnus2, recipient=alumnus, body="hi")
+    DirectRequest.objects.filter(pk=request.pk).update(created_at=timezone.now() - timedelta(days=45))
+
+    actions.request_direct(sender=alumnus2, recipient=alumnus, body="still there?")
+
+    assert list(permissions.visible_direct_requests(alumnus)) == []
+    assert _kinds(alumnus) == ["dm_request"]
+
+
+@pytest.mark.django_db
+def test_the_decline_confirmation_says_30_days_from_now(room, alumnus, alumnus2):
+    _open_to_rooms(alumnus)
+    _, request, _ = actions.request_direct(sender=alumnus2, recipient=alumnus, body="hi")
+    alice = Client()
+    alice.force_login(alumnus)
+
+    page = alice.post(f"/messages/requests/{request.pk}/decline/", follow=True).content.decode()
+
+    assert "in the next 30 days stays hidden" in page
+    assert "ask again for 30 days" not in page
+
+
+@pytest.mark.django_db
+def test_quiet_time_rows_are_kept_until_it_ends(room, alumnus, alumnus2, outsider):
+    from groups.tasks import forget_old_direct_requests
+
+    _open_to_rooms(alumnus)
+    _, declined, _ = actions.request_direct(sender=alumnus2, recipient=alumnus, body="a")
+    actions.decline_direct_request(member=alumnus, request=declined)
+    DirectRequest.objects.filter(pk=declined.pk).update(created_at=timezone.now() - timedelta(days=40))
+    unanswered = DirectRequest.objects.create(
+        sender=outsider, recipient=alumnus, body="b", created_at=timezone.now() - timedelta(days=45)
+    )
+    gone = DirectRequest.objects.create(
+        sender=alumnus, recipient=alumnus2, body="c", created_at=timezone.now() - timedelta(days=61)
+    )
+
+    forget_old_direct_requests.enqueue()
+
+    assert set(DirectRequest.objects.values_list("pk", flat=True)) == {declined.pk, unanswered.pk}
+    assert gone.pk not in DirectRequest.objects.values_list("pk", flat=True)
