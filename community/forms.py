@@ -322,7 +322,7 @@ class ProfileForm(forms.Form):
         widget=forms.RadioSelect,
         label="Who may message me",
         help_text="Anyone allowed sends a request first: you accept or decline it, and declining tells nobody. "
-        "Moderators can always reach you.",
+        "Moderators write to you at once unless you choose nobody. You can close any conversation.",
     )
     email_notification_kinds = forms.MultipleChoiceField(
         required=False,

@@ -85,7 +85,7 @@ def new(request: HttpRequest, member_id: int) -> HttpResponse:
     conversation at once). Anyone else is missing (404)."""
     target = _target_or_404(request.user, member_id)
     room = permissions.direct_room_between(request.user, target)
-    if room is not None and permissions.get_membership(request.user, room) is not None:
+    if permissions.both_in_direct_room(request.user, room):
         return redirect(room.get_absolute_url())
     sent = _sent_request(request.user, target)
     if sent is None and not permissions.can_request_direct(request.user, target):

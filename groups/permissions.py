@@ -77,8 +77,9 @@ def can_join_room(user, room: Room, membership: Membership | None) -> bool:
 
 
 def can_leave_room(user, room: Room, membership: Membership | None) -> bool:
-    # A direct conversation is not left but closed, by blocking (it stays one per pair).
-    return _active(membership) is not None and room.kind not in (Room.Kind.MENTORSHIP, Room.Kind.DIRECT)
+    # Leaving a direct conversation closes it for both (direct_closed); a
+    # new request, accepted, opens it again.
+    return _active(membership) is not None and room.kind != Room.Kind.MENTORSHIP
 
 
 def can_read_room(user, room: Room, membership: Membership | None) -> bool:
@@ -317,7 +318,9 @@ def readable_rooms(user):
 # A direct conversation is a two-person room (Room.Kind.DIRECT, members only)
 # that exists because its recipient consented: the first message from someone
 # new is a DirectRequest until accepted. Moderators and staff may open one
-# with any member at once (after a crisis alert, say). Family members, and
+# at once with a member whose setting allows moderators (their outreach to a
+# member who chose "nobody" is the support room opened from a crisis alert).
+# Either member may close a conversation by leaving it. Family members, and
 # suspended or deactivated accounts, have none (is_active_member).
 
 DIRECT_REQUEST_COOLDOWN = timedelta(days=30)
@@ -360,18 +363,21 @@ def can_use_direct_messages(user) -> bool:
 def can_request_direct(user, target) -> bool:
     """May `user` ask `target` for a conversation (or, a moderator, open one)?
 
-    The target's "who may message me" setting decides, for members: nobody;
-    their mentor or mentee (a live mentorship) — and moderators; or anyone
-    they share a group room with (mentors included). Moderators and staff may
-    always reach a member. A block in either direction, or an account that is
-    suspended, deactivated or on the families' side, means no."""
+    The target's "who may message me" setting decides: nobody (moderators and
+    staff included: their way to a member in crisis is the support room of an
+    alert); their mentor or mentee (a live mentorship), and moderators; or
+    anyone they share a group room with (mentors and moderators included). A
+    block in either direction, or an account that is suspended, deactivated
+    or on the families' side, means no."""
     if not is_active_member(user) or target is None or not is_active_member(target) or user.pk == target.pk:
         return False
     if is_blocked_between(user, target):
         return False
+    setting = target.direct_messages_from
+    if setting == User.DirectMessages.NOBODY:
+        return False
     if is_site_moderator(user):
         return True
-    setting = target.direct_messages_from
     if setting == User.DirectMessages.MENTORS:
         return is_mentorship_pair(user, target)
     if setting == User.DirectMessages.SHARED_ROOM:
@@ -380,12 +386,23 @@ def can_request_direct(user, target) -> bool:
 
 
 def opens_directly(user) -> bool:
-    """Moderators and staff open a conversation at once; members ask first."""
+    """Moderators and staff open a conversation at once (where
+    can_request_direct lets them); members ask first."""
     return is_site_moderator(user)
 
 
 def direct_room_between(user, other) -> Room | None:
     return Room.objects.filter(kind=Room.Kind.DIRECT, pair_key=pair_key(user, other)).first()
+
+
+def both_in_direct_room(user, room: Room | None) -> bool:
+    """Both members are still in the pair's conversation: what one writes to
+    the other goes there. Once either has closed it (left), the next first
+    message is a request again, whoever writes it."""
+    if room is None:
+        return False
+    active = Membership.objects.filter(room=room, left_at__isnull=True)
+    return active.filter(user_id=user.pk).exists() and active.exclude(user_id=user.pk).exists()
 
 
 def direct_closed(user, room: Room) -> bool:
@@ -424,7 +441,7 @@ def direct_targets(user, others) -> set[int]:
         )
     }
     if is_site_moderator(user):
-        return set(candidates)
+        return allowed | {pk for pk, o in candidates.items() if o.direct_messages_from != User.DirectMessages.NOBODY}
     asking = {pk: o for pk, o in candidates.items() if pk not in allowed}
     if any(o.direct_messages_from != User.DirectMessages.NOBODY for o in asking.values()):
         mine = Membership.objects.filter(user=user, left_at__isnull=True)

@@ -142,6 +142,9 @@ def room_leave(request: HttpRequest, slug: str) -> HttpResponse:
     if not permissions.can_leave_room(request.user, room, membership):
         raise PermissionDenied
     actions.leave_room(member=request.user, room=room)
+    if room.kind == Room.Kind.DIRECT:
+        messages.success(request, "You closed the conversation. Nobody can send a message in it now.")
+        return redirect("direct:inbox")
     messages.success(request, f"You left {room.name}.")
     return redirect("groups:directory")
 

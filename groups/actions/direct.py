@@ -20,7 +20,7 @@ from community.models import Notification, User
 from .. import detector, permissions
 from ..detection import CONCERN, CRISIS
 from ..errors import ChatError
-from ..models import CrisisAlert, DirectRequest, Membership, Room
+from ..models import CrisisAlert, DirectRequest, Room
 from .common import _clean_body
 from .crisis import open_crisis_alert
 from .messages import _screen, post_message
@@ -117,7 +117,7 @@ def _request_direct(sender: User, recipient: User, body: str) -> tuple[Room | No
     """request_direct's work, in one transaction. Returns (room, request,
     posted): posted when the text went into a room as a message."""
     room = permissions.direct_room_between(sender, recipient)
-    if room is not None and Membership.objects.filter(room=room, user=sender, left_at__isnull=True).exists():
+    if permissions.both_in_direct_room(sender, room):
         post_message(author=sender, room=room, body=body, client_id=uuid.uuid4())
         return room, None, True
     if not permissions.can_request_direct(sender, recipient):

@@ -49,7 +49,9 @@ def join_room(*, member: User, room: Room) -> Membership:
 
 @transaction.atomic
 def leave_room(*, member: User, room: Room) -> None:
-    """Leave a room. Side effect: the member's sockets in it close."""
+    """Leave a room. Side effect: the member's sockets in it close. Leaving a
+    direct conversation closes it for both: the other member's open page
+    hears that it is closed (the same words as after a block)."""
     membership = permissions.get_membership(member, room)
     if not permissions.can_leave_room(member, room, membership):
         raise PermissionDenied
@@ -57,6 +59,9 @@ def leave_room(*, member: User, room: Room) -> None:
     membership.save(update_fields=["left_at"])
     Room.objects.filter(pk=room.pk).update(member_count=F("member_count") - 1)
     force_disconnect_on_commit(member.pk, code=4403, room=room.slug)
+    if room.kind == Room.Kind.DIRECT:
+        for other in Membership.objects.filter(room=room, left_at__isnull=True).select_related("user"):
+            member_frame_on_commit(other.user_id, room, posting_frame(other.user, room, other))
 
 
 @transaction.atomic

@@ -138,10 +138,7 @@ def test_writing_back_to_someone_who_asked_you_is_consent(room, alumnus, alumnus
 
 
 @pytest.mark.django_db
-def test_a_moderator_opens_a_conversation_at_once_whatever_the_setting(room, alumnus, moderator):
-    User.objects.filter(pk=alumnus.pk).update(direct_messages_from="nobody")
-    alumnus.refresh_from_db()
-
+def test_a_moderator_opens_a_conversation_at_once_with_the_default_setting(room, alumnus, moderator):
     opened, request, _ = _ask(moderator, alumnus, "Checking in after your message earlier.")
 
     assert request is None

@@ -19,7 +19,7 @@ SENDERS = ("roommate", "mentor", "stranger", "moderator", "staff", "family", "su
 # setting: expected per sender, in the order of SENDERS.
 # fmt: off
 MATRIX = {
-    "nobody":      "no  no  no  yes yes no  no",
+    "nobody":      "no  no  no  no  no  no  no",
     "mentors":     "no  yes no  yes yes no  no",
     "shared_room": "yes yes no  yes yes no  no",
 }

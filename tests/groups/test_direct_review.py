@@ -4,17 +4,19 @@ days from the decline, the admin and watched words leave two-person
 conversations alone, a block hides presence, and acceptance posts the
 request as it was."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from community.models import Notification, User
 from groups import actions, permissions
 from groups.errors import ChatError
-from groups.models import CrisisAlert, DirectRequest
+from groups.models import CrisisAlert, DirectRequest, Membership, Room
 from groups.privacy import export
 
 from ..conftest import make_member
@@ -201,3 +203,92 @@ def test_quiet_time_rows_are_kept_until_it_ends(room, alumnus, alumnus2, outside
 
     assert set(DirectRequest.objects.values_list("pk", flat=True)) == {declined.pk, unanswered.pk}
     assert gone.pk not in DirectRequest.objects.values_list("pk", flat=True)
+
+
+# --- H1: "nobody" means nobody; either member may close a conversation ---------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["moderator", "staff"])
+def test_nobody_means_moderators_and_staff_too(request, room, alumnus, role):
+    sender = request.getfixturevalue(role)
+    _setting(alumnus, "nobody")
+
+    with pytest.raises(PermissionDenied):
+        actions.request_direct(sender=sender, recipient=alumnus, body="hi from the team")
+
+    assert not Room.objects.filter(kind=Room.Kind.DIRECT).exists()
+    assert permissions.direct_targets(sender, [alumnus]) == set()
+    client = Client()
+    client.force_login(sender)
+    assert client.get(f"/messages/new/{alumnus.pk}/").status_code == 404
+    assert _kinds(alumnus) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("setting", ["mentors", "shared_room"])
+def test_moderators_still_open_at_once_when_the_setting_allows_them(room, alumnus, moderator, setting):
+    _setting(alumnus, setting)
+
+    opened, request, _ = actions.request_direct(sender=moderator, recipient=alumnus, body="checking in")
+
+    assert request is None
+    assert opened.kind == Room.Kind.DIRECT
+
+
+@pytest.mark.django_db
+def test_the_crisis_support_room_still_reaches_a_nobody_member(room, alumnus, moderator):
+    _setting(alumnus, "nobody")
+    alert = actions.open_crisis_alert(member=alumnus, room=room, message=None, source=CrisisAlert.Source.MESSAGE)
+
+    alert = actions.acknowledge_alert(moderator=moderator, alert=alert)
+
+    assert alert.support_room is not None
+    assert Membership.objects.filter(room=alert.support_room, user=alumnus, left_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_moderator_opens_are_rate_limited_like_requests(room, moderator, cohort):
+    targets = _targets(room, cohort, 6)
+    for target in targets[:5]:
+        actions.request_direct(sender=moderator, recipient=target, body="checking in")
+
+    with pytest.raises(ChatError) as refused:
+        actions.request_direct(sender=moderator, recipient=targets[5], body="checking in")
+
+    assert refused.value.code == "rate_limited"
+    assert Room.objects.filter(kind=Room.Kind.DIRECT).count() == 5
+
+
+@pytest.mark.django_db
+def test_a_member_closes_a_moderators_conversation_for_both(room, alumnus, moderator):
+    opened, _, _ = actions.request_direct(sender=moderator, recipient=alumnus, body="checking in")
+    alice = Client()
+    alice.force_login(alumnus)
+    assert "Close conversation" in alice.get(opened.get_absolute_url()).content.decode()
+
+    response = alice.post(reverse("groups:leave", args=[opened.slug]))
+
+    assert response.status_code == 302
+    assert alice.get(opened.get_absolute_url()).status_code == 404
+    assert permissions.direct_closed(moderator, opened)
+    with pytest.raises(ChatError) as refused:
+        actions.post_message(author=moderator, room=opened, body="still there?", client_id=uuid.uuid4())
+    assert refused.value.code == "closed"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who_asks", ["the one who closed it", "the other"])
+def test_a_closed_conversation_opens_again_only_by_a_new_accepted_request(room, alumnus, alumnus2, who_asks):
+    direct = _dm(alumnus, alumnus2)
+    _open_to_rooms(alumnus, alumnus2)
+    actions.leave_room(member=alumnus, room=direct)
+    sender, recipient = (alumnus, alumnus2) if who_asks == "the one who closed it" else (alumnus2, alumnus)
+
+    opened, request, _ = actions.request_direct(sender=sender, recipient=recipient, body="can we talk?")
+
+    assert opened is None
+    assert permissions.direct_closed(alumnus2, direct)
+    reopened = actions.accept_direct_request(member=recipient, request=request)
+    assert reopened.pk == direct.pk
+    assert not permissions.direct_closed(alumnus, direct)
