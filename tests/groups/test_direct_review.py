@@ -16,7 +16,7 @@ from django.utils import timezone
 from community.models import Notification, User
 from groups import actions, permissions
 from groups.errors import ChatError
-from groups.models import CrisisAlert, DirectRequest, Membership, Room
+from groups.models import CrisisAlert, DirectRequest, Membership, Message, Room
 from groups.privacy import export
 
 from ..conftest import make_member
@@ -292,3 +292,50 @@ def test_a_closed_conversation_opens_again_only_by_a_new_accepted_request(room, 
     reopened = actions.accept_direct_request(member=recipient, request=request)
     assert reopened.pk == direct.pk
     assert not permissions.direct_closed(alumnus, direct)
+
+
+# --- M1: the admin leaves members-only conversations out ---------------------------
+
+
+def _superuser_client(staff):
+    User.objects.filter(pk=staff.pk).update(is_superuser=True, is_staff=True)
+    staff.refresh_from_db()
+    client = Client()
+    client.force_login(staff)
+    session = client.session
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": 0},
+        {"method": "mfa", "at": 9e9, "type": "totp"},
+    ]
+    session.save()
+    return client
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_no_members_only_room_message_or_membership(room, alumnus, alumnus2, staff, cohort):
+    direct = _dm(alumnus, alumnus2)
+    mentor = make_member("mo@example.org", "Mo", cohort=cohort)
+    mentorship = actions.create_mentorship_room(mentor=mentor, mentee=alumnus)
+    actions.post_message(author=mentor, room=mentorship, body="zqxmentorship", client_id=uuid.uuid4())
+    dm_message = Message.objects.get(room=direct)
+    Message.objects.filter(pk=dm_message.pk).update(body="zqxsecretdm")
+    public = actions.post_message(author=alumnus, room=room, body="hello room", client_id=uuid.uuid4()).message
+    client = _superuser_client(staff)
+
+    assert client.get("/admin/").status_code == 200
+    messages_listed = client.get("/admin/groups/message/").context["cl"].result_list
+    rooms_listed = client.get("/admin/groups/room/").context["cl"].result_list
+    memberships_listed = client.get("/admin/groups/membership/").context["cl"].result_list
+
+    assert [m.pk for m in messages_listed] == [public.pk]
+    assert [r.pk for r in rooms_listed] == [room.pk]
+    assert {m.room_id for m in memberships_listed} == {room.pk}
+    for url in (
+        f"/admin/groups/message/{dm_message.pk}/change/",
+        f"/admin/groups/room/{direct.pk}/change/",
+        f"/admin/groups/room/{mentorship.pk}/change/",
+        f"/admin/groups/membership/{Membership.objects.filter(room=direct).first().pk}/change/",
+    ):
+        response = client.get(url, follow=True)
+        assert b"zqxsecretdm" not in response.content
+        assert response.redirect_chain[0][0] == "/admin/"
