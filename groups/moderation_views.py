@@ -90,7 +90,11 @@ def report_context(request: HttpRequest, report_id: int) -> HttpResponse:
     return render(
         request,
         "groups/moderation/report_context.html",
-        {"report": report, "context_messages": queries.report_context(report), "limit": queries.REPORT_CONTEXT},
+        {
+            "report": report,
+            "context_messages": actions.read_report_context(moderator=request.user, report=report),
+            "limit": queries.REPORT_CONTEXT,
+        },
     )
 
 

@@ -112,9 +112,11 @@ def _screen(author: User, body: str, moderator: bool, room: Room | None = None) 
     crisis detector sets its tier. Moderators' texts skip the word lists (they
     quote them when they explain a removal) but are still read for crisis.
 
-    In a two-person conversation nothing is held: no moderator reviews what
-    they cannot read, so a held word files a report instead (moderators see
-    it with the ten messages before it) and a new member's link posts."""
+    In a two-person conversation (direct, mentorship, support) the word lists
+    do nothing but refuse blocked words: nothing is held (no moderator
+    reviews what they cannot read), and no watched word files a report, which
+    would let moderators read it (with the ten messages before it) though
+    neither person reported anything; a new member's link posts."""
     watched = detector.watched_matches(body) if not moderator else {}
     if watched.get("block"):
         raise ChatError(
@@ -123,7 +125,7 @@ def _screen(author: User, body: str, moderator: bool, room: Room | None = None) 
         )
     flagged = list(watched.get("flag", []))
     if room is not None and room.kind in Room.MEMBERS_ONLY:
-        return Screening(hold=False, level=detector.classify(body), flagged=flagged + list(watched.get("hold", [])))
+        return Screening(hold=False, level=detector.classify(body), flagged=[])
     hold = bool(watched.get("hold")) or (not moderator and _is_new_member(author) and bool(_LINK.search(body)))
     return Screening(hold=hold, level=detector.classify(body), flagged=flagged)
 

@@ -15,7 +15,7 @@ from community.models import Notification, User
 from community.permissions import is_site_moderator
 from community.realtime import broadcast_on_commit, force_disconnect_on_commit
 
-from .. import detector, permissions
+from .. import detector, permissions, queries
 from ..errors import DENIAL_DETAIL, ChatError
 from ..models import (
     CrisisAlert,
@@ -473,3 +473,21 @@ def remove_crisis_phrase(*, staff: User, phrase) -> None:
     record_audit(actor=staff, action="crisis_phrase.remove", details={"phrase": phrase.phrase})
     phrase.delete()
     transaction.on_commit(detector.forget_lists)
+
+
+@transaction.atomic
+def read_report_context(*, moderator: User, report: Report) -> list:
+    """The reported message and the ten before it, for a moderator reading a
+    report from a two-person conversation — the only way a moderator ever
+    reads one, so every reading is in the audit log (`report.context`, with
+    how many messages it showed)."""
+    if not permissions.can_see_report_context(moderator, report):
+        raise PermissionDenied
+    shown = queries.report_context(report)
+    record_audit(
+        actor=moderator,
+        action="report.context",
+        target=report,
+        details={"room": report.message.room_id, "messages": len(shown)},
+    )
+    return shown

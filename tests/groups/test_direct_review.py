@@ -13,10 +13,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from community.models import Notification, User
-from groups import actions, permissions
+from community.models import AuditLog, Notification, User
+from groups import actions, detector, permissions
 from groups.errors import ChatError
-from groups.models import CrisisAlert, DirectRequest, Membership, Message, Room
+from groups.models import CrisisAlert, DirectRequest, Membership, Message, Report, Room
 from groups.privacy import export
 
 from ..conftest import make_member
@@ -339,3 +339,43 @@ def test_the_admin_shows_no_members_only_room_message_or_membership(room, alumnu
         response = client.get(url, follow=True)
         assert b"zqxsecretdm" not in response.content
         assert response.redirect_chain[0][0] == "/admin/"
+
+
+# --- M2: no automatic reports from two-person conversations; readings audited -----
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", ["flag", "hold"])
+def test_a_watched_word_in_a_conversation_files_nothing(
+    room, alumnus, alumnus2, staff, moderator, action, django_capture_on_commit_callbacks
+):
+    direct = _dm(alumnus, alumnus2)
+    with django_capture_on_commit_callbacks(execute=True):  # the lists' cache forgets them after commit
+        actions.add_watched_word(staff=staff, word="okay", action=action)
+    assert detector.watched_matches("okay") == {action: ["okay"]}
+
+    sent = actions.post_message(author=alumnus2, room=direct, body="okay", client_id=uuid.uuid4())
+
+    assert sent.message.status == "visible"
+    assert not Report.objects.exists()
+    assert _kinds(moderator) == []
+    # The same word in a group room still does its job.
+    actions.post_message(author=alumnus2, room=room, body="okay", client_id=uuid.uuid4())
+    assert Report.objects.exists() or Message.objects.filter(room=room, status="held").exists()
+
+
+@pytest.mark.django_db
+def test_every_reading_of_a_report_context_is_audited(room, alumnus, alumnus2, moderator):
+    direct = _dm(alumnus, alumnus2)
+    message = Message.objects.get(room=direct)
+    report = actions.report_message(reporter=alumnus, room=direct, message_id=message.pk, reason="harassment")
+    mod = Client()
+    mod.force_login(moderator)
+    url = f"/moderation/reports/{report.pk}/context/"
+
+    assert mod.get(url).status_code == 200
+    assert mod.get(url).status_code == 200
+
+    rows = AuditLog.objects.filter(action="report.context")
+    assert list(rows.values_list("actor_id", "target_id")) == [(moderator.pk, str(report.pk))] * 2
+    assert rows.first().details == {"room": direct.pk, "messages": 1}
