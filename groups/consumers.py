@@ -48,7 +48,11 @@ async def _send_presence_later(room_id: int, group: str) -> None:
         if _pending_presence.get(room_id) is asyncio.current_task():
             del _pending_presence[room_id]
     online = await presence.store().online(room_id)
-    await group_send(group, {"type": "frame", "text": encode({"type": "presence", "online": online})})
+    # The list travels beside the frame so that a two-person room's sockets
+    # can leave out someone on the other side of a block (RoomConsumer.frame).
+    await group_send(
+        group, {"type": "frame", "text": encode({"type": "presence", "online": online}), "presence": online}
+    )
 
 
 HISTORY_MAX = 100
@@ -424,6 +428,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
                 "text": encode({"type": "typing", "user": self.public_user}),
                 "exclude": self.channel_name,
                 "author_id": self.user.pk,
+                "typing": True,
             },
         )
 
@@ -511,6 +516,19 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         only_room = event.get("only_room")
         if only_room is not None and only_room != self.room.slug:
             return
+        if self.room.kind == Room.Kind.DIRECT and ("presence" in event or event.get("typing")):
+            # In a two-person room, presence and typing say exactly when the
+            # other is there: never across a block, in either direction (the
+            # blocked member never learns when the blocker is online). Read
+            # fresh: a block made after this socket opened counts at once.
+            hidden = await database_sync_to_async(queries.blocked_either_way)(self.user)
+            if event.get("typing") and event.get("author_id") in hidden:
+                return
+            if "presence" in event and hidden:
+                online = [u for u in event["presence"] if u.get("id") not in hidden]
+                text = encode({"type": "presence", "online": online})
+                await self.base_send({"type": "websocket.send", "text": text})
+                return
         message_id = event.get("message_id")
         if message_id is not None and self.backlog_ids and message_id in self.backlog_ids:
             # Already sent from the resume backlog. An exact set, not a "max id

@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Subquery, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
@@ -92,6 +92,12 @@ def messages_after(room: Room, after_id: int, *, limit: int) -> list[Message]:
         .for_frames()
         .order_by("id")[:limit]
     )
+
+
+def blocked_either_way(user) -> set[int]:
+    """The ids of members this user blocked or who blocked this user."""
+    pairs = Block.objects.filter(Q(blocker=user) | Q(blocked=user)).values_list("blocker_id", "blocked_id")
+    return {pk for pair in pairs for pk in pair if pk != user.pk}
 
 
 def blocked_ids(user) -> set[int]:

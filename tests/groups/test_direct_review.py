@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from channels.db import database_sync_to_async
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
@@ -20,6 +21,7 @@ from groups.models import CrisisAlert, DirectRequest, Membership, Message, Repor
 from groups.privacy import export
 
 from ..conftest import make_member
+from .conftest import open_socket
 
 CRISIS_TEXT = "I want to kill myself tonight"
 
@@ -379,3 +381,47 @@ def test_every_reading_of_a_report_context_is_audited(room, alumnus, alumnus2, m
     rows = AuditLog.objects.filter(action="report.context")
     assert list(rows.values_list("actor_id", "target_id")) == [(moderator.pk, str(report.pk))] * 2
     assert rows.first().details == {"room": direct.pk, "messages": 1}
+
+
+# --- M4: a block hides the blocker's presence from the blocked --------------------
+
+
+async def _presences(socket, quiet=1.0):
+    """The online ids of every presence frame until the socket goes quiet
+    (receive_nothing: a timed-out receive would cancel the application)."""
+    seen = []
+    while not await socket.c.receive_nothing(timeout=quiet):
+        frame = await socket.recv()
+        if frame["type"] == "presence":
+            seen.append({u["id"] for u in frame["online"]})
+    return seen
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_blocked_member_never_sees_the_blocker_online(room, alumnus, alumnus2):
+    direct = await database_sync_to_async(_dm)(alumnus, alumnus2)
+    await database_sync_to_async(actions.block_member)(member=alumnus, other=alumnus2)
+    bob = await open_socket(alumnus2, direct.slug)  # the blocked one keeps the closed conversation open
+    alice = await open_socket(alumnus, direct.slug)  # the blocker opens it later
+
+    seen_by_bob = await _presences(bob)
+    seen_by_alice = await _presences(alice)
+
+    assert seen_by_bob  # presence still comes, without her
+    assert all(alumnus.pk not in online for online in seen_by_bob)
+    assert all(alumnus2.pk not in online for online in seen_by_alice)
+    await alice.close()
+    await bob.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_without_a_block_the_pair_see_each_other_online(room, alumnus, alumnus2):
+    direct = await database_sync_to_async(_dm)(alumnus, alumnus2)
+    bob = await open_socket(alumnus2, direct.slug)
+    alice = await open_socket(alumnus, direct.slug)
+
+    seen_by_bob = await _presences(bob)
+
+    assert any(alumnus.pk in online for online in seen_by_bob)
+    await alice.close()
+    await bob.close()
