@@ -166,7 +166,7 @@ def seed_member_everywhere(*, member, bob, moderator, staff, outsider, room) -> 
     chat.request_direct(sender=moderator, recipient=member, body="Checking in: how are you?")
     DirectRequest.objects.create(sender=member, recipient=outsider, body="Alice here: can we talk?")
     DirectRequest.objects.create(
-        sender=outsider, recipient=member, body="Hello Alice", status="declined", decided_at=now
+        sender=outsider, recipient=member, body="Hello Alice", status="declined", created_at=now, decided_at=now
     )
     Block.objects.create(blocker=member, blocked=outsider)
     Block.objects.create(blocker=bob, blocked=member)
