@@ -185,7 +185,9 @@ def _check_request_rate(sender: User) -> None:
 def accept_direct_request(*, member: User, request: DirectRequest) -> Room:
     """Accept a message request: the pair's conversation opens with the
     request's text as its first message (posted as the sender's, through the
-    room code: screened, numbered, broadcast). The request row goes — its text
+    room code: numbered, broadcast, its crisis tier stored; not rate limited,
+    screened or alerted again — all that happened when it was sent, so the
+    sender's state now cannot make acceptance fail). The request row goes — its text
     now lives in the room. Side effect: a `dm` notification tells the sender."""
     request = permissions.visible_direct_requests(member).select_for_update(of=("self",)).filter(pk=request.pk).first()
     if request is None:
@@ -193,7 +195,14 @@ def accept_direct_request(*, member: User, request: DirectRequest) -> Room:
     sender = request.sender
     room = _open_direct_room(sender, member)
     # The member just read it (in the request): no `dm` notice for it.
-    post_message(author=sender, room=room, body=request.body, client_id=request.client_id, notify_conversation=False)
+    post_message(
+        author=sender,
+        room=room,
+        body=request.body,
+        client_id=request.client_id,
+        notify_conversation=False,
+        from_request=True,
+    )
     request.delete()
     notify(
         recipient=sender,

@@ -176,7 +176,15 @@ def _flag(message: Message, room: Room, words: list[str]) -> None:
 
 
 def post_message(
-    *, author: User, room: Room, body, client_id, reply_to_id=None, content_note="", notify_conversation=True
+    *,
+    author: User,
+    room: Room,
+    body,
+    client_id,
+    reply_to_id=None,
+    content_note="",
+    notify_conversation=True,
+    from_request=False,
 ) -> PostResult:
     """Store a message and broadcast it to the room.
 
@@ -186,6 +194,12 @@ def post_message(
     to the others who had read everything before it (unless
     `notify_conversation` is off), and for a crisis message the author's
     resource card plus a `crisis_alert` notification to moderators.
+
+    `from_request`: the text of an accepted message request, posted as its
+    sender's. It passed the sender's rate limit and the word lists, and a
+    crisis in it raised its alert, when it was sent (request_direct): none of
+    that runs again, so acceptance never fails for the sender's state at that
+    moment nor alerts twice. Its crisis tier is still stored.
     """
     body = _clean_body(body)
     client_uuid = _parse_client_id(client_id)
@@ -207,7 +221,8 @@ def post_message(
         membership = permissions.get_membership(author, room)
         _deny(author, room, membership)
         moderator = permissions.can_moderate_room(author, room, membership)
-        _check_rate(author, room, moderator)
+        if not from_request:
+            _check_rate(author, room, moderator)
         reply_to = None
         if reply_to_id is not None:
             reply_to = (
@@ -218,7 +233,7 @@ def post_message(
             )
             if reply_to is None:
                 raise ChatError("not_found", "The message you replied to is gone.")
-        screening = _screen(author, body, moderator, room)
+        screening = _screen(author, body, moderator or from_request, room)
         hold = screening.hold
         mentioned = {} if hold else _mentioned_members(room, body, author)
         level = screening.level
@@ -247,7 +262,7 @@ def post_message(
         message.room = room
         # A person in crisis is never silenced: even a held message raises
         # the alert and shows its author the support card.
-        private_frames = _support(author, room, message, level)
+        private_frames = [] if from_request else _support(author, room, message, level)
         if hold:
             _notify_moderators(
                 room, Notification.Kind.REPORT, f"A message in {room.name} is waiting for review.", "/moderation/"

@@ -425,3 +425,59 @@ async def test_without_a_block_the_pair_see_each_other_online(room, alumnus, alu
     assert any(alumnus.pk in online for online in seen_by_bob)
     await alice.close()
     await bob.close()
+
+
+# --- L2/L3: acceptance posts the request as it was sent ---------------------------
+
+
+@pytest.mark.django_db
+def test_accepting_works_while_the_sender_is_rate_limited_elsewhere(room, alumnus, alumnus2):
+    _open_to_rooms(alumnus)
+    _, request, _ = actions.request_direct(sender=alumnus2, recipient=alumnus, body="hi")
+    stopped = None
+    for i in range(100):  # Bob sends in the group room until he is stopped
+        try:
+            actions.post_message(author=alumnus2, room=room, body=f"m{i}", client_id=uuid.uuid4())
+        except ChatError as exc:
+            stopped = exc.code
+            break
+    assert stopped == "rate_limited"
+    alice = Client()
+    alice.force_login(alumnus)
+
+    response = alice.post(f"/messages/requests/{request.pk}/accept/")
+
+    direct = Room.objects.get(kind=Room.Kind.DIRECT)
+    assert response.url == direct.get_absolute_url()
+    assert list(Message.objects.filter(room=direct).values_list("body", flat=True)) == ["hi"]
+    assert not DirectRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_accepting_posts_a_request_whose_word_was_blocked_after_it_was_sent(
+    room, alumnus, alumnus2, staff, django_capture_on_commit_callbacks
+):
+    _open_to_rooms(alumnus)
+    _, request, _ = actions.request_direct(sender=alumnus2, recipient=alumnus, body="hi, okay to talk?")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.add_watched_word(staff=staff, word="okay", action="block")
+
+    direct = actions.accept_direct_request(member=alumnus, request=request)
+
+    assert list(Message.objects.filter(room=direct).values_list("body", flat=True)) == ["hi, okay to talk?"]
+
+
+@pytest.mark.django_db
+def test_accepting_a_crisis_request_raises_no_second_alert(room, alumnus, alumnus2, moderator):
+    _open_to_rooms(alumnus)
+    _, request, _ = actions.request_direct(sender=alumnus2, recipient=alumnus, body=CRISIS_TEXT)
+    assert CrisisAlert.objects.count() == 1
+    CrisisAlert.objects.update(status="resolved")  # handled days ago
+    paged = _kinds(moderator)
+
+    direct = actions.accept_direct_request(member=alumnus, request=request)
+
+    assert CrisisAlert.objects.count() == 1
+    assert CrisisAlert.objects.get().activity_count == 1
+    assert _kinds(moderator) == paged
+    assert Message.objects.get(room=direct).crisis_level == "crisis"
