@@ -9,9 +9,10 @@ from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-from community.models import User
+from community.models import Notification, User
 from community.permissions import is_active_member, is_family, is_site_moderator, is_staff
 
 from .models import Block, DirectRequest, Membership, Message, Report, Room, Sanction
@@ -475,6 +476,34 @@ def _sharing_rooms(user, member_ids) -> set[int]:
         .values_list("user_id", flat=True)
         .distinct()
     )
+
+
+def push_still_allowed(notification) -> bool:
+    """May a queued `dm` or `dm_request` push still go (community.push asks
+    as it sends)? Only if what it is about still reaches the recipient now:
+    the request still waits for them (visible_direct_requests: no block
+    either way, the sender not erased, suspended or deactivated), or they
+    are still in the conversation and it is not closed (direct_closed: a
+    block either way, the other member gone). Other kinds, and one that
+    names no page (not made by the direct-message code): yes."""
+    if notification.kind not in (Notification.Kind.DM, Notification.Kind.DM_REQUEST) or not notification.url:
+        return True
+    recipient = notification.recipient
+    path, _, anchor = notification.url.partition("#")
+    try:
+        match = resolve(path.partition("?")[0])
+    except Resolver404:
+        return False
+    if notification.kind == Notification.Kind.DM_REQUEST:
+        waiting = visible_direct_requests(recipient)
+        request_id = anchor.removeprefix("request-")
+        if request_id.isdigit():
+            waiting = waiting.filter(pk=request_id)
+        return waiting.exists()
+    room = Room.objects.filter(slug=match.kwargs.get("slug", ""), kind__in=Room.MEMBERS_ONLY).first()
+    if room is None or _active(get_membership(recipient, room)) is None:
+        return False
+    return room.kind != Room.Kind.DIRECT or not direct_closed(recipient, room)
 
 
 def get_direct_request_for_recipient_or_404(user, request_id):

@@ -27,6 +27,9 @@ ALLOWED = {
 FUNCTION_IMPORTS_ALLOWED = {
     ("community/apps.py", "community.realtime"),
     ("community/apps.py", "community.realtime.signals"),
+    # Registers its push send check with the ground floor (community.push.delivery).
+    ("groups/apps.py", "community.push.delivery"),
+    ("groups/apps.py", "groups.permissions"),
 }
 
 

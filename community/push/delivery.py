@@ -9,6 +9,7 @@ community.actions: the members app calls down into push, never back.
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
@@ -45,6 +46,20 @@ TITLES = {
     "milestone": ("Milestone", "You have a milestone."),
 }
 DEFAULT_TITLE = ("New notification", "You have a new notification.")
+
+# A push can wait in the task queue (minutes, or longer with the worker down).
+# An app above the ground floor registers a check here (from its AppConfig's
+# ready()) that answers, as the push goes, whether the notification may still
+# reach its recipient — a direct message whose author has been blocked,
+# erased or suspended since must not. Any check saying no drops the push.
+_send_checks: list[Callable[[Notification], bool]] = []
+
+
+def register_send_check(check: Callable[[Notification], bool]) -> None:
+    if check not in _send_checks:
+        _send_checks.append(check)
+
+
 URGENT_KINDS = {"crisis_alert", "moderator_request"}
 PREVIEW_CHARS = 200
 # A push service keeps an undelivered push this long (a phone switched off
@@ -136,7 +151,8 @@ def deliver(notification: Notification) -> Outcome:
     service answers 404/410 for, is deleted; other failures are logged (the
     push service's host only, never the endpoint's path or keys) and counted
     on the subscription; a success stamps last_success_at. The stored preview
-    is deleted whatever happens."""
+    is deleted whatever happens. Nothing is sent when a registered send check
+    says the notification may no longer reach its recipient."""
     outcome = Outcome()
     preview_row = PushPreview.objects.filter(notification=notification).first()
     preview = preview_row.text if preview_row else ""
@@ -147,6 +163,8 @@ def deliver(notification: Notification) -> Outcome:
     if not configured() or choice is None or not choice.wants(notification.kind):
         return outcome
     if not (member.is_active and member.suspended_at is None):
+        return outcome
+    if not all(check(notification) for check in _send_checks):
         return outcome
     payload = json.dumps(payload_for(notification, previews=choice.previews, preview=preview))
     urgent = notification.kind in URGENT_KINDS

@@ -167,7 +167,8 @@ def _request_direct(sender: User, recipient: User, body: str) -> tuple[Room | No
             recipient=recipient,
             kind=Notification.Kind.DM_REQUEST,
             text=f"{sender.display_name} would like to send you a message",
-            url=requests_url(),
+            # The request's own anchor: a queued push is checked against it as it goes.
+            url=f"{requests_url()}#request-{request.pk}",
             preview=body,  # on a phone only with previews turned on
         )
     return None, request, False
