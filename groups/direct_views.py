@@ -41,10 +41,10 @@ def _sent_request(user, target) -> DirectRequest | None:
     )
 
 
-def _target_or_404(user, member_id) -> User:
+def _target(user, member_id) -> User | None:
     target = User.objects.filter(pk=member_id).first() if str(member_id).isdigit() else None
     if target is None or target.pk == user.pk or not is_active_member(target):
-        raise Http404("No such member.")
+        return None
     return target
 
 
@@ -83,17 +83,23 @@ def new(request: HttpRequest, member_id: int) -> HttpResponse:
     """Write to someone: their open conversation, your request already sent,
     or the form for a first message (a request, or — moderators — the
     conversation at once). Anyone else is missing (404)."""
-    target = _target_or_404(request.user, member_id)
+    # A POST is always read, whatever this page would show now (a request
+    # already "sent", the conversation opened meanwhile, the member gone or
+    # no longer allowing it): the text is read for crisis first, so nothing a
+    # person in crisis types is lost.
+    posted = request.method == "POST"
+    target = _target(request.user, member_id)
+    form = DirectMessageForm(request.POST if posted else None)
+    if target is None:
+        if posted and form.is_valid() and actions.read_for_crisis(sender=request.user, body=form.cleaned_data["body"]):
+            messages.info(request, SUPPORT_ONLY_NOTE)
+        raise Http404("No such member.")
     room = permissions.direct_room_between(request.user, target)
-    if permissions.both_in_direct_room(request.user, room):
+    if not posted and permissions.both_in_direct_room(request.user, room):
         return redirect(room.get_absolute_url())
     sent = _sent_request(request.user, target)
-    if sent is None and not permissions.can_request_direct(request.user, target):
+    if not posted and sent is None and not permissions.can_request_direct(request.user, target):
         raise Http404("No such member.")
-    # A POST is always read, even when a request already shows as "sent" (a
-    # second tab, the back button): whatever happens to it, the action reads
-    # the text for crisis first, so nothing a person in crisis types is lost.
-    form = DirectMessageForm(request.POST if request.method == "POST" else None)
     status = 200
     if form.is_bound and form.is_valid():
         try:
@@ -120,6 +126,8 @@ def new(request: HttpRequest, member_id: int) -> HttpResponse:
             messages.success(request, f"Message request sent to {target.display_name}.")
             return redirect("direct:new", member_id=target.pk)
     elif form.is_bound:
+        if sent is None and not permissions.can_request_direct(request.user, target):
+            raise Http404("No such member.")
         status = 400
     return render(
         request,

@@ -24,7 +24,13 @@ from .crisis import (
     requested_text,
     set_duty,
 )
-from .direct import accept_direct_request, decline_direct_request, forget_expired_direct_requests, request_direct
+from .direct import (
+    accept_direct_request,
+    decline_direct_request,
+    forget_expired_direct_requests,
+    read_for_crisis,
+    request_direct,
+)
 from .messages import delete_message, edit_message, mark_read, post_message, support_card, toggle_reaction
 from .moderation import (
     add_crisis_phrase,
@@ -101,6 +107,7 @@ __all__ = [
     "pin_message",
     "post_message",
     "posting_frame",
+    "read_for_crisis",
     "read_report_context",
     "record_follow_up",
     "reject_held_message",

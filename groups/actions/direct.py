@@ -68,6 +68,16 @@ def _alert_for_request(sender: User) -> None:
         open_crisis_alert(member=sender, room=None, message=None, source=CrisisAlert.Source.MESSAGE)
 
 
+def read_for_crisis(*, sender: User, body: str) -> str:
+    """Read a text that goes nowhere (its recipient is gone) for crisis: a
+    crisis still opens a moderator alert. Returns the tier ("", "concern" or
+    "crisis") so the page can show the support note."""
+    tier = detector.classify(body)
+    if tier == CRISIS:
+        _alert_for_request(sender)
+    return tier if tier in (CONCERN, CRISIS) else ""
+
+
 def request_direct(*, sender: User, recipient: User, body) -> tuple[Room | None, DirectRequest | None, str]:
     """Send `recipient` a first message.
 

@@ -128,6 +128,43 @@ def test_a_refused_crisis_request_still_alerts(room, alumnus, alumnus2, moderato
     assert CrisisAlert.objects.filter(member=alumnus2, status="open").count() == 1
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("now", ["no longer allowed", "suspended", "no such member"])
+def test_crisis_text_to_someone_one_cannot_write_to_still_alerts(room, alumnus, alumnus2, moderator, now):
+    _open_to_rooms(alumnus)
+    bob = Client()
+    bob.force_login(alumnus2)
+    target = alumnus.pk
+    if now == "no longer allowed":
+        _setting(alumnus, "nobody")  # changed while his form was open
+    elif now == "suspended":
+        User.objects.filter(pk=alumnus.pk).update(suspended_at=timezone.now())
+    else:
+        target = 999999
+
+    response = bob.post(f"/messages/new/{target}/", {"body": CRISIS_TEXT})
+
+    assert response.status_code == 404
+    assert CrisisAlert.objects.filter(member=alumnus2, status="open").count() == 1
+    assert not DirectRequest.objects.exists()
+    # The note shows on the page he sees (the 404 page, or the next one).
+    shown = response.content.decode() + bob.get("/messages/").content.decode()
+    assert "It sounds like things may be hard" in shown
+
+
+@pytest.mark.django_db
+def test_a_stale_form_after_the_conversation_opened_posts_into_it(room, alumnus, alumnus2, moderator):
+    direct = _dm(alumnus, alumnus2)
+    bob = Client()
+    bob.force_login(alumnus2)
+
+    response = bob.post(f"/messages/new/{alumnus.pk}/", {"body": CRISIS_TEXT})
+
+    assert response.url == direct.get_absolute_url()
+    assert Message.objects.filter(room=direct).last().body == CRISIS_TEXT
+    assert CrisisAlert.objects.filter(member=alumnus2, status="open").count() == 1
+
+
 # --- M3: 30 quiet days from the decline, silently -----------------------------------
 
 
