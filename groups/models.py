@@ -460,6 +460,7 @@ class CrisisAlert(models.Model):
         MESSAGE = "message", "Message wording"
         REPORT = "report", "Worried-about-this-person report"
         REQUEST = "request", "Asked to talk to a moderator"
+        CHECKIN = "checkin", "Weekly check-in: said they are in danger now"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

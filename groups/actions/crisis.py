@@ -215,7 +215,10 @@ def acknowledge_alert(*, moderator: User, alert: CrisisAlert) -> CrisisAlert:
     alert.save(update_fields=fields)
     record_audit(actor=moderator, action="crisis_alert.acknowledge", target=alert)
     if alert.support_room is not None:
-        what = "your request" if alert.source == CrisisAlert.Source.REQUEST else "your message"
+        what = {
+            CrisisAlert.Source.REQUEST: "your request",
+            CrisisAlert.Source.CHECKIN: "your check-in",
+        }.get(alert.source, "your message")
         notify(
             recipient=member,
             kind=Notification.Kind.SUPPORT,
@@ -317,16 +320,20 @@ def record_follow_up(*, moderator: User, alert: CrisisAlert, note: str, resolve:
 
 
 @transaction.atomic
-def request_moderator(*, member: User, room: Room | None) -> CrisisAlert:
+def request_moderator(*, member: User, room: Room | None, source: str = CrisisAlert.Source.REQUEST) -> CrisisAlert:
     """ "Talk to a moderator now" (room page, crisis page, the support card): a
     person, not a link. Opens an urgent alert — or raises the member's open
     alert to urgent — and pages the on-duty moderators either way; see
-    `open_crisis_alert` for the side effects."""
+    `open_crisis_alert` for the side effects. `source` says where the request
+    came from on the console: the button (REQUEST) or a weekly check-in whose
+    answer says "I'm in danger now" (CHECKIN)."""
+    if source not in (CrisisAlert.Source.REQUEST, CrisisAlert.Source.CHECKIN):
+        raise ValueError(f"request_moderator: unknown source {source!r}")
     if not permissions.can_request_moderator(member):
         raise PermissionDenied
     if room is not None and not permissions.can_read_room(member, room, permissions.get_membership(member, room)):
         room = None
-    return open_crisis_alert(member=member, room=room, message=None, source=CrisisAlert.Source.REQUEST, urgent=True)
+    return open_crisis_alert(member=member, room=room, message=None, source=source, urgent=True)
 
 
 def requested_text(paged: int) -> str:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from community.actions import notify
 from community.models import Notification
 from groups import actions as group_actions
+from groups.models import CrisisAlert
 
 from .. import dates, permissions, questionnaire
 from ..models import CheckIn, CheckInReminder, CheckInSchedule, SummaryShare
@@ -108,7 +109,8 @@ def save_checkin(*, member, data, now: datetime | None = None) -> SaveResult:
             checkin, created = CheckIn.objects.update_or_create(member=member, week_start=week, defaults=fields)
         result = SaveResult(checkin, created, assess_risk(checkin, previous_checkin(member, week)))
         if result.risk == DANGER:
-            alert = group_actions.request_moderator(member=member, room=None)
+            # The console says where it came from: a check-in answer, not a button.
+            alert = group_actions.request_moderator(member=member, room=None, source=CrisisAlert.Source.CHECKIN)
             result.paged = alert.paged
     return result
 

@@ -126,6 +126,9 @@ def test_in_danger_now_follows_the_crisis_path(alumnus, moderator, django_captur
     assert result.risk == actions.DANGER
     assert result.paged == 1
     assert (alert.status, alert.urgent, alert.room_id, alert.message_id) == ("open", True, None, None)
+    # The console says it came from a check-in, not from the button.
+    assert alert.source == CrisisAlert.Source.CHECKIN
+    assert alert.get_source_display() == "Weekly check-in: said they are in danger now"
     paged = Notification.objects.get(recipient=moderator)
     assert paged.kind == Notification.Kind.MODERATOR_REQUEST
     # The alert says a person is needed now, and nothing of the answers.
