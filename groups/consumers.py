@@ -26,7 +26,7 @@ from community.realtime.hub import HubConsumerMixin
 
 from . import actions, permissions, queries
 from .errors import ChatError
-from .models import Room
+from .models import Membership, Room
 
 logger = logging.getLogger(__name__)
 
@@ -156,10 +156,26 @@ def _fresh_or_refuse(user, room_id):
     return user, room
 
 
+def _fresh_for_send(user, room_id):
+    """_fresh_or_refuse plus the membership, in one query for a member (the
+    membership with its user and room); a site moderator who is no member
+    costs the two reads of _fresh_or_refuse and one for the membership."""
+    membership = (
+        Membership.objects.select_related("user", "room").filter(user_id=user.pk, room_id=room_id).first()
+    )
+    if membership is None:
+        user, room = _fresh_or_refuse(user, room_id)
+        return user, room, None
+    user, room = membership.user, membership.room
+    if not permissions.may_chat(user):
+        raise ChatError("forbidden", "Your account cannot use chat right now.")
+    return user, room, membership
+
+
 def _send(user, room_id, frame):
-    """message.send in one trip to the database thread: re-read the user and
-    room, store, and for a re-send read back the stored copy."""
-    user, room = _fresh_or_refuse(user, room_id)
+    """message.send in one trip to the database thread: re-read the user,
+    room and membership, store, and for a re-send read back the stored copy."""
+    user, room, membership = _fresh_for_send(user, room_id)
     result = actions.post_message(
         author=user,
         room=room,
@@ -167,6 +183,7 @@ def _send(user, room_id, frame):
         client_id=frame.get("client_id"),
         reply_to_id=frame.get("reply_to"),
         content_note=frame.get("content_note") or "",
+        membership=membership,
     )
     stored = None if result.created else queries.message_dict(result.message)
     return user, room, result, stored

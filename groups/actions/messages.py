@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -56,6 +56,7 @@ SAFETY_PLAN_CARD_URL = "/me/safety-plan/card/"
 
 
 MENTION_MAX = 20
+LOOK_UP = object()  # post_message reads the membership itself
 
 
 def _mentioned_members(room: Room, body: str, author: User) -> dict[str, User]:
@@ -185,6 +186,7 @@ def post_message(
     content_note="",
     notify_conversation=True,
     from_request=False,
+    membership=LOOK_UP,
 ) -> PostResult:
     """Store a message and broadcast it to the room.
 
@@ -200,6 +202,10 @@ def post_message(
     crisis in it raised its alert, when it was sent (request_direct): none of
     that runs again, so acceptance never fails for the sender's state at that
     moment nor alerts twice. Its crisis tier is still stored.
+
+    `membership`: the author's membership in the room (or None), when the
+    caller has just read it with the author and room (the socket does, in
+    one query); by default it is read here.
     """
     body = _clean_body(body)
     client_uuid = _parse_client_id(client_id)
@@ -208,80 +214,138 @@ def post_message(
     if reply_to_id is not None and not is_message_id(reply_to_id):
         raise ChatError("invalid", "reply_to must be a message id.")
 
-    existing = Message.objects.for_frames().filter(author=author, room=room, client_id=client_uuid).first()
-    if existing is not None:
-        return PostResult(existing, created=False)
-
-    with transaction.atomic():
-        # Messages of one room are inserted one at a time (a row lock on the
-        # room, held to commit), so within a room ids and seqs commit in
-        # order: a client resuming after the highest seq it saw can never
-        # skip a lower one that committed later.
-        Room.objects.select_for_update().filter(pk=room.pk).values_list("pk", flat=True).first()
-        membership = permissions.get_membership(author, room)
-        _deny(author, room, membership)
-        moderator = permissions.can_moderate_room(author, room, membership)
-        if not from_request:
-            _check_rate(author, room, moderator)
-        reply_to = None
-        if reply_to_id is not None:
-            reply_to = (
-                Message.objects.visible()
-                .filter(room=room, pk=reply_to_id, deleted_at__isnull=True)
-                .select_related("author")
-                .first()
+    # Everything that can refuse the text, and everything it needs read, is
+    # done before the room's lock is taken: the lock is held only for the
+    # writes that must happen in the room's order (seq, insert, read marker).
+    # A re-send of a stored client_id is found by the unique constraint at the
+    # insert, not by a query on every send; if a check refuses it (the member
+    # was muted or rate limited since), the stored copy is still the answer.
+    try:
+        if membership is LOOK_UP:
+            membership = permissions.get_membership(author, room)
+        draft = _draft(author, room, membership, body, reply_to_id, from_request)
+    except ChatError:
+        stored = _stored(author, room, client_uuid)
+        if stored is None:
+            raise
+        return PostResult(stored, created=False)
+    try:
+        with transaction.atomic():
+            message, private_frames = _store(
+                author, room, body, client_uuid, content_note, draft, notify_conversation, from_request
             )
-            if reply_to is None:
-                raise ChatError("not_found", "The message you replied to is gone.")
-        screening = _screen(author, body, moderator or from_request, room)
-        hold = screening.hold
-        mentioned = {} if hold else _mentioned_members(room, body, author)
-        level = screening.level
-        try:
-            with transaction.atomic():
-                message = Message.objects.create(
-                    room=room,
-                    author=author,
-                    client_id=client_uuid,
-                    body=body,
-                    html=markup.render(body, mentions={n: m.pk for n, m in mentioned.items()}),
-                    content_note=content_note.strip(),
-                    reply_to=reply_to,
-                    crisis_level=level,
-                    status=Message.Status.HELD if hold else Message.Status.VISIBLE,
-                    # A held message gets its place when a moderator releases it.
-                    seq=None if hold else next_seq(room),
-                )
-        except IntegrityError:
-            # A concurrent send of the same client_id won the race.
-            stored = Message.objects.for_frames().filter(author=author, room=room, client_id=client_uuid).first()
-            if stored is None:
-                raise
-            return PostResult(stored, created=False)
-        message.author = author
-        message.room = room
-        # A person in crisis is never silenced: even a held message raises
-        # the alert and shows its author the support card.
-        private_frames = [] if from_request else _support(author, room, message, level)
-        if hold:
-            _notify_moderators(
-                room, Notification.Kind.REPORT, f"A message in {room.name} is waiting for review.", "/moderation/"
-            )
-            private_frames.append({"type": "message.held", "message": message_dict(message)})
-            return PostResult(message, created=True, private_frames=private_frames)
-        if screening.flagged:
-            _flag(message, room, screening.flagged)
-        now = message.created_at
-        Room.objects.filter(pk=room.pk).update(last_message_at=now)
-        if membership is not None:
-            Membership.objects.filter(pk=membership.pk).update(
-                last_read_message_id=Greatest(F("last_read_message_id"), message.pk)
-            )
-        _notify_mentions(message, room, author, mentioned.values())
-        if notify_conversation and room.kind in Room.MEMBERS_ONLY:
-            _notify_conversation(message, room, author, already=set(mentioned))
-        broadcast_on_commit(room.group_name, _message_event(message))
+    except IntegrityError:
+        # The client_id is stored already (a re-send, or a concurrent send of
+        # the same message won the race): nothing of this attempt was kept.
+        stored = _stored(author, room, client_uuid)
+        if stored is None:
+            raise
+        return PostResult(stored, created=False)
     return PostResult(message, created=True, private_frames=private_frames)
+
+
+def _stored(author: User, room: Room, client_uuid) -> Message | None:
+    return Message.objects.for_frames().filter(author=author, room=room, client_id=client_uuid).first()
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A text that passed every check, with what storing it needs."""
+
+    membership: Membership | None
+    reply_to: Message | None
+    screening: Screening
+    mentioned: dict
+    html: str
+
+
+def _draft(author: User, room: Room, membership, body: str, reply_to_id, from_request: bool) -> _Draft:
+    """May the author post here, within the rate limits, and what do the word
+    lists, the crisis detector and @-mentions make of the text? No writes."""
+    _deny(author, room, membership)
+    moderator = permissions.can_moderate_room(author, room, membership)
+    if not from_request:
+        _check_rate(author, room, moderator)
+    reply_to = None
+    if reply_to_id is not None:
+        reply_to = (
+            Message.objects.visible()
+            .filter(room=room, pk=reply_to_id, deleted_at__isnull=True)
+            .select_related("author")
+            .first()
+        )
+        if reply_to is None:
+            raise ChatError("not_found", "The message you replied to is gone.")
+    screening = _screen(author, body, moderator or from_request, room)
+    mentioned = {} if screening.hold else _mentioned_members(room, body, author)
+    html = markup.render(body, mentions={n: m.pk for n, m in mentioned.items()})
+    return _Draft(membership, reply_to, screening, mentioned, html)
+
+
+def _take_seq(room: Room, now) -> int:
+    """Advance the room's seq and activity time in one statement, which also
+    takes the room's row lock, held to commit: messages of one room are
+    inserted one at a time, so within a room ids and seqs commit in order and
+    a client resuming after the highest seq it saw can never skip a lower one
+    that committed later. (SQLite: the IMMEDIATE transaction holds the
+    database's write lock instead.)"""
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(Room._meta.db_table)} SET {quote('last_seq')} = {quote('last_seq')} + 1, "
+        f"{quote('last_message_at')} = %s WHERE {quote('id')} = %s RETURNING {quote('last_seq')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), room.pk])
+        return cursor.fetchone()[0]
+
+
+def _store(author, room, body, client_uuid, content_note, draft: _Draft, notify_conversation, from_request):
+    """The writes, inside the caller's transaction. A plain message is three
+    statements: the seq (and the room lock), the insert, the author's read
+    marker. Crisis alerts, held-message notices, reports and mentions, rarer,
+    are written in the same transaction so none of them can be lost alone."""
+    screening = draft.screening
+    hold = screening.hold
+    now = timezone.now()
+    message = Message.objects.create(
+        room=room,
+        author=author,
+        client_id=client_uuid,
+        body=body,
+        html=draft.html,
+        content_note=content_note.strip(),
+        reply_to=draft.reply_to,
+        crisis_level=screening.level,
+        status=Message.Status.HELD if hold else Message.Status.VISIBLE,
+        created_at=now,
+        # A held message gets its place when a moderator releases it.
+        seq=None if hold else _take_seq(room, now),
+    )
+    message.author = author
+    message.room = room
+    # A new message has no reactions: the frame needs no query for them.
+    message._prefetched_objects_cache = {"reactions": Reaction.objects.none()}
+    # A person in crisis is never silenced: even a held message raises
+    # the alert and shows its author the support card.
+    private_frames = [] if from_request else _support(author, room, message, screening.level)
+    if hold:
+        _notify_moderators(
+            room, Notification.Kind.REPORT, f"A message in {room.name} is waiting for review.", "/moderation/"
+        )
+        private_frames.append({"type": "message.held", "message": message_dict(message)})
+        return message, private_frames
+    if screening.flagged:
+        _flag(message, room, screening.flagged)
+    if draft.membership is not None:
+        Membership.objects.filter(pk=draft.membership.pk).update(
+            last_read_message_id=Greatest(F("last_read_message_id"), message.pk)
+        )
+    if draft.mentioned:
+        _notify_mentions(message, room, author, draft.mentioned.values())
+    if notify_conversation and room.kind in Room.MEMBERS_ONLY:
+        _notify_conversation(message, room, author, already=set(draft.mentioned))
+    broadcast_on_commit(room.group_name, _message_event(message))
+    return message, private_frames
 
 
 def _notify_conversation(message: Message, room: Room, author: User, already: set) -> None:

@@ -11,18 +11,68 @@ def _post(alumnus, room, body="hello"):
     return actions.post_message(author=alumnus, room=room, body=body, client_id=uuid.uuid4())
 
 
+def _under_lock(queries):
+    """The statements from the one that takes the room's lock (the seq update)
+    to the end of the transaction (its commit, or in a test the savepoint's
+    release)."""
+    sql = [q["sql"] for q in queries]
+    start = next(i for i, q in enumerate(sql) if q.startswith("UPDATE") and "last_seq" in q and "RETURNING" in q)
+    end = next(i for i in range(start, len(sql)) if sql[i].startswith(("RELEASE SAVEPOINT", "COMMIT")))
+    return sql[start:end]
+
+
 @pytest.mark.parametrize("earlier", [1, 3])
 def test_post_message_costs_the_same_however_busy_the_room(room, alumnus, alumnus2, earlier, django_assert_num_queries):
     for i in range(earlier):
         _post(alumnus2, room, f"earlier {i}")
     _post(alumnus, room, "warms the word lists' cache")
-    # 1 is this client_id stored already (per author and room), 2 savepoint,
-    # 3 the room's row lock, 4 the author's membership, 5 savepoint for the
-    # insert, 6 read and 7 advance the room's seq, 8 insert, 9 release,
-    # 10 room activity time, 11 the author's read marker, 12 reactions for the
-    # frame (prefetched onto the new row), 13 release.
-    with django_assert_num_queries(13):
+    # Before the lock: 1 the author's membership (the checks, the rate limit,
+    # the word lists and the crisis detector need no query). The transaction:
+    # 2 savepoint (BEGIN outside a test), 3 the room's seq and activity time
+    # in one statement, which takes the lock, 4 the insert, 5 the author's
+    # read marker, 6 release (COMMIT). No query for the stored copy, the
+    # new message's reactions or mentions nobody wrote.
+    with django_assert_num_queries(6) as captured:
         _post(alumnus, room, "see you all at the thursday meetup")
+    assert len(_under_lock(captured.captured_queries)) == 3
+
+
+def test_the_socket_reads_user_room_and_membership_in_one_query(room, alumnus, django_assert_num_queries):
+    from groups.consumers import _send
+
+    _post(alumnus, room, "warms the word lists' cache")
+    frame = {"type": "message.send", "body": "on my way", "client_id": str(uuid.uuid4())}
+    # 1 the membership with its user and room (the refreshed user and room,
+    # and post_message needs no membership query of its own); then post_message's
+    # savepoint, seq, insert, read marker and release.
+    with django_assert_num_queries(6):
+        _, _, result, stored = _send(alumnus, room.pk, frame)
+    assert result.created and stored is None
+    assert result.message.body == "on my way"
+
+
+@pytest.mark.parametrize("members", [2, 6])
+def test_a_mention_loads_the_named_member_only(room, alumnus, members, make_members, django_assert_num_queries):
+    make_members(room, members)
+    _post(alumnus, room, "warms the word lists' cache")
+    # 1 membership, 2 the members whose name starts with the @-word, 3
+    # savepoint, 4 seq, 5 insert, 6 read marker, 7 the mention, 8 its
+    # notification, 9 release — the same for any size of room.
+    with django_assert_num_queries(9, exact=False) as captured:
+        result = _post(alumnus, room, "thanks @Extra 1 for the ride")
+    assert [m.user.display_name for m in result.message.mentions.select_related("user")] == ["Extra 1"]
+    assert not any("Extra 0" in q["sql"] for q in captured.captured_queries)
+
+
+def test_a_resend_is_found_by_the_constraint_and_changes_nothing(room, alumnus, django_assert_max_num_queries):
+    client_id = uuid.uuid4()
+    first = actions.post_message(author=alumnus, room=room, body="only once", client_id=client_id)
+    seq = type(room).objects.get(pk=room.pk).last_seq
+    again = actions.post_message(author=alumnus, room=room, body="only once", client_id=client_id)
+    assert not again.created and again.message.pk == first.message.pk
+    assert room.messages.filter(client_id=client_id).count() == 1
+    # The rolled-back attempt took no seq.
+    assert type(room).objects.get(pk=room.pk).last_seq == seq
 
 
 @pytest.mark.parametrize("members", [1, 3])
