@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 UNAVAILABLE: tuple[type[BaseException], ...] = (DatabaseError, ConnectionError, TimeoutError, OSError, RedisError)
 
 RESUME_BATCH = 200
+# A socket writes its member's read marker at most this often (seconds).
+READ_EVERY = 3.0
 # Further behind than this, a resume answers `resync` and the page reloads the
 # room's recent history instead of streaming everything it missed.
 RESYNC_MESSAGES = 1000
@@ -212,7 +214,10 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         self.public_user = user.public_dict()
         self.blocked = blocked
         self.backlog_ids: set[int] = set()
-        self.read_mark = 0
+        self.read_mark = 0  # the highest marker this socket was sent
+        self._read_written = 0  # ... and the highest it wrote
+        self._read_written_at = -READ_EVERY
+        self._read_later: asyncio.Task | None = None
         self.last_typing = 0.0
         # Join the groups before reading the backlog: a message stored while
         # we read is then either in the backlog or arrives live — and the
@@ -289,6 +294,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             return
         await presence.store().remove(self.room.pk, self.channel_name)
         await self._broadcast_presence()
+        await self._flush_read()
 
     async def _broadcast_presence(self):
         """Send the room's online list, at most once per PRESENCE_COALESCE
@@ -408,19 +414,62 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         return self.user
 
     async def on_read(self, frame):
-        """One query, not four: the marker moves only on an active membership
+        """Move the member's read marker. One query, and at most one every
+        READ_EVERY seconds per socket: a marker that arrives sooner is kept and
+        written when the interval is up (or when the socket closes), so a busy
+        room's readers cost the database a write every few seconds each, not
+        one per message. The marker moves only on an active membership
         (itself the access check); a marker that cannot move re-checks access
-        in full, which refuses and closes a socket whose member left the room.
-        A marker at or below the last one this socket sent costs nothing."""
+        in full, which refuses and closes a socket whose member left the
+        room. A marker at or below the last one this socket sent costs nothing."""
         message_id = frame.get("id")
         if not actions.is_message_id(message_id):
             raise ChatError("invalid", "id must be a message id.")
         if message_id <= self.read_mark:
             return
-        moved = await database_sync_to_async(actions.mark_read)(member=self.user, room=self.room, message_id=message_id)
+        self.read_mark = message_id
+        if self._read_later is not None:
+            return  # the pending write will carry this marker
+        wait = self._read_written_at + READ_EVERY - time.monotonic()
+        if wait <= 0:
+            await self._write_read()
+        else:
+            self._read_later = asyncio.get_running_loop().create_task(self._write_read_later(wait))
+
+    async def _write_read(self):
+        self._read_written_at = time.monotonic()
+        self._read_written = self.read_mark
+        moved = await database_sync_to_async(actions.mark_read)(
+            member=self.user, room=self.room, message_id=self.read_mark
+        )
         if not moved:
             await self._require_access()
-        self.read_mark = message_id
+
+    async def _write_read_later(self, wait: float):
+        try:
+            await asyncio.sleep(wait)
+            self._read_later = None
+            await self._write_read()
+        except ChatError as exc:
+            await self._error(exc.code, exc.detail)
+            await self.close(code=CLOSE_FORBIDDEN)
+        except UNAVAILABLE as exc:
+            logger.warning("read marker not saved: service unavailable (%s)", type(exc).__name__)
+        finally:
+            if self._read_later is asyncio.current_task():
+                self._read_later = None
+
+    async def _flush_read(self):
+        """At close: a marker still waiting for its interval is written now."""
+        pending = self._read_later
+        if pending is None or self.read_mark <= self._read_written:
+            return
+        pending.cancel()
+        self._read_later = None
+        try:
+            await database_sync_to_async(actions.mark_read)(member=self.user, room=self.room, message_id=self.read_mark)
+        except UNAVAILABLE as exc:
+            logger.warning("read marker not saved at close (%s)", type(exc).__name__)
 
     async def on_history(self, frame):
         await self._require_access()
