@@ -224,12 +224,16 @@ def test_home_alone_is_nothing():
     assert classify("home").tier == NONE
 
 
-# Known false alarms of the shipped model (docs/safety.md): single words it
-# gives the gentle support card.
+# A known false alarm of the shipped model (docs/safety.md): a single word it
+# gives the gentle support card. ("code" was one until more everyday chat
+# was added to the training data.)
 @pytest.mark.xfail(strict=True, reason="known false alarm of the classifier on single words (docs/safety.md)")
-@pytest.mark.parametrize("word", ["going", "code"])
-def test_single_ordinary_words_are_nothing(word):
-    assert classify(word).tier == NONE
+def test_going_alone_is_nothing():
+    assert classify("going").tier == NONE
+
+
+def test_code_alone_is_nothing():
+    assert classify("code").tier == NONE
 
 
 def test_detection_truthiness_and_tiers():
