@@ -7,8 +7,10 @@ The protocol is documented in docs/protocol.md.
 """
 
 import asyncio
+import collections
 import json
 import logging
+import threading
 import time
 from urllib.parse import parse_qs
 
@@ -97,36 +99,82 @@ def _still_allowed(user, room_id) -> bool:
     return permissions.can_read_room(fresh, room, permissions.get_membership(fresh, room))
 
 
-def _backlog(room, after_id, hidden=frozenset()):
-    """The next batch after `after_id` and the last id it covered (hidden
-    authors' messages are skipped but still move the cursor)."""
-    rows = queries.messages_after(room, after_id, limit=RESUME_BATCH)
-    last = rows[-1].pk if rows else after_id
-    return [queries.message_dict(m, room_slug=room.slug) for m in rows if m.author_id not in hidden], last, len(rows)
+# Resume frames are read once per room state and shared: when many members
+# of a room come back at once (a network blip, a server restart) with the same
+# cursor, one query and one JSON encoding serve them all. An entry is keyed by
+# the room's counters, so any new message, edit, removal or reaction (each
+# moves a counter) makes a new key; what no counter tracks (a member's new
+# display name, an erasure) can be up to RESUME_CACHE_SECONDS old, like a
+# frame already on its way.
+RESUME_CACHE_SECONDS = 2.0
+RESUME_CACHE_ENTRIES = 512
+_resume_cache: "collections.OrderedDict[tuple, tuple[float, object]]" = collections.OrderedDict()
+_resume_cache_lock = threading.Lock()
+
+
+def _shared(key: tuple, load):
+    now = time.monotonic()
+    with _resume_cache_lock:
+        hit = _resume_cache.get(key)
+        if hit is not None and now - hit[0] < RESUME_CACHE_SECONDS:
+            return hit[1]
+    value = load()
+    with _resume_cache_lock:
+        _resume_cache[key] = (now, value)
+        _resume_cache.move_to_end(key)
+        while len(_resume_cache) > RESUME_CACHE_ENTRIES:
+            _resume_cache.popitem(last=False)
+    return value
+
+
+def _message_entries(room, rows):
+    return tuple(
+        (m.pk, m.author_id, encode({"type": "message", "message": queries.message_dict(m, room_slug=room.slug)}))
+        for m in rows
+    )
+
+
+def _backlog(room, after_id, counters):
+    """The next batch after `after_id`: (message id, author id, frame text)
+    entries, the last id it covered and how many rows it read. Blocked
+    authors' messages are dropped by the socket but still move the cursor."""
+
+    def load():
+        rows = queries.messages_after(room, after_id, limit=RESUME_BATCH)
+        return _message_entries(room, rows), rows[-1].pk if rows else after_id, len(rows)
+
+    return _shared(("id", room.pk, room.created_at, after_id, *counters), load)
 
 
 def _counters(room_id):
     return Room.objects.filter(pk=room_id).values_list("last_seq", "last_change", "settings_change").get()
 
 
-def _backlog_seq(room, after_seq, hidden=frozenset()):
+def _backlog_seq(room, after_seq, counters):
     """The next batch after `after_seq` and the last seq it covered."""
-    rows = queries.messages_after_seq(room, after_seq, limit=RESUME_BATCH)
-    last = rows[-1].seq if rows else after_seq
-    return [queries.message_dict(m, room_slug=room.slug) for m in rows if m.author_id not in hidden], last, len(rows)
+
+    def load():
+        rows = queries.messages_after_seq(room, after_seq, limit=RESUME_BATCH)
+        return _message_entries(room, rows), rows[-1].seq if rows else after_seq, len(rows)
+
+    return _shared(("seq", room.pk, room.created_at, after_seq, *counters), load)
 
 
-def _changes(room, since, up_to_seq, hidden=frozenset()):
-    """Frames for what changed after `since` among the messages a client holds."""
-    frames = []
-    for m in queries.changed_since(room, since, up_to_seq=up_to_seq, limit=RESYNC_CHANGES):
-        if m.author_id in hidden:
-            continue
-        if m.deleted_at is not None or m.status != m.Status.VISIBLE:
-            frames.append({"type": "message.deleted", "id": m.pk, "room": room.slug, "change": m.changed})
-        else:
-            frames.append({"type": "message.updated", "message": queries.message_dict(m, room_slug=room.slug)})
-    return frames
+def _changes(room, since, up_to_seq, counters):
+    """(author id, frame text) for what changed after `since` among the
+    messages a client holds."""
+
+    def load():
+        frames = []
+        for m in queries.changed_since(room, since, up_to_seq=up_to_seq, limit=RESYNC_CHANGES):
+            if m.deleted_at is not None or m.status != m.Status.VISIBLE:
+                frame = {"type": "message.deleted", "id": m.pk, "room": room.slug, "change": m.changed}
+            else:
+                frame = {"type": "message.updated", "message": queries.message_dict(m, room_slug=room.slug)}
+            frames.append((m.author_id, encode(frame)))
+        return tuple(frames)
+
+    return _shared(("changes", room.pk, room.created_at, since, up_to_seq, *counters), load)
 
 
 def _room_state(room_id):
@@ -162,9 +210,7 @@ def _fresh_for_send(user, room_id):
     """_fresh_or_refuse plus the membership, in one query for a member (the
     membership with its user and room); a site moderator who is no member
     costs the two reads of _fresh_or_refuse and one for the membership."""
-    membership = (
-        Membership.objects.select_related("user", "room").filter(user_id=user.pk, room_id=room_id).first()
-    )
+    membership = Membership.objects.select_related("user", "room").filter(user_id=user.pk, room_id=room_id).first()
     if membership is None:
         user, room = _fresh_or_refuse(user, room_id)
         return user, room, None
@@ -249,13 +295,15 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         placeholders, so its sequence has no holes), then every edit, removal,
         reaction and room setting since, then `resumed` with the counters it
         now holds. Too far behind, `resync`: the page reloads recent history."""
-        last_seq, last_change, settings_change = await database_sync_to_async(_counters)(self.room.pk)
+        counters = await database_sync_to_async(_counters)(self.room.pk)
+        last_seq, last_change, settings_change = counters
         if last_seq - after_seq > RESYNC_MESSAGES or last_change - changes > RESYNC_CHANGES:
             await self.send(text_data=encode({"type": "resync", "last_seq": last_seq, "last_change": last_change}))
             return
-        cursor = await self._send_backlog(after_seq, _backlog_seq)
-        for frame in await database_sync_to_async(_changes)(self.room, changes, after_seq, self.blocked):
-            await self.send(text_data=encode(frame))
+        cursor = await self._send_backlog(after_seq, _backlog_seq, counters)
+        for author_id, text in await database_sync_to_async(_changes)(self.room, changes, after_seq, counters):
+            if author_id not in self.blocked:
+                await self.send(text_data=text)
         if settings_change > changes:
             state = await database_sync_to_async(_room_state)(self.room.pk)
             await self.send(text_data=encode({"type": "room.updated", "room": state, "change": settings_change}))
@@ -276,15 +324,19 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             return None
         return value if value >= 0 else None
 
-    async def _send_backlog(self, after: int, fetch=None):
+    async def _send_backlog(self, after: int, fetch=None, counters=None):
         """Send every message after the cursor, batch by batch; returns where
         it ended (`fetch`: by id for protocol 1, by seq for protocol 2)."""
         fetch = fetch or _backlog
+        if counters is None:
+            counters = await database_sync_to_async(_counters)(self.room.pk)
         while True:
-            batch, after, count = await database_sync_to_async(fetch)(self.room, after, self.blocked)
-            for message in batch:
-                await self.send(text_data=encode({"type": "message", "message": message}))
-                self.backlog_ids.add(message["id"])
+            batch, after, count = await database_sync_to_async(fetch)(self.room, after, counters)
+            for message_id, author_id, text in batch:
+                if author_id in self.blocked:
+                    continue
+                await self.send(text_data=text)
+                self.backlog_ids.add(message_id)
             if count < RESUME_BATCH:
                 return after
 

@@ -147,3 +147,43 @@ async def test_client_id_reused_in_another_room_is_a_new_message_there(room, alu
     assert (second["room"], second["body"]) == ("other", "in the second room")
     assert second["id"] != first["id"]
     assert await db(Message.objects.count)() == 2
+
+
+async def test_members_resuming_from_the_same_place_share_one_read(room, alumnus, alumnus2, connect, monkeypatch):
+    """A reconnect storm: the second member back with the same cursor gets the
+    same frames without a second backlog query; any change to the room (here
+    an edit) makes the next resume read afresh, so nothing stale is served."""
+    first = await db(post)(alumnus2, room, "before the blip")
+    await db(post)(alumnus2, room, "during the blip")
+    reads = []
+    real = consumers.queries.messages_after_seq
+
+    def counted(*args, **kwargs):
+        reads.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(consumers.queries, "messages_after_seq", counted)
+    a = await connect(alumnus, room.slug, after_seq=0, changes=0)
+    b = await connect(alumnus2, room.slug, after_seq=0, changes=0)
+    bodies_a = [f["message"]["body"] for f in await frames_until_resumed(a) if f["type"] == "message"]
+    bodies_b = [f["message"]["body"] for f in await frames_until_resumed(b) if f["type"] == "message"]
+    assert bodies_a == bodies_b == ["before the blip", "during the blip"]
+    assert len(reads) == 1
+
+    await db(actions.edit_message)(author=alumnus2, room=room, message_id=first.pk, body="before the blip (edited)")
+    c = await connect(alumnus, room.slug, after_seq=0, changes=0)
+    bodies_c = [f["message"]["body"] for f in await frames_until_resumed(c) if f["type"] == "message"]
+    assert bodies_c[0] == "before the blip (edited)"
+    assert len(reads) == 2
+
+
+async def test_a_shared_resume_still_hides_blocked_authors(room, alumnus, alumnus2, connect):
+    await db(post)(alumnus2, room, "from bob")
+    await db(post)(alumnus, room, "from alice")
+    await db(actions.block_member)(member=alumnus, other=alumnus2)
+    a = await connect(alumnus, room.slug, after_seq=0, changes=0)
+    b = await connect(alumnus2, room.slug, after_seq=0, changes=0)
+    seen_a = [f["message"]["body"] for f in await frames_until_resumed(a) if f["type"] == "message"]
+    seen_b = [f["message"]["body"] for f in await frames_until_resumed(b) if f["type"] == "message"]
+    assert seen_a == ["from alice"]
+    assert seen_b == ["from bob", "from alice"]
