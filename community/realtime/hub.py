@@ -26,6 +26,7 @@ storm does not churn the layer; a member's own groups are left at once.
 
 import asyncio
 import collections
+import contextvars
 import logging
 import secrets
 import weakref
@@ -170,9 +171,11 @@ class Hub:
             if not members:
                 continue
             for sock in tuple(members):
-                # Never waits on one socket: each has its own bounded outbox
-                # and delivery task (HubConsumerMixin), so a slow or broken
-                # socket cannot hold up the others.
+                # Never waits on one socket: an idle socket's handler runs
+                # here until it would wait, and from then on (or while it is
+                # busy) the socket's own bounded outbox and delivery task
+                # take over (HubConsumerMixin), so a slow or broken socket
+                # cannot hold up the others.
                 try:
                     sock.hub_event_nowait(event)
                 except Exception:
@@ -312,6 +315,18 @@ class HubConsumerMixin:
     dispatched to the handlers named in HUB_HANDLERS only. While `hold_events`
     is on (during connect, while the backlog is sent) events are kept and
     delivered in order by `release_events`.
+
+    Delivery costs no task when it need not: an event for an idle socket
+    (nothing queued, nothing being delivered) runs its handler at once, in
+    the Hub reader's step and a copy of its context, up to the handler's
+    first real wait; only then does the socket get a task, which finishes
+    that event and then whatever queued meanwhile, in order. So a handler
+    must not rely on asyncio.current_task() (nor asyncio.timeout(), nor
+    cancelling itself) before its first await — until then the current task
+    is the Hub's reader. A busy socket's events wait in its outbox, as before.
+
+    On a socket, frames go to the server without Channels' session wrapper
+    (see _past_session_wrappers): it only ever acts on HTTP responses.
     """
 
     channel_layer_alias = "__hub_no_layer__"
@@ -326,6 +341,11 @@ class HubConsumerMixin:
         self._holding = False
         self._drainer: asyncio.Task | None = None
         self._gone = False
+
+    async def __call__(self, scope, receive, send):
+        if scope.get("type") == "websocket":
+            send = _past_session_wrappers(send)
+        return await super().__call__(scope, receive, send)
 
     async def hub_join(self, groups) -> None:
         groups = tuple(g for g in groups if g)
@@ -366,8 +386,8 @@ class HubConsumerMixin:
             await asyncio.shield(self._drainer)
 
     def hub_event_nowait(self, event: dict) -> None:
-        """Queue an event for this socket; it is delivered by the socket's own
-        task, in order. A socket whose outbox is full (it stopped reading, or
+        """Deliver an event to this socket: at once if it is idle, else queued
+        and delivered by the socket's own task, in order. A socket whose outbox is full (it stopped reading, or
         its handler is stuck) is closed with 4000: its client resumes and
         misses nothing, and the queue never grows without bound."""
         if self._gone:
@@ -376,9 +396,39 @@ class HubConsumerMixin:
             logger.warning("hub: a socket fell %d events behind; closing it to resume", OUTBOX_MAX)
             self._give_up()
             return
+        if not self._outbox and not self._holding and (self._drainer is None or self._drainer.done()):
+            self._deliver_now(event)
+            return
         self._outbox.append(event)
         if not self._holding:
             self._start_drain()
+
+    def _deliver_now(self, event: dict) -> None:
+        """An idle socket's event: run its handler at once, without a task of
+        its own. If the handler has to wait, the socket's drain task finishes
+        it (and then whatever queued meanwhile, in order)."""
+        context = contextvars.copy_context()
+        handler = self._handle_hub_event(event)
+        try:
+            waiting_on = context.run(handler.send, None)
+        except StopIteration:
+            return
+        except (Exception, asyncio.CancelledError):
+            logger.exception("hub: delivering to a socket failed; closing it to resume")
+            self._give_up()
+            return
+        self._drainer = asyncio.get_running_loop().create_task(
+            self._finish_then_drain(_Resume(handler, waiting_on)), context=context
+        )
+
+    async def _finish_then_drain(self, rest) -> None:
+        try:
+            await rest
+        except Exception:
+            logger.exception("hub: delivering to a socket failed; closing it to resume")
+            self._give_up()
+            return
+        await self._drain()
 
     def _start_drain(self) -> None:
         if self._outbox and (self._drainer is None or self._drainer.done()):
@@ -410,6 +460,58 @@ class HubConsumerMixin:
 
     async def hub_lost(self) -> None:
         await self.close(code=CLOSE_RECONNECT)
+
+
+def _past_session_wrappers(send):
+    """The send callable under Channels' session middleware.
+
+    SessionMiddleware wraps `send` to save the session and set its cookie on
+    an HTTP response ("http.response.start"); every WebSocket message passes
+    through it unchanged, after two reads of the lazy session. A socket that
+    sends each broadcast frame to the server directly skips that per-frame
+    cost. Anything other than Channels' own wrapper is kept as it is."""
+    from channels.sessions import InstanceSessionWrapper
+
+    while True:
+        wrapper = getattr(send, "__self__", None)
+        if (
+            type(wrapper) is not InstanceSessionWrapper
+            or getattr(send, "__func__", None) is not InstanceSessionWrapper.send
+            or getattr(wrapper, "real_send", None) is None
+        ):
+            return send
+        send = wrapper.real_send
+
+
+class _Resume:
+    """Awaiting it carries on a coroutine that was started by hand and is
+    waiting on `waiting_on` (what its first step yielded), the way `await`
+    would have: results, exceptions and cancellation pass through."""
+
+    __slots__ = ("coro", "waiting_on")
+
+    def __init__(self, coro, waiting_on):
+        self.coro, self.waiting_on = coro, waiting_on
+
+    def __await__(self):
+        coro, value = self.coro, self.waiting_on
+        self.coro = self.waiting_on = None
+        while True:
+            try:
+                sent = yield value
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:
+                try:
+                    value = coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    value = coro.send(sent)
+                except StopIteration as stop:
+                    return stop.value
 
 
 async def close_loop_hubs() -> list["Hub"]:

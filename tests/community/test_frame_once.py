@@ -1,0 +1,602 @@
+"""Frames built once (community/realtime/frames.py), against a live Daphne
+started as in production (`python -m community.serve`), read byte for byte by
+a raw WebSocket client: every socket of a room gets the very same frame for
+a broadcast, in order; a socket that negotiated permessage-deflate still gets
+its own compressed frame. Plus the Hub's delivery without a task per event
+(community/realtime/hub.py), in process."""
+
+import asyncio
+import base64
+import contextlib
+import json
+import secrets
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+import zlib
+from pathlib import Path
+
+import pytest
+
+from community.realtime import hub as hub_module
+from community.realtime.frames import FrameCache, FrameOnceProtocol, FrameOnceServer, _write
+from tests.e2e.conftest import ROOT, free_port, server_env
+
+MEMBERS = 12
+
+SETUP = """
+import json
+from datetime import timedelta
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+from community.models import User
+from groups.models import Membership, Room
+
+now = timezone.now()
+room = Room.objects.create(slug="frames", name="Frames", kind=Room.Kind.TOPIC)
+keys = []
+for i in range(MEMBERS):
+    user = User.objects.create(email=f"frames{i}@example.org", display_name=f"frames {i}", password="!")
+    Membership.objects.create(room=room, user=user, accepted_guidelines_at=now)
+    store = SessionStore()
+    store.update({
+        "_auth_user_id": str(user.pk),
+        "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+        "_auth_user_hash": user.get_session_auth_hash(),
+    })
+    store.set_expiry(timedelta(days=1))
+    store.create()
+    keys.append(store.session_key)
+room.member_count = len(keys)
+room.save(update_fields=["member_count"])
+with open(SESSIONS_PATH, "w") as f:
+    json.dump(keys, f)
+"""
+
+# community.serve's server with permessage-deflate accepted (Daphne never
+# accepts it by default): a socket that asks for it has its own compressor.
+DEFLATE_SERVER = """
+import sys
+from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateOfferAccept
+from community import serve
+
+def accept(offers):
+    for offer in offers:
+        if isinstance(offer, PerMessageDeflateOffer):
+            return PerMessageDeflateOfferAccept(offer)
+
+Base = serve.RedactingServer
+
+class DeflatingServer(Base):
+    @Base.ws_factory.setter
+    def ws_factory(self, factory):
+        Base.ws_factory.fset(self, factory)
+        factory.setProtocolOptions(perMessageCompressionAccept=accept)
+
+serve.RedactingServer = DeflatingServer
+serve.main(sys.argv[1:])
+"""
+
+# community.serve as it is, counting (per text marked "counted-") the frames
+# built, the sockets each was sent to, and the sends that left nothing in
+# Twisted's buffer (written straight to the socket); written out at exit.
+COUNTING_SERVER = """
+import atexit, json, os, sys
+from community import serve
+from community.realtime import frames as F
+
+counts = {}
+
+def entry(text):
+    return counts.setdefault(text, {"built": 0, "sent": 0, "direct": 0})
+
+get = F.FrameCache.get
+def counting_get(self, text, factory):
+    if "counted-" in text and text not in self._frames:
+        entry(text)["built"] += 1
+    return get(self, text, factory)
+F.FrameCache.get = counting_get
+
+send_shared = F.FrameOnceProtocol._send_shared
+def counting_send_shared(self, text):
+    shared = send_shared(self, text)
+    if shared and "counted-" in text:
+        entry(text)["sent"] += 1
+        if not self.transport._tempDataBuffer:
+            entry(text)["direct"] += 1
+    return shared
+F.FrameOnceProtocol._send_shared = counting_send_shared
+
+atexit.register(lambda: open(os.environ["FRAME_COUNTS"], "w").write(json.dumps(counts)))
+serve.main(sys.argv[1:])
+"""
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _server(tmp: Path, env: dict, name: str, launcher: list[str]):
+    port = free_port()
+    env = {**env, "SITE_ORIGINS": f"http://127.0.0.1:{port}"}
+    log_path = tmp / f"{name}.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [*launcher, "-b", "127.0.0.1", "-p", str(port), "alumni.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while not _healthy(f"http://127.0.0.1:{port}/healthz"):
+                assert process.poll() is None, log_path.read_text()[-2000:]
+                assert time.monotonic() < deadline, log_path.read_text()[-2000:]
+                time.sleep(0.2)
+            yield port
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+class Served:
+    def __init__(self, tmp: Path, env: dict, sessions: list[str]):
+        self.tmp, self.env, self.sessions = tmp, env, sessions
+        self.port = self.deflate_port = 0
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One SQLite database with a room of MEMBERS members and their sessions,
+    served by `python -m community.serve` (port) and by the same server with
+    permessage-deflate accepted (deflate_port)."""
+    tmp = tmp_path_factory.mktemp("frames")
+    env = server_env(tmp / "db.sqlite3")
+    env.update(DEBUG="0", SECRET_KEY="frames-" + secrets.token_urlsafe(30), SECURE_SSL_REDIRECT="0")
+    env.update(SESSION_COOKIE_SECURE="0", CSRF_COOKIE_SECURE="0", LOG_LEVEL="WARNING")
+    env.update(RATE_LIMIT_BURST="1000", RATE_LIMIT_PER_MINUTE="100000")
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    sessions_path = tmp / "sessions.json"
+    subprocess.run(
+        [*manage, "shell", "-c", f"MEMBERS = {MEMBERS}\nSESSIONS_PATH = {str(sessions_path)!r}\n{SETUP}"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    result = Served(tmp, env, json.loads(sessions_path.read_text()))
+    with (
+        _server(tmp, env, "serve", [sys.executable, "-m", "community.serve"]) as result.port,
+        _server(tmp, env, "deflate", [sys.executable, "-c", DEFLATE_SERVER]) as result.deflate_port,
+    ):
+        yield result
+
+
+# --- a raw client: the frames exactly as they came off the wire ------------------
+
+
+class RawSocket:
+    """Reads frames in a task of its own into a queue, so waiting with a
+    timeout never cuts a frame in half."""
+
+    def __init__(self, reader, writer, deflate: bool):
+        # With deflate, server_no_context_takeover is asked for: each message
+        # inflates on its own.
+        self.reader, self.writer, self.deflate = reader, writer, deflate
+        self.frames: asyncio.Queue = asyncio.Queue()
+        self.task = asyncio.get_running_loop().create_task(self._read())
+
+    @classmethod
+    async def open(cls, port: int, session: str, *, deflate: bool = False) -> "RawSocket":
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        key = base64.b64encode(secrets.token_bytes(16)).decode()
+        lines = [
+            "GET /ws/rooms/frames/ HTTP/1.1",
+            f"Host: 127.0.0.1:{port}",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            f"Sec-WebSocket-Key: {key}",
+            "Sec-WebSocket-Version: 13",
+            f"Origin: http://127.0.0.1:{port}",
+            f"Cookie: sessionid={session}",
+        ]
+        if deflate:
+            lines.append("Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover")
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        assert head.startswith(b"HTTP/1.1 101"), head
+        negotiated = b"permessage-deflate" in head.lower()
+        assert negotiated == deflate, head
+        return cls(reader, writer, deflate)
+
+    async def _read(self) -> None:
+        reader = self.reader
+        while True:
+            try:
+                head = await reader.readexactly(2)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return
+            n = head[1] & 0x7F
+            extra = b""
+            if n == 126:
+                extra = await reader.readexactly(2)
+                n = struct.unpack("!H", extra)[0]
+            elif n == 127:
+                extra = await reader.readexactly(8)
+                n = struct.unpack("!Q", extra)[0]
+            payload = await reader.readexactly(n)
+            self.frames.put_nowait((head + extra + payload, head[0], head[1], payload))
+
+    async def frame(self, timeout: float = 10) -> tuple[bytes, int, bytes]:
+        """(the whole frame as sent, its first byte, its payload)."""
+        raw, first, second, payload = await asyncio.wait_for(self.frames.get(), timeout)
+        assert not second & 0x80, "a server frame is never masked"
+        return raw, first, payload
+
+    def text_of(self, first: int, payload: bytes) -> str:
+        if first & 0x40:  # RSV1: compressed (RFC 7692)
+            assert self.deflate
+            return zlib.decompressobj(-15).decompress(payload + b"\x00\x00\xff\xff").decode()
+        return payload.decode()
+
+    async def until_message(self, body: str) -> tuple[bytes, int, str]:
+        """Skip presence and other chatter until the `message` frame of `body`;
+        a `message` frame of another body on the way fails (order)."""
+        while True:
+            raw, first, payload = await self.frame()
+            assert first & 0x0F in (0x1, 0x9), f"unexpected opcode in {first:#x}"
+            if first & 0x0F != 0x1:
+                continue
+            text = self.text_of(first, payload)
+            data = json.loads(text)
+            if data.get("type") == "message":
+                assert data["message"]["body"] == body, "messages arrive in the order they were sent"
+                return raw, first, text
+            assert data.get("type") != "error", data
+
+    def send(self, frame: dict) -> None:
+        payload = json.dumps(frame).encode()
+        mask = secrets.token_bytes(4)
+        n = len(payload)
+        head = bytes([0x81, 0x80 | n]) if n < 126 else bytes([0x81, 0x80 | 126]) + struct.pack("!H", n)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.writer.write(head + mask + masked)
+
+    def close(self) -> None:
+        self.task.cancel()
+        self.writer.close()
+
+
+async def _settle(sockets, quiet: float = 0.5) -> None:
+    """Drop frames until no socket has had one for `quiet` seconds (the
+    presence broadcasts of everyone joining)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        await asyncio.sleep(quiet)
+        if all(s.frames.empty() for s in sockets):
+            return
+        for s in sockets:
+            while not s.frames.empty():
+                s.frames.get_nowait()
+    raise AssertionError("the room never went quiet")
+
+
+def _post(sender: RawSocket, body: str) -> None:
+    sender.send({"type": "message.send", "client_id": str(uuid.uuid4()), "body": body})
+
+
+def _plain_frame(text: str) -> bytes:
+    """A single unmasked text frame, as autobahn's sendMessage builds it."""
+    payload = text.encode()
+    n = len(payload)
+    if n <= 125:
+        return bytes([0x81, n]) + payload
+    if n <= 0xFFFF:
+        return bytes([0x81, 126]) + struct.pack("!H", n) + payload
+    return bytes([0x81, 127]) + struct.pack("!Q", n) + payload
+
+
+def test_every_socket_gets_the_same_frame_in_order(served):
+    port, sessions = served.port, served.sessions
+
+    async def run():
+        sockets = [await RawSocket.open(port, key) for key in sessions]
+        try:
+            await _settle(sockets)
+            sender, receivers = sockets[0], sockets[1:]
+            bodies = [f"frame-once {n}" + " é✓" * n for n in range(5)]
+            for body in bodies:
+                _post(sender, body)
+            for body in bodies:
+                got = await asyncio.gather(*(s.until_message(body) for s in receivers))
+                frames = {raw for raw, _, _ in got}
+                assert len(frames) == 1, "every socket gets byte-for-byte the same frame"
+                raw, first, text = got[0]
+                assert first == 0x81  # FIN, no RSV bits, text
+                assert raw == _plain_frame(text)  # what Daphne's own path writes
+                assert json.loads(text)["message"]["body"] == body
+        finally:
+            for s in sockets:
+                s.close()
+
+    asyncio.run(run())
+
+
+def test_a_big_frame_and_many_in_a_row_arrive_whole_and_in_order(served):
+    port, sessions = served.port, served.sessions
+
+    async def run():
+        sockets = [await RawSocket.open(port, key) for key in sessions[:4]]
+        try:
+            await _settle(sockets)
+            sender, receivers = sockets[0], sockets[1:]
+            bodies = [f"burst {n} " + "x" * (1 + n * 97 % 3000) for n in range(40)]
+            for body in bodies:
+                _post(sender, body)
+            for receiver in receivers:
+                for body in bodies:  # until_message fails on anything out of order
+                    raw, _first, text = await receiver.until_message(body)
+                    assert raw == _plain_frame(text)
+        finally:
+            for s in sockets:
+                s.close()
+
+    asyncio.run(run())
+
+
+def test_a_socket_with_permessage_deflate_gets_its_own_compressed_frame(served):
+    port, sessions = served.deflate_port, served.sessions
+
+    async def run():
+        plain = [await RawSocket.open(port, key) for key in sessions[:5]]
+        deflated = [await RawSocket.open(port, key, deflate=True) for key in sessions[5:9]]
+        sockets = [*plain, *deflated]
+        try:
+            await _settle(sockets)
+            for n in range(3):
+                body = f"deflate check {n}" + " compressible" * 20
+                _post(plain[0], body)
+                got_plain = await asyncio.gather(*(s.until_message(body) for s in plain[1:]))
+                got_deflated = await asyncio.gather(*(s.until_message(body) for s in deflated))
+                texts = {text for _, _, text in [*got_plain, *got_deflated]}
+                assert len(texts) == 1, "everyone reads the same text"
+                (text,) = texts
+                assert {raw for raw, _, _ in got_plain} == {_plain_frame(text)}
+                for raw, first, _ in got_deflated:
+                    assert first == 0xC1  # FIN, RSV1 (compressed), text
+                    assert len(raw) < len(_plain_frame(text))
+        finally:
+            for s in sockets:
+                s.close()
+
+    asyncio.run(run())
+
+
+def test_each_broadcast_is_framed_once_and_written_straight_to_each_socket(served):
+    counts_path = served.tmp / "counts.json"
+    env = {**served.env, "FRAME_COUNTS": str(counts_path)}
+    members = 6
+
+    async def run(port):
+        sockets = [await RawSocket.open(port, key) for key in served.sessions[:members]]
+        try:
+            await _settle(sockets)
+            for n in range(3):
+                body = f"counted-{n}"
+                _post(sockets[0], body)
+                await asyncio.gather(*(s.until_message(body) for s in sockets[1:]))
+        finally:
+            for s in sockets:
+                s.close()
+
+    with _server(served.tmp, env, "counting", [sys.executable, "-c", COUNTING_SERVER]) as port:
+        asyncio.run(run(port))
+    counts = json.loads(counts_path.read_text())
+    assert len(counts) == 3, counts
+    for text, c in counts.items():
+        assert c["built"] == 1, (text, c)  # one frame per broadcast per process
+        assert c["sent"] >= members - 1, (text, c)  # ... sent to every socket of the room
+        assert c["direct"] == c["sent"], (text, c)  # idle sockets: nothing left in Twisted's buffer
+
+
+# --- in process ------------------------------------------------------------------
+
+
+class _Factory:
+    isServer = True
+
+    def __init__(self):
+        from autobahn.websocket.protocol import WebSocketServerFactory
+
+        self._real = WebSocketServerFactory()
+
+    def prepareMessage(self, payload, isBinary=False):
+        return self._real.prepareMessage(payload, isBinary)
+
+
+def test_the_frame_cache_builds_each_text_once_and_stays_small():
+    cache = FrameCache(entries=3, max_text=100)
+    factory = _Factory()
+    text = '{"type":"message","body":"h\u00e9"}'
+    first = cache.get(text, factory)
+    assert first == _plain_frame(text)
+    assert all(cache.get(text, factory) is first for _ in range(100))
+    assert cache.get("".join(text), factory) is first  # an equal text: the same frame
+    assert cache.built == 1
+    for n in range(5):
+        cache.get(f"other {n}", factory)
+    assert len(cache._frames) == 3
+    assert text not in cache._frames
+    assert cache.get("x" * 101, factory) is None  # framed per socket, never kept
+    assert len(cache._frames) == 3
+
+
+def test_daphne_protocol_and_server_are_swapped_only_where_expected():
+    from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+
+    server = FrameOnceServer.__new__(FrameOnceServer)
+    factory = WebSocketFactory(server, server="test")
+    server.ws_factory = factory
+    assert server.ws_factory is factory
+    assert factory.protocol is FrameOnceProtocol
+
+    class Custom(WebSocketProtocol):
+        pass
+
+    other = WebSocketFactory(server, server="test")
+    other.protocol = Custom
+    server.ws_factory = other
+    assert other.protocol is Custom  # someone else's protocol is left alone
+
+
+def test_write_falls_back_to_the_transports_own_write():
+    class Transport:
+        def __init__(self):
+            self.written = []
+
+        def write(self, data):
+            self.written.append(data)
+
+    transport = Transport()
+    _write(transport, b"\x81\x01a")
+    assert transport.written == [b"\x81\x01a"]
+
+
+# --- the Hub's delivery without a task per event --------------------------------
+
+
+class _Sock(hub_module.HubConsumerMixin):
+    """Just the mixin, with a handler that can be made to wait."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen: list[int] = []
+        self.gate: asyncio.Event | None = None
+        self.closed_with = None
+
+    async def frame(self, event):
+        if self.gate is not None and event["n"] == 0:
+            await self.gate.wait()
+        self.seen.append(event["n"])
+
+    async def force_disconnect(self, event):
+        pass
+
+    async def close(self, code=None):
+        self.closed_with = code
+
+
+def test_an_idle_socket_gets_its_event_without_a_task():
+    async def run():
+        sock = _Sock()
+        tasks_before = len(asyncio.all_tasks())
+        for n in range(3):
+            sock.hub_event_nowait({"type": "frame", "n": n})
+            assert sock.seen == list(range(n + 1))  # delivered at once
+        assert sock._drainer is None
+        assert len(asyncio.all_tasks()) == tasks_before
+
+    asyncio.run(run())
+
+
+def test_a_handler_that_waits_is_finished_by_the_socket_task_in_order():
+    async def run():
+        sock = _Sock()
+        sock.gate = asyncio.Event()
+        for n in range(4):
+            sock.hub_event_nowait({"type": "frame", "n": n})
+        assert sock.seen == []
+        assert len(sock._outbox) == 3
+        sock.gate.set()
+        await asyncio.wait_for(asyncio.shield(sock._drainer), 2)
+        assert sock.seen == [0, 1, 2, 3]
+        sock.hub_event_nowait({"type": "frame", "n": 4})
+        assert sock.seen == [0, 1, 2, 3, 4]
+
+    asyncio.run(run())
+
+
+def test_a_waiting_handler_can_be_cancelled_and_the_socket_closes_on_failure():
+    async def run():
+        sock = _Sock()
+        sock.gate = asyncio.Event()
+        sock.hub_event_nowait({"type": "frame", "n": 0})
+        sock._drainer.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await sock._drainer
+
+        broken = _Sock()
+
+        async def fails(event):
+            raise RuntimeError("the transport went away")
+
+        broken.frame = fails
+        broken.hub_event_nowait({"type": "frame", "n": 0})
+        await asyncio.sleep(0)
+        assert broken._gone
+        assert broken.closed_with == hub_module.CLOSE_RECONNECT
+
+    asyncio.run(run())
+
+
+def test_context_changes_in_one_delivery_do_not_leak_into_the_next():
+    import contextvars
+
+    var = contextvars.ContextVar("frames_once_test", default="unset")
+
+    async def run():
+        sock = _Sock()
+        seen = []
+
+        async def frame(event):
+            seen.append(var.get())
+            var.set(f"set by {event['n']}")
+
+        sock.frame = frame
+        for n in range(3):
+            sock.hub_event_nowait({"type": "frame", "n": n})
+        assert seen == ["unset"] * 3
+        assert var.get() == "unset"
+
+    asyncio.run(run())
+
+
+def test_only_channels_session_wrapper_is_skipped_on_sockets():
+    from channels.sessions import InstanceSessionWrapper
+
+    async def server_send(message):
+        pass
+
+    wrapper = InstanceSessionWrapper.__new__(InstanceSessionWrapper)
+    wrapper.real_send = server_send
+    outer = InstanceSessionWrapper.__new__(InstanceSessionWrapper)
+    outer.real_send = wrapper.send
+    assert hub_module._past_session_wrappers(outer.send) is server_send
+    assert hub_module._past_session_wrappers(server_send) is server_send
+
+    class Other:
+        async def send(self, message):
+            pass
+
+    other = Other()
+    assert hub_module._past_session_wrappers(other.send) == other.send
+
+
+def test_production_runs_the_frame_once_server():
+    from community import serve
+
+    assert issubclass(serve.RedactingServer, FrameOnceServer)
