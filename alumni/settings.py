@@ -178,6 +178,11 @@ if EMBEDDED:
                 "init_command": ("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"),
                 "transaction_mode": "IMMEDIATE",
             },
+            # Keep the file open between requests and socket frames: Django's
+            # default (0) closes it after each one, and reopening SQLite (the
+            # pragmas, the functions Django registers) cost a sixth of the
+            # database thread's time while messages were being stored.
+            "CONN_MAX_AGE": env_int("SQLITE_CONN_MAX_AGE", 600, minimum=0),
         }
     }
 else:
@@ -278,7 +283,7 @@ else:
     CHANNEL_LAYER = "memory"
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "BACKEND": "community.channel_layers.InMemoryChannelLayer",
             # The default 100 queued events per channel would overflow in a
             # burst, and Channels then drops events silently; the process's
             # hub channel (community.realtime.hub) carries every socket's events.
