@@ -17,9 +17,11 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from alumni.routing import websocket_urlpatterns  # noqa: E402
+from community.connect_gate import ConnectGate  # noqa: E402
 from community.origin import SiteOriginValidator  # noqa: E402
 
-websocket_application = SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+# ConnectGate first: a burst of connects waits its turn before any database work.
+websocket_application = ConnectGate(SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))))
 
 application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
 

@@ -525,6 +525,10 @@ CONTENT_SECURITY_POLICY = {
 
 MESSAGE_MAX_LENGTH = 4000
 FRAME_MAX_BYTES = 64 * 1024
+# Sockets doing their connect work (session, membership, resume backlog) at
+# the same time, per process; the rest wait their turn (community.connect_gate),
+# so a burst of connects never queues ahead of everyone's messages.
+WS_CONNECTS_AT_ONCE = env_int("WS_CONNECTS_AT_ONCE", 4, minimum=1)
 RATE_LIMIT_BURST = env_int("RATE_LIMIT_BURST", 10, minimum=1)
 RATE_LIMIT_PER_SECOND = float(env_int("RATE_LIMIT_PER_MINUTE", 60, minimum=1)) / 60.0
 

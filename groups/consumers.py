@@ -243,6 +243,18 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
 
     room: Room | None = None
 
+    async def websocket_connect(self, message):
+        """The connect gate's slot (community.connect_gate) is held through the
+        whole connect, resume backlog included, and given back after it."""
+        slot = self.scope.get("connect_slot")
+        if slot is not None:
+            slot.hold_past_accept = True
+        try:
+            await super().websocket_connect(message)
+        finally:
+            if slot is not None:
+                slot.release()
+
     async def connect(self):
         user = self.scope.get("user")
         self.room = None
@@ -673,7 +685,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             await self.close(code=event.get("code", CLOSE_FORBIDDEN))
 
     ASGI_HANDLERS = {
-        "websocket.connect": AsyncWebsocketConsumer.websocket_connect,
+        "websocket.connect": websocket_connect,
         "websocket.receive": AsyncWebsocketConsumer.websocket_receive,
         "websocket.disconnect": AsyncWebsocketConsumer.websocket_disconnect,
     }

@@ -79,7 +79,7 @@ def live_server(tmp: Path, *, seed_demo: bool = True, setup: str | None = None, 
     log_path = tmp / "daphne.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "alumni.asgi:application"],
+        [sys.executable, "-m", "community.serve", "-b", "127.0.0.1", "-p", str(port), "alumni.asgi:application"],
         cwd=ROOT,
         env=env,
         stdout=log,

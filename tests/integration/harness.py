@@ -27,7 +27,6 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 ROOT = Path(__file__).resolve().parents[2]
-DAPHNE = str(Path(sys.executable).with_name("daphne"))
 # Redis database for these tests: test runs elsewhere on the machine flush
 # the default test database (cache.clear()), which would wipe presence here.
 REDIS_DB = 13
@@ -185,7 +184,19 @@ class Daphne(Process):
         # Clients open sockets as pages served by this very process would.
         env = {**env, "SITE_ORIGINS": f"http://127.0.0.1:{self.port}"}
         super().__init__(
-            name, [DAPHNE, "-b", "127.0.0.1", "-p", str(self.port), "alumni.asgi:application"], env, log_dir
+            name,
+            [
+                sys.executable,
+                "-m",
+                "community.serve",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "alumni.asgi:application",
+            ],
+            env,
+            log_dir,
         )
         self.base = f"http://127.0.0.1:{self.port}"
 

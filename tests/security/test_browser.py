@@ -61,7 +61,7 @@ def xss_server(tmp_path_factory):
     env["SITE_ORIGINS"] = f"http://127.0.0.1:{port}"
     log = open(tmp / "daphne.log", "w")  # noqa: SIM115 - closed in teardown
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "alumni.asgi:application"],
+        [sys.executable, "-m", "community.serve", "-b", "127.0.0.1", "-p", str(port), "alumni.asgi:application"],
         cwd=ROOT,
         env=env,
         stdout=log,

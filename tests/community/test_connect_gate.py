@@ -1,0 +1,108 @@
+"""A burst of connects does its database work a few at a time."""
+
+import asyncio
+
+import pytest
+
+from community import connect_gate
+from community.connect_gate import ConnectGate
+
+pytestmark = pytest.mark.asyncio
+
+
+def gate_app(inner, limit, monkeypatch):
+    monkeypatch.setattr(connect_gate, "_gates", connect_gate.weakref.WeakKeyDictionary())
+    monkeypatch.setattr(connect_gate.settings, "WS_CONNECTS_AT_ONCE", limit, raising=False)
+    return ConnectGate(inner)
+
+
+async def _noop_receive():
+    await asyncio.sleep(3600)
+
+
+async def test_at_most_the_limit_connect_at_once_and_accept_frees_a_slot(monkeypatch):
+    busy, peak, accepted = [0], [0], []
+    release_all = asyncio.Event()
+
+    async def inner(scope, receive, send):
+        busy[0] += 1
+        peak[0] = max(peak[0], busy[0])
+        await asyncio.sleep(0.01)  # the connect's database work
+        busy[0] -= 1
+        await send({"type": "websocket.accept"})
+        accepted.append(scope["client"])
+        await release_all.wait()  # the socket stays open
+
+    app = gate_app(inner, 3, monkeypatch)
+
+    async def send(message):
+        pass
+
+    tasks = [asyncio.create_task(app({"type": "websocket", "client": i}, _noop_receive, send)) for i in range(10)]
+    for _ in range(100):
+        if len(accepted) == 10:
+            break
+        await asyncio.sleep(0.01)
+    # Every socket got in although all ten stay open: the slot went back at accept.
+    assert sorted(accepted) == list(range(10))
+    assert peak[0] == 3
+    release_all.set()
+    await asyncio.gather(*tasks)
+
+
+async def test_a_consumer_can_hold_its_slot_past_accept_until_done(monkeypatch):
+    order = []
+    release_first = asyncio.Event()
+
+    async def inner(scope, receive, send):
+        slot = scope["connect_slot"]
+        if scope["client"] == 0:
+            slot.hold_past_accept = True
+            await send({"type": "websocket.accept"})
+            order.append("first accepted")
+            await release_first.wait()  # sending its resume backlog
+            order.append("first done")
+            slot.release()
+        else:
+            order.append("second starts")
+            await send({"type": "websocket.accept"})
+
+    app = gate_app(inner, 1, monkeypatch)
+
+    async def send(message):
+        pass
+
+    first = asyncio.create_task(app({"type": "websocket", "client": 0}, _noop_receive, send))
+    second = asyncio.create_task(app({"type": "websocket", "client": 1}, _noop_receive, send))
+    await asyncio.sleep(0.05)
+    assert order == ["first accepted"]
+    release_first.set()
+    await asyncio.gather(first, second)
+    assert order == ["first accepted", "first done", "second starts"]
+
+
+async def test_a_failing_connect_gives_its_slot_back(monkeypatch):
+    async def inner(scope, receive, send):
+        if scope["client"] == 0:
+            raise RuntimeError("database went away")
+        await send({"type": "websocket.close", "code": 4403})
+
+    app = gate_app(inner, 1, monkeypatch)
+
+    async def send(message):
+        pass
+
+    with pytest.raises(RuntimeError):
+        await app({"type": "websocket", "client": 0}, _noop_receive, send)
+    await asyncio.wait_for(app({"type": "websocket", "client": 1}, _noop_receive, send), timeout=2)
+
+
+async def test_http_is_not_gated(monkeypatch):
+    calls = []
+
+    async def inner(scope, receive, send):
+        calls.append(scope["type"])
+
+    app = gate_app(inner, 1, monkeypatch)
+    await asyncio.gather(*(app({"type": "http"}, _noop_receive, None) for _ in range(5)))
+    assert calls == ["http"] * 5
