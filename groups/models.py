@@ -164,8 +164,26 @@ class MessageQuerySet(models.QuerySet):
         return self.filter(status=Message.Status.VISIBLE)
 
     def for_frames(self):
-        """What serialising a message needs, in one query plus one for reactions."""
-        return self.select_related("author", "reply_to__author").prefetch_related("reactions")
+        """What serialising a message needs: one query, plus one for the
+        reactions of all its rows (attach_reactions). Not Django's
+        prefetch_related: for a page of 50 messages its per-row queryset
+        building cost 4 ms, more than the rest of the room page's queries."""
+        qs = self.select_related("author", "reply_to__author")
+        qs._with_reactions = True
+        return qs
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._with_reactions = getattr(self, "_with_reactions", False)
+        return clone
+
+    def _fetch_all(self):
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and getattr(self, "_with_reactions", False) and self._result_cache:
+            rows = [m for m in self._result_cache if isinstance(m, Message)]
+            if rows:
+                attach_reactions(rows)
 
 
 class Message(models.Model):
@@ -228,6 +246,21 @@ class Message(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+def attach_reactions(messages) -> None:
+    """Read the reactions of these messages in one query and keep them on
+    each one (`reaction_rows`: (emoji, user id) in the order given)."""
+    by_message = {m.pk: [] for m in messages}
+    rows = (
+        Reaction.objects.filter(message_id__in=list(by_message))
+        .order_by("id")
+        .values_list("message_id", "emoji", "user_id")
+    )
+    for message_id, emoji, user_id in rows:
+        by_message[message_id].append((emoji, user_id))
+    for m in messages:
+        m.reaction_rows = by_message[m.pk]
 
 
 class Reaction(models.Model):

@@ -17,8 +17,11 @@ FORMER_MEMBER = {"id": None, "display_name": "Former member"}
 def reactions_summary(message: Message) -> list[dict]:
     """Reactions grouped by emoji, using the prefetched rows (no query)."""
     users = defaultdict(list)
-    for reaction in message.reactions.all():
-        users[reaction.emoji].append(reaction.user_id)
+    rows = getattr(message, "reaction_rows", None)
+    if rows is None:
+        rows = [(r.emoji, r.user_id) for r in message.reactions.all()]
+    for emoji, user_id in rows:
+        users[emoji].append(user_id)
     return [{"emoji": emoji, "count": len(ids), "users": sorted(ids)} for emoji, ids in users.items()]
 
 

@@ -45,7 +45,6 @@ from .common import (
     _parse_client_id,
     is_message_id,
     next_change,
-    next_seq,
     room_settings_changed,
 )
 from .crisis import open_crisis_alert
@@ -290,8 +289,10 @@ def _take_seq(room: Room, now) -> int:
     that committed later. (SQLite: the IMMEDIATE transaction holds the
     database's write lock instead.)"""
     quote = connection.ops.quote_name
+    # Only the model's own table and column names are formatted in; the
+    # values travel as parameters.
     sql = (
-        f"UPDATE {quote(Room._meta.db_table)} SET {quote('last_seq')} = {quote('last_seq')} + 1, "
+        f"UPDATE {quote(Room._meta.db_table)} SET {quote('last_seq')} = {quote('last_seq')} + 1, "  # noqa: S608
         f"{quote('last_message_at')} = %s WHERE {quote('id')} = %s RETURNING {quote('last_seq')}"
     )
     with connection.cursor() as cursor:
@@ -324,7 +325,7 @@ def _store(author, room, body, client_uuid, content_note, draft: _Draft, notify_
     message.author = author
     message.room = room
     # A new message has no reactions: the frame needs no query for them.
-    message._prefetched_objects_cache = {"reactions": Reaction.objects.none()}
+    message.reaction_rows = []
     # A person in crisis is never silenced: even a held message raises
     # the alert and shows its author the support card.
     private_frames = [] if from_request else _support(author, room, message, screening.level)

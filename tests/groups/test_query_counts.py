@@ -47,7 +47,8 @@ def test_the_socket_reads_user_room_and_membership_in_one_query(room, alumnus, d
     # savepoint, seq, insert, read marker and release.
     with django_assert_num_queries(6):
         _, _, result, stored = _send(alumnus, room.pk, frame)
-    assert result.created and stored is None
+    assert result.created
+    assert stored is None
     assert result.message.body == "on my way"
 
 
@@ -69,7 +70,8 @@ def test_a_resend_is_found_by_the_constraint_and_changes_nothing(room, alumnus, 
     first = actions.post_message(author=alumnus, room=room, body="only once", client_id=client_id)
     seq = type(room).objects.get(pk=room.pk).last_seq
     again = actions.post_message(author=alumnus, room=room, body="only once", client_id=client_id)
-    assert not again.created and again.message.pk == first.message.pk
+    assert not again.created
+    assert again.message.pk == first.message.pk
     assert room.messages.filter(client_id=client_id).count() == 1
     # The rolled-back attempt took no seq.
     assert type(room).objects.get(pk=room.pk).last_seq == seq
