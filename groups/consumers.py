@@ -42,6 +42,11 @@ READ_EVERY = 3.0
 RESYNC_MESSAGES = 1000
 RESYNC_CHANGES = 1000
 PRESENCE_COALESCE = 0.5
+# The presence frame names at most this many members (sorted by name) and
+# counts them all: in a 1,000-member room a full list was a 40 KB frame to
+# each of 1,000 sockets whenever someone came or went, and no sidebar shows
+# a thousand names.
+PRESENCE_NAMES = 50
 _pending_presence: dict[int, asyncio.Future] = {}
 
 
@@ -52,11 +57,10 @@ async def _send_presence_later(room_id: int, group: str) -> None:
         if _pending_presence.get(room_id) is asyncio.current_task():
             del _pending_presence[room_id]
     online = await presence.store().online(room_id)
+    frame = {"type": "presence", "online": online[:PRESENCE_NAMES], "count": len(online)}
     # The list travels beside the frame so that a two-person room's sockets
     # can leave out someone on the other side of a block (RoomConsumer.frame).
-    await group_send(
-        group, {"type": "frame", "text": encode({"type": "presence", "online": online}), "presence": online}
-    )
+    await group_send(group, {"type": "frame", "text": encode(frame), "presence": online[:PRESENCE_NAMES]})
 
 
 HISTORY_MAX = 100
@@ -656,7 +660,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
                 return
             if "presence" in event and hidden:
                 online = [u for u in event["presence"] if u.get("id") not in hidden]
-                text = encode({"type": "presence", "online": online})
+                text = encode({"type": "presence", "online": online, "count": len(online)})
                 await self.base_send({"type": "websocket.send", "text": text})
                 return
         message_id = event.get("message_id")

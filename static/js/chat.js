@@ -337,14 +337,20 @@ function updateReactions(id, reactions) {
 
 const blockedIds = new Set();
 let lastOnline = [];
+let lastCount = 0;
 
-function renderPresence(all) {
+// The server names at most 50 members online and counts them all.
+function renderPresence(all, count) {
   lastOnline = all;
+  lastCount = count ?? all.length;
   const online = all.filter((u) => !blockedIds.has(u.id));
+  const hidden = all.length - online.length;
+  const total = Math.max(online.length, lastCount - hidden);
   online.forEach(remember);
   onlineList.replaceChildren(...online.map((u) => el("li", {}, u.display_name, u.badge ? el("span", { class: "role-badge", text: u.badge }) : null)));
-  if (!online.length) onlineList.append(el("li", { text: "Just you" }));
-  if (onlineCount) onlineCount.textContent = `${online.length || 1} online`;
+  if (total > online.length) onlineList.append(el("li", { class: "muted", text: `and ${total - online.length} more` }));
+  if (!online.length && !total) onlineList.append(el("li", { text: "Just you" }));
+  if (onlineCount) onlineCount.textContent = `${total || 1} online`;
 }
 
 function renderTyping() {
@@ -528,7 +534,7 @@ function handle(frame) {
       else announce("You were away a while: reload the page to catch up once your messages are sent.");
       break;
     case "presence":
-      renderPresence(frame.online);
+      renderPresence(frame.online, frame.count);
       break;
     case "typing":
       if (frame.user.id === config.user.id) break;
@@ -680,7 +686,7 @@ function hideAuthor(userId) {
   }
   for (const [name, user] of known) if (user.id === userId) known.delete(name);
   blockedIds.add(userId);
-  renderPresence(lastOnline);
+  renderPresence(lastOnline, lastCount);
   announce("Blocked: you won't see their messages or mentions.");
 }
 

@@ -148,6 +148,22 @@ async def test_presence_lists_who_is_online(room, alumnus, alumnus2, connect):
         if len(frame["online"]) == 2:
             break
     assert frame["online"] == [{"id": alumnus.pk, "display_name": "Alice"}, {"id": alumnus2.pk, "display_name": "Bob"}]
+    assert frame["count"] == 2
+
+
+async def test_a_big_room_names_the_first_members_and_counts_them_all(room, alumnus, connect, monkeypatch):
+    from groups import consumers
+
+    monkeypatch.setattr(consumers, "PRESENCE_NAMES", 3)
+    store = consumers.presence.store()
+    for i in range(6):
+        await store.touch(room.pk, {"id": 10_000 + i, "display_name": f"Member {i}"}, f"elsewhere.{i}")
+    alice = await connect(alumnus, room.slug)
+    while True:
+        frame = await alice.recv_type("presence")
+        if frame["count"] == 7:
+            break
+    assert [u["display_name"] for u in frame["online"]] == ["Alice", "Member 0", "Member 1"]
 
 
 async def test_crisis_message_posts_and_only_its_author_gets_resources(room, alumnus, alumnus2, moderator, connect):
