@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SERVE = ROOT / "community" / "serve.py"
 PY = sys.executable
 HOST = "127.0.0.1"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -34,6 +35,9 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 # {"type":"message","message":{"id":12,...,"body":"b7 ..."}: the stored id and
 # the sender's sequence number, which the body starts with.
 MESSAGE_RX = re.compile(rb'^\{"type":"message","message":\{"id":(\d+),.*?"body":"b(\d+) ', re.S)
+# The room's sequence number in a `message` frame, and in `resumed`: read only
+# when a member is about to reconnect, never on the hot path.
+SEQ_RX = re.compile(rb'"(?:seq|last_seq)":(\d+)')
 PAD = "x" * 100
 
 
@@ -163,16 +167,17 @@ def _wait_ready(server: Server, http: bool, timeout: float = 60.0) -> None:
                     return
         except OSError:
             pass
-        time.sleep(0.2)
+        time.sleep(0.05)
     tail = server.log.read_text(errors="replace")[-3000:] if server.log.exists() else ""
     server.process.kill()
     raise RuntimeError(f"{server.kind} on port {server.port} did not start:\n{tail}")
 
 
 def start(kind: str, env: dict, workdir: Path, count: int = 1) -> Servers:
-    """kind: "app" (the real alumni.asgi), "plain" (plain Channels room),
-    "raw" (websockets broadcast), or "proto:<module>" (a prototype asgi
-    module under bench/prototypes); "<kind>@NAME=value" runs it with one
+    """kind: "app" (the real alumni.asgi, served by community.serve as in
+    production), "plain" (plain Channels room, plain Daphne), "raw"
+    (websockets broadcast), or "proto:<module>" (a prototype asgi module
+    under bench/prototypes); "<kind>@NAME=value" runs it with one
     environment variable changed (a settings lever, e.g.
     app@CHANNEL_LAYER=core or app@BENCH_SQLITE_SYNCHRONOUS=FULL)."""
     servers = Servers(kind)
@@ -190,7 +195,11 @@ def start(kind: str, env: dict, workdir: Path, count: int = 1) -> Servers:
                 "app": "alumni.asgi:application",
                 "plain": "bench.baselines.plain_asgi:application",
             }.get(kind) or f"bench.prototypes.{kind.split(':', 1)[1]}:application"
-            cmd = [PY, "-m", "daphne", "-b", HOST, "-p", str(port), module]
+            # The app (and its prototypes) run as in production: community.serve
+            # is Daphne's command line with the app's frame writing and access
+            # log. The plain Channels room is served by Daphne as it comes.
+            server = "daphne" if kind == "plain" or not SERVE.exists() else "community.serve"
+            cmd = [PY, "-m", server, "-b", HOST, "-p", str(port), module]
         log = workdir / f"{kind.replace(':', '_')}-{i}-{port}.log"
         # Benchmark clients open sockets as pages of this server would.
         server_env = {**env, "SITE_ORIGINS": f"http://{HOST}:{port}"}

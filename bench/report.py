@@ -20,6 +20,8 @@ GOALS = {
     "stored_per_s": 1_000,
     "page_p99_ms": 50.0,
     "matching_s": 10.0,
+    "day_members": 2_000,
+    "day_p99_ms": 150.0,
 }
 
 KIND_NAMES = {
@@ -116,6 +118,8 @@ def render(results: dict) -> str:
             lines += _reconnect(data["reconnect"])
         if "pages" in data:
             lines += _pages(data["pages"])
+        if "day" in data:
+            lines += _day(data["day"])
     if "matching" in results:
         lines += _matching(results["matching"])
     if results.get("analysis"):
@@ -436,6 +440,161 @@ def _pages(rows) -> list[str]:
     return out
 
 
+def _day_capacity(rows, kind):
+    """The largest step on one process whose p99 send → every member held
+    (bench/scenarios/community_day.py); 0 when none did, None if not run."""
+    mine = [r for r in rows or [] if r.get("kind") == kind and r.get("processes") == 1]
+    if not mine:
+        return None
+    return max((r["n"] for r in mine if r.get("ok")), default=0)
+
+
+def _day(rows) -> list[str]:
+    if rows and all((r.get("processes") or 1) > 1 for r in rows):
+        return _day_table(
+            rows,
+            [
+                "### 7. Community day: members online across 100 rooms, mixed traffic",
+                "",
+                "The same mix as on one process, with the members online over the processes (every room's "
+                "sockets alternate between them): those that connected within the time, for one short step.",
+                "",
+            ],
+        )
+    return _day_table(
+        rows,
+        [
+            "### 7. Community day: members online across 100 rooms, mixed traffic",
+            "",
+            "Half the members online (up to 1,000) in the big room, the rest over 99 small rooms (5–50 online at "
+            "2,000). Per member: one message per 10 minutes, plus a 10-message burst in the big room every 20 s; "
+            "typing before half the sends; `read` at most every 3 s from the half whose page is in front; N/1,000 "
+            "members a second drop and come back 1–3 s later with `?after_seq=`; N/1,000 page loads a second (room "
+            "page, room directory, calendar month). Latency is send → receipt by *every* member of the room online "
+            "at the send. One process: the members online grow in steps, each measured for a short fixed time; "
+            "the starred row is the community day itself. The plain Channels room runs the same sockets, sends, "
+            "typing and churn (no resume, read markers or pages). With few messages a step, p99 is about the "
+            "slowest message of the step.",
+            "",
+        ],
+    )
+
+
+def _day_table(rows, out) -> list[str]:
+    table = []
+    for r in rows:
+        small = r.get("small_rooms_online")
+        verdict = "—" if r.get("p99_ms") is None else ("yes" if r.get("ok") else "no")
+        table.append(
+            [
+                KIND_NAMES.get(r["kind"], r["kind"]),
+                f"{_f(r.get('online', r.get('n')))}{' ★' if r.get('main') else ''}",
+                _f(r.get("processes")),
+                f"{_f(r.get('big_room'))} + {small[0]}–{small[1]}" if small else "—",
+                f"{_f(r.get('connect_s'), 1)} + {_f(r.get('settle_s'), 1)} s",
+                _f(r.get("seconds")),
+                _f(r.get("messages")),
+                _f(r.get("p50_ms"), 1),
+                _f(r.get("p99_ms"), 1),
+                _f(r.get("max_ms"), 1),
+                _f(r.get("deliveries_per_s")),
+                f"{_f(r.get('frames_per_s'))} / {_f(r.get('mib_per_s'), 1)}",
+                f"{_f(r.get('churned'))} / {_f(r.get('reads'))} / {_f(r.get('typing'))}",
+                f"{_f(r.get('page_requests'))}: {_f(r.get('page_p50_ms'), 0)} / {_f(r.get('page_p99_ms'), 0)}"
+                if r.get("page_requests")
+                else "—",
+                _f(r.get("server_cpu"), 2),
+                _f(r.get("client_cpu"), 2),
+                f"{_f(r.get('undelivered'))} / {_f(r.get('resume_gaps'))}",
+                _f((r.get("error_frames") or 0) + (r.get("page_error_count") or 0) + (r.get("reconnect_failed") or 0)),
+                verdict,
+                "; ".join(
+                    x
+                    for x in [
+                        r.get("error", "") or (r.get("first_error") or ""),
+                        r.get("note", ""),
+                        "mix " + ", ".join(f"{k}×{v:g}" for k, v in r["mix"].items()) if r.get("mix") else "",
+                    ]
+                    if x
+                ),
+            ]
+        )
+    out += _table(
+        [
+            "server",
+            "online",
+            "processes",
+            "big room + small rooms",
+            "connect + settle",
+            "seconds",
+            "messages",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "deliveries/s",
+            "frames/s / MiB/s received",
+            "churned / reads / typing",
+            "pages: n: p50 / p99 ms",
+            "server CPU",
+            "client CPU",
+            "undelivered / resume gaps",
+            "errors",
+            "p99 ≤ 150 ms",
+            "note",
+        ],
+        table,
+    )
+    caps = []
+    for kind in dict.fromkeys(r["kind"] for r in rows):
+        cap = _day_capacity(rows, kind)
+        if cap is not None:
+            steps = ", ".join(f"{r['n']:,}" for r in rows if r.get("kind") == kind and r.get("processes") == 1)
+            caps.append([KIND_NAMES.get(kind, kind), f"{cap:,}" if cap else "none of the steps", steps])
+    if caps:
+        out += ["Capacity: members online on one process while p99 send → every member ≤ 150 ms.", ""]
+        out += _table(["server", "capacity", "steps measured"], caps)
+    mains = [r for r in rows if r.get("main") and r.get("pages")]
+    page_rows = []
+    for r in mains:
+        for kind, p in r["pages"].items():
+            page_rows.append(
+                [
+                    KIND_NAMES.get(r["kind"], r["kind"]),
+                    f"{_f(r.get('online'))} on {r.get('processes')}",
+                    kind,
+                    _f(p.get("requests")),
+                    _f(p.get("p50_ms"), 1),
+                    _f(p.get("p99_ms"), 1),
+                ]
+            )
+    if page_rows:
+        out += ["Page loads under the community day's load:", ""]
+        out += _table(["server", "online", "page", "requests", "p50 ms", "p99 ms"], page_rows)
+    app = next((r for r in rows if r.get("main") and r["kind"] == "app"), None)
+    plain = next(
+        (
+            r
+            for r in rows
+            if r.get("main") and r["kind"] == "plain" and r.get("processes") == (app or {}).get("processes")
+        ),
+        None,
+    )
+    if app and plain:
+        out += [f"At {_f(app.get('n'))} online (below 1 the app is faster):", ""]
+        out += _table(
+            ["server", "p50 ÷ plain Channels", "p99 ÷ plain Channels", "capacity ÷ plain"],
+            [
+                [
+                    KIND_NAMES["app"],
+                    _r(_ratio(app.get("p50_ms"), plain.get("p50_ms"))),
+                    _r(_ratio(app.get("p99_ms"), plain.get("p99_ms"))),
+                    _r(_ratio(_day_capacity(rows, "app"), _day_capacity(rows, "plain"))),
+                ]
+            ],
+        )
+    return out
+
+
 def _matching(row) -> list[str]:
     out = ["## 6. Bulk mentor matching: 2,000 requests × 500 mentors", ""]
     if not row.get("available"):
@@ -587,6 +746,27 @@ def _goals(results, backends) -> list[str]:
         for page in data.get("pages") or []:
             if page.get("available") and page["path"] != "/healthz":
                 rows.append(_goal(backend, f"p99 {page['page']} (ms)", page.get("p99_ms"), GOALS["page_p99_ms"], False))
+        day = data.get("day") or []
+        cap = _day_capacity(day, "app")
+        name = "community day: members on one process at p99 ≤ 150 ms"
+        if cap == 0:
+            first = next((r for r in day if r.get("kind") == "app" and r.get("processes") == 1), {})
+            why = first.get("error") or f"p99 {_f(first.get('p99_ms'), 0)} ms at {_f(first.get('n'))} online"
+            rows.append([backend, name, "0", f"≥ {GOALS['day_members']:,}", f"**missed**: no step held ({why})"])
+        elif cap is not None:
+            rows.append(_goal(backend, name, cap, GOALS["day_members"], True))
+        for r in day:
+            if r.get("kind") == "app" and r.get("main") and r.get("processes", 1) > 1:
+                rows.append(
+                    _goal(
+                        backend,
+                        f"community day: p99 send → every member, {_f(r.get('online', r.get('n')))} online on "
+                        f"{r['processes']} processes (ms)",
+                        r.get("p99_ms"),
+                        GOALS["day_p99_ms"],
+                        False,
+                    )
+                )
     match = results.get("matching")
     if match and match.get("available") and match.get("seconds") is not None:
         rows.append(_goal("—", "bulk matching (s)", match["seconds"], GOALS["matching_s"], False))

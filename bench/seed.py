@@ -58,19 +58,26 @@ def main(out_path: str) -> None:
             rooms[L.tp_slug(i)] = Room.objects.create(slug=L.tp_slug(i), name=f"Throughput {i:02d}")
         for j in range(L.MEMBERS // L.IDLE_ROOM_SIZE):
             rooms[L.idle_slug(j)] = Room.objects.create(slug=L.idle_slug(j), name=f"Idle {j:02d}")
+        for j in range(L.DAY_ROOMS):
+            rooms[L.day_slug(j)] = Room.objects.create(slug=L.day_slug(j), name=f"Community day {j:02d}")
 
         members: list[tuple[str, int]] = [("fanout", u) for u in [*range(L.FANOUT_MAX), L.FANOUT_SENDER]]
         for i in range(L.THROUGHPUT_ROOMS):
             members += [(L.tp_slug(i), u) for u in [*L.tp_receivers(i), L.THROUGHPUT_SENDER0 + i]]
         members += [(L.idle_slug(u // L.IDLE_ROOM_SIZE), u) for u in range(L.MEMBERS)]
+        for j in range(L.DAY_ROOMS):
+            members += [(L.day_slug(j), u) for u in L.day_members(j)]
         Membership.objects.bulk_create(
             [Membership(room=rooms[slug], user=users[u], accepted_guidelines_at=now) for slug, u in members],
             batch_size=1000,
         )
-        for room in rooms.values():
-            room.member_count = room.memberships.count()
+        counts: dict[str, int] = {}
+        for slug, _ in members:
+            counts[slug] = counts.get(slug, 0) + 1
+        for slug, room in rooms.items():
+            room.member_count = counts.get(slug, 0)
             room.last_message_at = now
-            room.save(update_fields=["member_count", "last_message_at"])
+        Room.objects.bulk_update(list(rooms.values()), ["member_count", "last_message_at"], batch_size=500)
 
         history = []
         start = now - timedelta(days=30)
