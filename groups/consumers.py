@@ -75,10 +75,14 @@ def _load_room(user, slug):
     if mfa_setup_missing(user):
         # A moderator held on the MFA set-up page over HTTP reads nothing here either.
         return None, None, set()
-    room = Room.objects.filter(slug=slug).first()
+    # A member's room and membership in one query; anyone else (a site
+    # moderator who never joined) costs a second.
+    membership = Membership.objects.select_related("room").filter(user_id=user.pk, room__slug=slug).first()
+    room = membership.room if membership is not None else Room.objects.filter(slug=slug).first()
     if room is None:
         return None, None, set()
-    membership = permissions.get_membership(user, room)
+    if not permissions.may_chat(user):
+        membership = None  # as get_membership: no membership counts for an account that may not chat
     if not permissions.can_read_room(user, room, membership):
         return None, None, set()
     return room, actions.posting_frame(user, room, membership), queries.blocked_ids(user)

@@ -96,3 +96,24 @@ def make_members(db):
             actions.join_room(member=member, room=room)
 
     return make
+
+
+def test_opening_a_room_socket_reads_room_and_membership_together(room, alumnus, django_assert_num_queries):
+    from groups.consumers import _load_room
+
+    # 1 the membership with its room, 2 the authors this member blocked.
+    with django_assert_num_queries(2):
+        loaded, posting, blocked = _load_room(alumnus, room.slug)
+    assert loaded == room
+    assert posting["denial"] is None
+    assert blocked == set()
+
+
+def test_a_site_moderator_who_never_joined_costs_one_more(room, moderator, django_assert_num_queries):
+    from groups.consumers import _load_room
+
+    # 1 no membership, 2 the room by slug, 3 blocks (REQUIRE_MFA_FOR_STAFF is
+    # off in tests; on, one more for the authenticator).
+    with django_assert_num_queries(3):
+        loaded, _, _ = _load_room(moderator, room.slug)
+    assert loaded == room
