@@ -49,8 +49,8 @@ def watched_matches(text: str) -> dict[str, list[str]]:
     return found
 
 
-def classify(text: str) -> str:
-    """The message's tier ("", "concern" or "crisis"): the built-in detector
+def detect(text: str) -> detection.Detection:
+    """The message's tier and what raised it: the built-in detector
     (groups.detection) with the staff's own crisis and concern phrases added
     and their exclusions (known false alarms) taken out."""
     phrases, exclusions = [], []
@@ -59,4 +59,40 @@ def classify(text: str) -> str:
             exclusions.append(phrase)
         else:
             phrases.append((phrase, level))
-    return detection.classify(text, extra_phrases=phrases, exclusions=exclusions).tier
+    return detection.classify(text, extra_phrases=phrases, exclusions=exclusions)
+
+
+def classify(text: str) -> str:
+    """The message's tier: "", "concern" or "crisis"."""
+    return detect(text).tier
+
+
+# What the crisis console says raised an alert, per detector category.
+REASONS = {
+    "ideation": "suicidal thoughts",
+    "passive_ideation": "not wanting to be alive",
+    "plan": "a plan or the means",
+    "preparation": "preparations (a note, giving things away)",
+    "goodbye": "a goodbye",
+    "self_harm": "self-harm",
+    "overdose_risk": "overdose danger",
+    "hopeless_intent": "hopelessness with intent",
+    "relapse": "a relapse",
+    "craving": "cravings",
+    "hopelessness": "hopelessness",
+    "staff_phrase": "a phrase staff listed",
+}
+
+
+def explain(text: str) -> str:
+    """Why the detector flags this text, in a moderator's words: the kinds
+    of wording it found, or that only the classifier judged it (no listed
+    wording) — the likelier false alarms on ordinary chat, so the console says
+    so and the moderator reads the message before labelling it."""
+    found = detect(text)
+    if not found:
+        return ""
+    kinds = list(dict.fromkeys(REASONS[c] for c in found.categories if c in REASONS))
+    if kinds:
+        return "Wording about " + ", ".join(kinds) + "."
+    return "No listed crisis wording: the classifier's judgement of the whole message. Read it before acting."

@@ -225,3 +225,26 @@ def test_mentorship_room_reports_reach_site_moderators_only_through_the_report(c
     assert client.get(mentorship.get_absolute_url()).status_code == 404
     client.post(reverse("moderation:report_action", args=[report.pk]), {"action": "resolve", "note": "Spoke to both"})
     assert Report.objects.get().status == "resolved"
+
+
+def test_the_console_says_why_a_message_was_flagged(client, room, alumnus, moderator):
+    post(alumnus, room, "I have the pills lined up for tonight")
+    alert = CrisisAlert.objects.get(member=alumnus)
+    client.force_login(moderator)
+    card = client.get(reverse("moderation:crisis_card", args=[alert.pk])).content.decode()
+    assert "Why flagged: Wording about a plan or the means." in card
+
+
+def test_the_console_says_when_only_the_classifier_judged_it(client, room, alumnus, moderator, monkeypatch):
+    from groups import detection, detector
+
+    monkeypatch.setattr(
+        detector.detection,
+        "classify",
+        lambda text, **kw: detection.Detection(detection.CRISIS, ("classifier",), 0.9),
+    )
+    post(alumnus, room, "everything is ready for tomorrow")
+    alert = CrisisAlert.objects.get(member=alumnus)
+    client.force_login(moderator)
+    card = client.get(reverse("moderation:crisis_card", args=[alert.pk])).content.decode()
+    assert "Why flagged: No listed crisis wording: the classifier&#x27;s judgement" in card
