@@ -87,12 +87,14 @@ REASONS = {
 def explain(text: str) -> str:
     """Why the detector flags this text, in a moderator's words: the kinds
     of wording it found, or that only the classifier judged it (no listed
-    wording) — the likelier false alarms on ordinary chat, so the console says
-    so and the moderator reads the message before labelling it."""
+    wording). Neutral on purpose: many real crises use no listed phrase
+    ("everyone would be better off if I wasn't here"), so the console never
+    suggests an alert matters less; the label a moderator gives teaches the
+    next model."""
     found = detect(text)
     if not found:
         return ""
     kinds = list(dict.fromkeys(REASONS[c] for c in found.categories if c in REASONS))
     if kinds:
         return "Wording about " + ", ".join(kinds) + "."
-    return "No listed crisis wording: the classifier's judgement of the whole message. Read it before acting."
+    return "The classifier, from the message as a whole (no listed crisis phrase)."

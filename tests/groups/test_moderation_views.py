@@ -247,4 +247,4 @@ def test_the_console_says_when_only_the_classifier_judged_it(client, room, alumn
     alert = CrisisAlert.objects.get(member=alumnus)
     client.force_login(moderator)
     card = client.get(reverse("moderation:crisis_card", args=[alert.pk])).content.decode()
-    assert "Why flagged: No listed crisis wording: the classifier&#x27;s judgement" in card
+    assert "Why flagged: The classifier, from the message as a whole (no listed crisis phrase)." in card
