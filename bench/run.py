@@ -42,7 +42,9 @@ from bench import report
 DEFAULT_SIZES = [1000]
 FALLBACK_SIZE = 100
 QUICK_SIZES = [100]
-SCENARIOS = ["fanout", "throughput", "connections", "reconnect", "pages", "day", "matching"]
+SCENARIOS = ["fanout", "throughput", "connections", "reconnect", "pages", "day", "joinburst", "matching"]
+# Run only when named (--only soak): it lasts as long as --soak-minutes says.
+EXTRA_SCENARIOS = ["soak"]
 T0 = time.monotonic()
 TIMINGS: list[tuple[str, float]] = []  # (what, seconds), logged at the end and kept in the results
 
@@ -230,12 +232,14 @@ def machine() -> dict:
     }
 
 
-def run_backend(ctx: Ctx, only: list[str], results: dict, sizes: list[int], kinds: list[str]) -> None:
+def run_backend(
+    ctx: Ctx, only: list[str], results: dict, sizes: list[int], kinds: list[str], soak_minutes: float = 120
+) -> None:
     """The raw websockets server does not depend on the backend: it runs with
     the embedded default only, and the PostgreSQL + Redis ratios use it too.
     Prototypes run when named (--kinds proto:asgi_hub --only fanout adds
     them to today's file). `ctx` is prepared (migrated and seeded)."""
-    from bench.scenarios import community_day, connections, fanout, pages, reconnect, throughput
+    from bench.scenarios import community_day, connections, fanout, join_burst, pages, reconnect, soak, throughput
 
     out = results["backends"].setdefault(ctx.backend, {"processes": ctx.procs})
     if ctx.backend != "embedded":
@@ -269,6 +273,16 @@ def run_backend(ctx: Ctx, only: list[str], results: dict, sizes: list[int], kind
     if "day" in only:
         with timed(f"day {b}"):
             out["day"] = community_day.run(ctx, kinds)
+    if "joinburst" in only and ctx.backend == "embedded":
+        # One process, where a burst of connects competes with everyone's messages.
+        with timed(f"join burst {b}"):
+            burst_kinds = [k for k in kinds if H.base(k) in ("plain", "app")]
+            if "app" in burst_kinds and not ctx.quick:
+                burst_kinds.append("app@WS_CONNECTS_AT_ONCE=100000")
+            out["join_burst"] = join_burst.run(ctx, burst_kinds)
+    if "soak" in only and ctx.backend == "embedded":
+        with timed(f"soak {b}"):
+            out["soak"] = soak.run(ctx, kinds, soak_minutes)
 
 
 def prepare_all(ctxs: list[Ctx]) -> None:
@@ -284,7 +298,10 @@ def prepare_all(ctxs: list[Ctx]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a ~3-minute smoke run with smaller counts")
-    parser.add_argument("--only", default="", help="comma-separated scenarios: " + ", ".join(SCENARIOS))
+    parser.add_argument(
+        "--only", default="", help="comma-separated scenarios: " + ", ".join(SCENARIOS + EXTRA_SCENARIOS)
+    )
+    parser.add_argument("--soak-minutes", type=float, default=120, help="length of the soak scenario (default 120)")
     parser.add_argument("--backend", choices=["embedded", "pg", "both"], help="default both; --quick: embedded")
     parser.add_argument("--out", default=str(H.ROOT / "bench" / "results"), help="results folder")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (server logs)")
@@ -299,7 +316,7 @@ def main() -> None:
     kinds = [k.strip() for k in kinds_arg.split(",") if k.strip()]
     only = [s.strip() for s in args.only.split(",") if s.strip()] or SCENARIOS
     args.backend = args.backend or ("embedded" if args.quick else "both")
-    unknown = set(only) - set(SCENARIOS)
+    unknown = set(only) - set(SCENARIOS) - set(EXTRA_SCENARIOS)
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     H.raise_nofile()
@@ -332,7 +349,7 @@ def main() -> None:
                 ctxs.append(pg_ctx(workdir / "pg", args.quick, pg_url, redis_url))
         prepare_all(ctxs)
         for ctx in ctxs:
-            run_backend(ctx, only, results, sizes, kinds)
+            run_backend(ctx, only, results, sizes, kinds, args.soak_minutes)
         if "matching" in only:
             from bench.scenarios import matching
 
