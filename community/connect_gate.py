@@ -15,12 +15,23 @@ socket is accepted or refused — or, for a consumer that claims it
 (`hold_past_accept`), when that consumer says its connect work is done (the
 room socket sends its resume backlog after accepting). A slot is always
 given back when the application returns or fails.
+
+A connect that waits in the queue and whose client goes away meanwhile (it
+gave up, or the server's handshake timeout, Daphne's 5 s, rejected it) does
+no work at all; nor does one that waited longer than WAIT_MAX seconds, by
+which time its handshake has been rejected: either would only load a room,
+mark someone online and read a backlog for nobody, and make a burst longer.
 """
 
 import asyncio
+import contextlib
+import time
 import weakref
 
 from django.conf import settings
+
+# Daphne rejects a handshake not accepted within 5 s (--websocket_connect_timeout).
+WAIT_MAX = 4.5
 
 _gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
 
@@ -55,8 +66,15 @@ class ConnectGate:
         if scope["type"] != "websocket":
             return await self.app(scope, receive, send)
         gate = _gate()
-        await gate.acquire()
+        early = await _queue(gate, receive)
+        if early is None:
+            return  # the client left, or waited past its handshake timeout
         slot = Slot(gate)
+
+        async def replayed_receive():
+            if early:
+                return early.pop(0)
+            return await receive()
 
         async def gated_send(message):
             kind = message.get("type")
@@ -65,6 +83,47 @@ class ConnectGate:
             await send(message)
 
         try:
-            return await self.app({**scope, "connect_slot": slot}, receive, gated_send)
+            return await self.app({**scope, "connect_slot": slot}, replayed_receive, gated_send)
         finally:
             slot.release()
+
+
+async def _queue(gate: asyncio.Semaphore, receive) -> list | None:
+    """Wait for a slot, reading what the client sends meanwhile (its connect
+    request). Returns those messages to hand on, with the slot held; or None,
+    holding nothing, if the client disconnected or WAIT_MAX passed."""
+    if not gate.locked():
+        await gate.acquire()
+        return []
+    early: list = []
+    deadline = time.monotonic() + WAIT_MAX
+    acquiring = asyncio.ensure_future(gate.acquire())
+    gone = False
+    try:
+        while not acquiring.done() and not gone:
+            reading = asyncio.ensure_future(receive())
+            await asyncio.wait(
+                {acquiring, reading}, timeout=max(0.0, deadline - time.monotonic()), return_when=asyncio.FIRST_COMPLETED
+            )
+            if reading.done():
+                message = reading.result()
+                early.append(message)
+                gone = message.get("type") == "websocket.disconnect"
+            else:
+                # Stop reading (a queue's get gives nothing up when cancelled).
+                reading.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reading
+                if not acquiring.done():
+                    gone = True  # WAIT_MAX passed: the handshake was rejected
+    finally:
+        if not acquiring.done():
+            acquiring.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await acquiring
+    if acquiring.cancelled():
+        return None
+    if gone:
+        gate.release()  # acquired at the same moment: hand it on
+        return None
+    return early

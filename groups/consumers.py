@@ -130,7 +130,11 @@ def _shared(key: tuple, load):
     with _resume_cache_lock:
         _resume_cache[key] = (now, value)
         _resume_cache.move_to_end(key)
-        while len(_resume_cache) > RESUME_CACHE_ENTRIES:
+        # Oldest first: drop what has expired, and anything past the size cap.
+        while _resume_cache and (
+            len(_resume_cache) > RESUME_CACHE_ENTRIES
+            or now - next(iter(_resume_cache.values()))[0] >= RESUME_CACHE_SECONDS
+        ):
             _resume_cache.popitem(last=False)
     return value
 
@@ -364,9 +368,11 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         self.hub_leave()
         if self.room is None:
             return
-        await presence.store().remove(self.room.pk, self.channel_name)
-        await self._broadcast_presence()
-        await self._flush_read()
+        try:
+            await presence.store().remove(self.room.pk, self.channel_name)
+            await self._broadcast_presence()
+        finally:
+            await self._flush_read()
 
     async def _broadcast_presence(self):
         """Send the room's online list, at most once per PRESENCE_COALESCE
@@ -497,9 +503,9 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         message_id = frame.get("id")
         if not actions.is_message_id(message_id):
             raise ChatError("invalid", "id must be a message id.")
-        if message_id <= self.read_mark:
-            return
-        self.read_mark = message_id
+        if message_id <= self._read_written or (self._read_later is not None and message_id <= self.read_mark):
+            return  # written already, or the pending write carries it
+        self.read_mark = max(self.read_mark, message_id)
         if self._read_later is not None:
             return  # the pending write will carry this marker
         wait = self._read_written_at + READ_EVERY - time.monotonic()
@@ -510,10 +516,14 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
 
     async def _write_read(self):
         self._read_written_at = time.monotonic()
-        self._read_written = self.read_mark
-        moved = await database_sync_to_async(actions.mark_read)(
-            member=self.user, room=self.room, message_id=self.read_mark
-        )
+        mark = self.read_mark
+        try:
+            moved = await database_sync_to_async(actions.mark_read)(member=self.user, room=self.room, message_id=mark)
+        except BaseException:
+            # Not written: a retry of the same marker, or the close, writes it
+            # (read_mark stays ahead of _read_written).
+            raise
+        self._read_written = max(self._read_written, mark)
         if not moved:
             await self._require_access()
 
@@ -532,12 +542,14 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
                 self._read_later = None
 
     async def _flush_read(self):
-        """At close: a marker still waiting for its interval is written now."""
+        """At close: a marker not yet written (waiting for its interval, or
+        whose write failed) is written now."""
         pending = self._read_later
-        if pending is None or self.read_mark <= self._read_written:
+        if pending is not None:
+            pending.cancel()
+            self._read_later = None
+        if self.read_mark <= self._read_written:
             return
-        pending.cancel()
-        self._read_later = None
         try:
             await database_sync_to_async(actions.mark_read)(member=self.user, room=self.room, message_id=self.read_mark)
         except UNAVAILABLE as exc:

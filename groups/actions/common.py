@@ -113,6 +113,14 @@ def _check_rate(author: User, room: Room, moderator: bool) -> None:
             )
 
 
+def _refund_rate(author: User, room: Room, moderator: bool) -> None:
+    """Give back what _check_rate counted for a send that stored nothing new."""
+    burst = settings.RATE_LIMIT_BURST
+    ratelimit.refund(f"send:{author.pk}", window=burst / settings.RATE_LIMIT_PER_SECOND)
+    if room.slow_mode_seconds and not moderator:
+        ratelimit.refund(f"slow:{room.pk}:{author.pk}", window=room.slow_mode_seconds)
+
+
 def _is_new_member(user: User) -> bool:
     days = getattr(settings, "NEW_MEMBER_HOLD_DAYS", 7)
     return days > 0 and user.date_joined > timezone.now() - timedelta(days=days)

@@ -43,6 +43,7 @@ from .common import (
     _message_event,
     _notify_moderators,
     _parse_client_id,
+    _refund_rate,
     is_message_id,
     next_change,
     room_settings_changed,
@@ -235,10 +236,15 @@ def post_message(
             )
     except IntegrityError:
         # The client_id is stored already (a re-send, or a concurrent send of
-        # the same message won the race): nothing of this attempt was kept.
+        # the same message won the race): nothing of this attempt was kept,
+        # and the rate limits it was counted against get the count back (a
+        # client re-sending its outbox after a reconnect must not find its
+        # next new message refused).
         stored = _stored(author, room, client_uuid)
         if stored is None:
             raise
+        if draft.charged:
+            _refund_rate(author, room, draft.moderator)
         return PostResult(stored, created=False)
     return PostResult(message, created=True, private_frames=private_frames)
 
@@ -256,6 +262,8 @@ class _Draft:
     screening: Screening
     mentioned: dict
     html: str
+    moderator: bool
+    charged: bool  # the send counted against the author's rate limits
 
 
 def _draft(author: User, room: Room, membership, body: str, reply_to_id, from_request: bool) -> _Draft:
@@ -278,32 +286,58 @@ def _draft(author: User, room: Room, membership, body: str, reply_to_id, from_re
     screening = _screen(author, body, moderator or from_request, room)
     mentioned = {} if screening.hold else _mentioned_members(room, body, author)
     html = markup.render(body, mentions={n: m.pk for n, m in mentioned.items()})
-    return _Draft(membership, reply_to, screening, mentioned, html)
+    return _Draft(membership, reply_to, screening, mentioned, html, moderator, charged=not from_request)
 
 
-def _take_seq(room: Room, now) -> int:
+def _take_seq(room: Room, now) -> tuple[int, bool]:
     """Advance the room's seq and activity time in one statement, which also
     takes the room's row lock, held to commit: messages of one room are
     inserted one at a time, so within a room ids and seqs commit in order and
     a client resuming after the highest seq it saw can never skip a lower one
     that committed later. (SQLite: the IMMEDIATE transaction holds the
-    database's write lock instead.)"""
+    database's write lock instead.) Returns the new seq and whether the room
+    is locked now. The activity time only moves forward (a send that waited
+    for the lock may carry an earlier time than the one before it)."""
     quote = connection.ops.quote_name
+    at = quote("last_message_at")
     # Only the model's own table and column names are formatted in; the
     # values travel as parameters.
     sql = (
         f"UPDATE {quote(Room._meta.db_table)} SET {quote('last_seq')} = {quote('last_seq')} + 1, "  # noqa: S608
-        f"{quote('last_message_at')} = %s WHERE {quote('id')} = %s RETURNING {quote('last_seq')}"
+        f"{at} = CASE WHEN {at} IS NULL OR {at} < %s THEN %s ELSE {at} END "
+        f"WHERE {quote('id')} = %s RETURNING {quote('last_seq')}, {quote('is_locked')}"
     )
+    stamp = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), room.pk])
-        return cursor.fetchone()[0]
+        cursor.execute(sql, [stamp, stamp, room.pk])
+        seq, locked = cursor.fetchone()
+    return seq, bool(locked)
+
+
+def _placed(author: User, room: Room, draft: "_Draft", now) -> int:
+    seq, locked = _take_seq(room, now)
+    _recheck_under_lock(author, room, draft, locked)
+    return seq
+
+
+def _recheck_under_lock(author: User, room: Room, draft: "_Draft", locked: bool) -> None:
+    """The checks that a moderator's action can change while a send waits for
+    the room's lock — a mute, a ban, leaving, a lock, new guidelines — read
+    again under it (one query: the membership), so nothing committed before
+    this message gets in is bypassed. Refuses with the same errors as before."""
+    room.is_locked = locked
+    if draft.membership is None:
+        if locked and not draft.moderator:
+            raise ChatError("locked", DENIAL_DETAIL["locked"])
+        return
+    fresh = Membership.objects.filter(pk=draft.membership.pk).first()
+    _deny(author, room, fresh)
 
 
 def _store(author, room, body, client_uuid, content_note, draft: _Draft, notify_conversation, from_request):
-    """The writes, inside the caller's transaction. A plain message is three
-    statements: the seq (and the room lock), the insert, the author's read
-    marker. Crisis alerts, held-message notices, reports and mentions, rarer,
+    """The writes, inside the caller's transaction. A plain message is four
+    statements: the seq (and the room lock), the membership read again under
+    the lock, the insert, the author's read marker. Crisis alerts, held-message notices, reports and mentions, rarer,
     are written in the same transaction so none of them can be lost alone."""
     screening = draft.screening
     hold = screening.hold
@@ -320,7 +354,7 @@ def _store(author, room, body, client_uuid, content_note, draft: _Draft, notify_
         status=Message.Status.HELD if hold else Message.Status.VISIBLE,
         created_at=now,
         # A held message gets its place when a moderator releases it.
-        seq=None if hold else _take_seq(room, now),
+        seq=None if hold else _placed(author, room, draft, now),
     )
     message.author = author
     message.room = room

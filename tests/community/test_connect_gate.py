@@ -106,3 +106,70 @@ async def test_http_is_not_gated(monkeypatch):
     app = gate_app(inner, 1, monkeypatch)
     await asyncio.gather(*(app({"type": "http"}, _noop_receive, None) for _ in range(5)))
     assert calls == ["http"] * 5
+
+
+def _scripted_receive(messages):
+    """A client that sends `messages` (after the given delays) and then waits."""
+    queue: asyncio.Queue = asyncio.Queue()
+
+    async def feed():
+        for delay, message in messages:
+            await asyncio.sleep(delay)
+            queue.put_nowait(message)
+
+    task = asyncio.get_running_loop().create_task(feed())
+    return queue.get, task
+
+
+async def test_a_queued_client_that_leaves_costs_no_connect_work(monkeypatch):
+    started, release_first = [], asyncio.Event()
+
+    async def inner(scope, receive, send):
+        started.append(scope["client"])
+        assert (await receive())["type"] == "websocket.connect"  # replayed to the app
+        await release_first.wait()
+        await send({"type": "websocket.accept"})
+
+    app = gate_app(inner, 1, monkeypatch)
+
+    async def send(message):
+        pass
+
+    first_receive, feeder1 = _scripted_receive([(0, {"type": "websocket.connect"})])
+    second_receive, feeder2 = _scripted_receive(
+        [(0, {"type": "websocket.connect"}), (0.05, {"type": "websocket.disconnect", "code": 1006})]
+    )
+    first = asyncio.create_task(app({"type": "websocket", "client": 0}, first_receive, send))
+    await asyncio.sleep(0.02)
+    second = asyncio.create_task(app({"type": "websocket", "client": 1}, second_receive, send))
+    await asyncio.wait_for(second, timeout=2)  # gave up while queued
+    release_first.set()
+    await asyncio.wait_for(first, timeout=2)
+    assert started == [0]
+    # The slot is free again.
+    third_receive, feeder3 = _scripted_receive([(0, {"type": "websocket.connect"})])
+    await asyncio.wait_for(app({"type": "websocket", "client": 2}, third_receive, send), timeout=2)
+    assert started == [0, 2]
+    for feeder in (feeder1, feeder2, feeder3):
+        feeder.cancel()
+
+
+async def test_a_connect_queued_past_the_handshake_timeout_is_dropped(monkeypatch):
+    started, release_first = [], asyncio.Event()
+
+    async def inner(scope, receive, send):
+        started.append(scope["client"])
+        await release_first.wait()
+
+    app = gate_app(inner, 1, monkeypatch)
+    monkeypatch.setattr(connect_gate, "WAIT_MAX", 0.1)
+
+    async def send(message):
+        pass
+
+    first = asyncio.create_task(app({"type": "websocket", "client": 0}, _noop_receive, send))
+    await asyncio.sleep(0.02)
+    await asyncio.wait_for(app({"type": "websocket", "client": 1}, _noop_receive, send), timeout=2)
+    assert started == [0]
+    release_first.set()
+    await first

@@ -29,12 +29,13 @@ def test_post_message_costs_the_same_however_busy_the_room(room, alumnus, alumnu
     # Before the lock: 1 the author's membership (the checks, the rate limit,
     # the word lists and the crisis detector need no query). The transaction:
     # 2 savepoint (BEGIN outside a test), 3 the room's seq and activity time
-    # in one statement, which takes the lock, 4 the insert, 5 the author's
-    # read marker, 6 release (COMMIT). No query for the stored copy, the
-    # new message's reactions or mentions nobody wrote.
-    with django_assert_num_queries(6) as captured:
+    # in one statement, which takes the lock, 4 the membership again under
+    # the lock (a mute or ban that committed meanwhile counts), 5 the insert,
+    # 6 the author's read marker, 7 release (COMMIT). No query for the stored
+    # copy, the new message's reactions or mentions nobody wrote.
+    with django_assert_num_queries(7) as captured:
         _post(alumnus, room, "see you all at the thursday meetup")
-    assert len(_under_lock(captured.captured_queries)) == 3
+    assert len(_under_lock(captured.captured_queries)) == 4
 
 
 def test_the_socket_reads_user_room_and_membership_in_one_query(room, alumnus, django_assert_num_queries):
@@ -44,8 +45,8 @@ def test_the_socket_reads_user_room_and_membership_in_one_query(room, alumnus, d
     frame = {"type": "message.send", "body": "on my way", "client_id": str(uuid.uuid4())}
     # 1 the membership with its user and room (the refreshed user and room,
     # and post_message needs no membership query of its own); then post_message's
-    # savepoint, seq, insert, read marker and release.
-    with django_assert_num_queries(6):
+    # savepoint, seq, membership under the lock, insert, read marker and release.
+    with django_assert_num_queries(7):
         _, _, result, stored = _send(alumnus, room.pk, frame)
     assert result.created
     assert stored is None
@@ -57,9 +58,10 @@ def test_a_mention_loads_the_named_member_only(room, alumnus, members, make_memb
     make_members(room, members)
     _post(alumnus, room, "warms the word lists' cache")
     # 1 membership, 2 the members whose name starts with the @-word, 3
-    # savepoint, 4 seq, 5 insert, 6 read marker, 7 the mention, 8 its
-    # notification, 9 release — the same for any size of room.
-    with django_assert_num_queries(9, exact=False) as captured:
+    # savepoint, 4 seq, 5 membership under the lock, 6 insert, 7 read marker,
+    # 8 the mention, 9 its notification, 10 release — the same for any size
+    # of room.
+    with django_assert_num_queries(10, exact=False) as captured:
         result = _post(alumnus, room, "thanks @Extra 1 for the ride")
     assert [m.user.display_name for m in result.message.mentions.select_related("user")] == ["Extra 1"]
     assert not any("Extra 0" in q["sql"] for q in captured.captured_queries)

@@ -50,10 +50,10 @@ async def test_resume_replays_removals_edits_reactions_and_room_settings(room, a
     await db(actions.delete_message)(actor=moderator, room=room, message_id=removed.pk, reason="off topic")
     await db(actions.edit_message)(author=alumnus2, room=room, message_id=edited.pk, body="second words")
     await db(actions.toggle_reaction)(member=alumnus2, room=room, message_id=kept.pk, emoji="heart")
+    newer = await db(post)(alumnus2, room, "said while she was away")
     await db(actions.update_room_settings)(
         moderator=moderator, room=room, is_locked=True, slow_mode_seconds=0, guidelines="", description=""
     )
-    newer = await db(post)(alumnus2, room, "said while she was away")
 
     alice = await connect(alumnus, room.slug, after_seq=state[0], changes=state[1])
     frames = await frames_until_resumed(alice)
