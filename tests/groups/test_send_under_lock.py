@@ -82,7 +82,9 @@ def test_a_resend_in_slow_mode_does_not_restart_the_wait(room, alumnus, moderato
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_marker_whose_write_failed_is_written_on_retry_and_at_close(room, alumnus, alumnus2, connect, monkeypatch):
+async def test_a_marker_whose_write_failed_is_written_on_retry_and_at_close(
+    room, alumnus, alumnus2, connect, monkeypatch
+):
     monkeypatch.setattr(consumers, "READ_EVERY", 0.2)
     ids = []
     for i in range(2):
