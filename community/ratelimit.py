@@ -44,9 +44,7 @@ def _hit(key: str, *, limit: int, window: float, now: float | None = None, cost:
     current_key = f"rl:{key}:{index}"
     previous_key = f"rl:{key}:{index - 1}"
     ttl = int(window * 2) + 1
-    cache.add(current_key, 0, ttl)
-    current = cache.incr(current_key, cost)
-    previous = cache.get(previous_key, 0)
+    current, previous = _count(current_key, previous_key, ttl, cost)
     elapsed = (now / window) - index
     estimate = previous * (1.0 - elapsed) + current
     if estimate <= limit:
@@ -59,6 +57,37 @@ def _hit(key: str, *, limit: int, window: float, now: float | None = None, cost:
     else:
         wait = (1.0 - elapsed) * window
     return round(max(wait, 0.05), 2)
+
+
+def _count(current_key: str, previous_key: str, ttl: int, cost: int) -> tuple[int, int]:
+    """Add `cost` to the current window's counter (created with `ttl`) and
+    read the previous window's: one round trip to Redis (a pipeline), or the
+    cache's own add, incr and get elsewhere (local memory in the embedded
+    default). A send is rate-limited on every message, so the round trips
+    count."""
+    client = _redis_client(current_key)
+    if client is None:
+        cache.add(current_key, 0, ttl)
+        return cache.incr(current_key, cost), cache.get(previous_key, 0)
+    current_key, previous_key = cache.make_and_validate_key(current_key), cache.make_and_validate_key(previous_key)
+    pipe = client.pipeline(transaction=False)
+    pipe.set(current_key, 0, ex=ttl, nx=True)
+    pipe.incrby(current_key, cost)
+    pipe.get(previous_key)
+    _, current, previous = pipe.execute()
+    return int(current), int(previous) if previous is not None else 0
+
+
+def _redis_client(key: str):
+    """The redis-py client behind Django's Redis cache, or None for any other
+    cache. (Counters are plain integers there, as Django's incr leaves them.)"""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    return backend._cache.get_client(backend.make_and_validate_key(key), write=True)
 
 
 def refund(key: str, *, window: float, cost: int = 1) -> None:

@@ -1,10 +1,13 @@
 """Staff-managed word lists, read on every message, so cached.
 
-The cache holds the lists of watched words and extra crisis phrases; staff
-edits delete the cache key, so every process sees a change at once (with
-Redis) or within the process (embedded mode, one process)."""
+The cache holds the lists of watched words and extra crisis phrases, and each
+process keeps what it read for LOCAL_SECONDS (two cache round trips fewer per
+message). Staff edits delete the cache key and this process's copy: the
+process that took the edit applies it at once, the others within
+LOCAL_SECONDS."""
 
 import re
+import time
 
 from django.core.cache import cache
 
@@ -20,23 +23,33 @@ def _phrase_pattern(phrase: str) -> re.Pattern:
     return re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE)
 
 
-def watched_words() -> list[tuple[str, str]]:
-    rows = cache.get(WATCHED_KEY)
+LOCAL_SECONDS = 5.0
+_local: dict[str, tuple[float, list]] = {}
+
+
+def _cached(key: str, load) -> list:
+    now = time.monotonic()
+    held = _local.get(key)
+    if held is not None and now < held[0]:
+        return held[1]
+    rows = cache.get(key)
     if rows is None:
-        rows = list(WatchedWord.objects.values_list("word", "action"))
-        cache.set(WATCHED_KEY, rows, 300)
+        rows = load()
+        cache.set(key, rows, 300)
+    _local[key] = (now + LOCAL_SECONDS, rows)
     return rows
+
+
+def watched_words() -> list[tuple[str, str]]:
+    return _cached(WATCHED_KEY, lambda: list(WatchedWord.objects.values_list("word", "action")))
 
 
 def crisis_phrases() -> list[tuple[str, str]]:
-    rows = cache.get(PHRASES_KEY)
-    if rows is None:
-        rows = list(CrisisPhrase.objects.values_list("phrase", "level"))
-        cache.set(PHRASES_KEY, rows, 300)
-    return rows
+    return _cached(PHRASES_KEY, lambda: list(CrisisPhrase.objects.values_list("phrase", "level")))
 
 
 def forget_lists() -> None:
+    _local.clear()
     cache.delete_many([WATCHED_KEY, PHRASES_KEY])
 
 

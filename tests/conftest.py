@@ -77,8 +77,10 @@ def _fresh_state():
     from django.core.cache import cache
 
     from community.realtime import presence
+    from groups import detector
 
     cache.clear()
+    detector.forget_lists()
     presence.reset_for_tests()
     yield
     presence.reset_for_tests()
