@@ -25,6 +25,7 @@ mark someone online and read a backlog for nobody, and make a burst longer.
 
 import asyncio
 import contextlib
+import contextvars
 import time
 import weakref
 
@@ -42,6 +43,12 @@ def _gate() -> asyncio.Semaphore:
     if gate is None:
         gate = _gates[loop] = asyncio.Semaphore(getattr(settings, "WS_CONNECTS_AT_ONCE", 4))
     return gate
+
+
+# The socket's slot, for the consumer that holds it past accept. A context
+# variable rather than a scope key: a copy of the scope per socket would live
+# as long as the socket (memory per idle socket is one of the goals).
+current_slot: contextvars.ContextVar["Slot | None"] = contextvars.ContextVar("connect_slot", default=None)
 
 
 class Slot:
@@ -83,7 +90,8 @@ class ConnectGate:
             await send(message)
 
         try:
-            return await self.app({**scope, "connect_slot": slot}, replayed_receive, gated_send)
+            current_slot.set(slot)
+            return await self.app(scope, replayed_receive, gated_send)
         finally:
             slot.release()
 

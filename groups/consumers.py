@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
+from community import connect_gate
 from community.models import User
 from community.permissions import mfa_setup_missing
 from community.realtime import encode, group_send, presence, session_group, user_group
@@ -258,7 +259,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
     async def websocket_connect(self, message):
         """The connect gate's slot (community.connect_gate) is held through the
         whole connect, resume backlog included, and given back after it."""
-        slot = self.scope.get("connect_slot")
+        slot = connect_gate.current_slot.get()
         if slot is not None:
             slot.hold_past_accept = True
         try:

@@ -55,7 +55,7 @@ async def test_a_consumer_can_hold_its_slot_past_accept_until_done(monkeypatch):
     release_first = asyncio.Event()
 
     async def inner(scope, receive, send):
-        slot = scope["connect_slot"]
+        slot = connect_gate.current_slot.get()
         if scope["client"] == 0:
             slot.hold_past_accept = True
             await send({"type": "websocket.accept"})

@@ -128,3 +128,37 @@ async def test_a_marker_whose_write_failed_is_written_at_close(room, alumnus, al
     await alice.close()
     membership = await db(Membership.objects.get)(room=room, user=alumnus)
     assert membership.last_read_message_id == result.message.pk
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_room_socket_holds_its_connect_slot_through_its_resume_backlog(
+    room, alumnus, alumnus2, connect, monkeypatch, settings
+):
+    """With one slot, a second socket's connect work starts only after the
+    first socket has sent its resume backlog (not at its accept)."""
+    from community import connect_gate
+
+    monkeypatch.setattr(connect_gate, "_gates", connect_gate.weakref.WeakKeyDictionary())
+    settings.WS_CONNECTS_AT_ONCE = 1
+    await db(actions.post_message)(author=alumnus2, room=room, body="missed", client_id=uuid.uuid4())
+    events = []
+    real_send_backlog, real_load = consumers.RoomConsumer._send_backlog, consumers._load_room
+
+    async def slow_send_backlog(self, *args, **kwargs):
+        events.append("backlog starts")
+        await asyncio.sleep(0.3)  # the event loop and the database thread are free meanwhile
+        result = await real_send_backlog(self, *args, **kwargs)
+        events.append("backlog done")
+        return result
+
+    def load(user, slug):
+        events.append(f"load {user.pk}")
+        return real_load(user, slug)
+
+    monkeypatch.setattr(consumers.RoomConsumer, "_send_backlog", slow_send_backlog)
+    monkeypatch.setattr(consumers, "_load_room", load)
+    first = asyncio.create_task(connect(alumnus, room.slug, after_seq=0, changes=0))
+    await asyncio.sleep(0.05)
+    second = asyncio.create_task(connect(alumnus2, room.slug))
+    await asyncio.gather(first, second)
+    assert events.index(f"load {alumnus2.pk}") > events.index("backlog done")
