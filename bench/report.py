@@ -932,7 +932,7 @@ def _goal(backend, name, value, target, higher_is_better, ratio=False):
 
 
 def _target(target, higher, ratio):
-    t = f"{target:.2f}×" if ratio else _f(target, 0)
+    t = f"{target:.2f}×" if ratio else _f(target, 0 if float(target).is_integer() else 2)
     return ("≥ " if higher else "≤ ") + t
 
 
