@@ -17,6 +17,20 @@ from groups.models import Membership, Message
 db = database_sync_to_async
 
 
+@pytest.fixture
+def first_marker_write_fails(monkeypatch):
+    """The socket's first read-marker write fails as a locked database would."""
+    real, failures = actions.mark_read, [1]
+
+    def flaky(**kwargs):
+        if failures[0]:
+            failures[0] -= 1
+            raise OperationalError("database is locked")
+        return real(**kwargs)
+
+    monkeypatch.setattr(consumers.actions, "mark_read", flaky)
+
+
 def _sanction_between_checks_and_lock(monkeypatch, action):
     """Run `action` (a moderator's change, committed) after the send's checks
     passed and before it takes the room's lock, as a busy room would."""
@@ -83,22 +97,13 @@ def test_a_resend_in_slow_mode_does_not_restart_the_wait(room, alumnus, moderato
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_marker_whose_write_failed_is_written_on_retry_and_at_close(
-    room, alumnus, alumnus2, connect, monkeypatch
+    room, alumnus, alumnus2, connect, monkeypatch, first_marker_write_fails
 ):
     monkeypatch.setattr(consumers, "READ_EVERY", 0.2)
     ids = []
     for i in range(2):
         result = await db(actions.post_message)(author=alumnus2, room=room, body=f"m{i}", client_id=uuid.uuid4())
         ids.append(result.message.pk)
-    real, failures = actions.mark_read, [1]
-
-    def flaky(**kwargs):
-        if failures[0]:
-            failures[0] -= 1
-            raise OperationalError("database is locked")
-        return real(**kwargs)
-
-    monkeypatch.setattr(consumers.actions, "mark_read", flaky)
     alice = await connect(alumnus, room.slug)
     await alice.send({"type": "read", "id": ids[1]})
     assert (await alice.recv_type("error"))["code"] == "unavailable"
@@ -111,17 +116,10 @@ async def test_a_marker_whose_write_failed_is_written_on_retry_and_at_close(
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_marker_whose_write_failed_is_written_at_close(room, alumnus, alumnus2, connect, monkeypatch):
+async def test_a_marker_whose_write_failed_is_written_at_close(
+    room, alumnus, alumnus2, connect, first_marker_write_fails
+):
     result = await db(actions.post_message)(author=alumnus2, room=room, body="m", client_id=uuid.uuid4())
-    real, failures = actions.mark_read, [1]
-
-    def flaky(**kwargs):
-        if failures[0]:
-            failures[0] -= 1
-            raise OperationalError("database is locked")
-        return real(**kwargs)
-
-    monkeypatch.setattr(consumers.actions, "mark_read", flaky)
     alice = await connect(alumnus, room.slug)
     await alice.send({"type": "read", "id": result.message.pk})
     assert (await alice.recv_type("error"))["code"] == "unavailable"
