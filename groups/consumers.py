@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 from community import connect_gate
 from community.models import User
 from community.permissions import mfa_setup_missing
+from community.prepared import Prepared
 from community.realtime import encode, group_send, presence, session_group, user_group
 from community.realtime.hub import HubConsumerMixin
 
@@ -219,11 +220,19 @@ def _fresh_or_refuse(user, room_id):
     return user, room
 
 
+# Read on every send: its SQL is compiled once (community.prepared).
+MEMBER_IN_ROOM = Prepared(
+    lambda user_id, room_id: (
+        Membership.objects.select_related("user", "room").filter(user_id=user_id, room_id=room_id).order_by("pk")[:1]
+    )
+)
+
+
 def _fresh_for_send(user, room_id):
     """_fresh_or_refuse plus the membership, in one query for a member (the
     membership with its user and room); a site moderator who is no member
     costs the two reads of _fresh_or_refuse and one for the membership."""
-    membership = Membership.objects.select_related("user", "room").filter(user_id=user.pk, room_id=room_id).first()
+    membership = MEMBER_IN_ROOM.first(user.pk, room_id)
     if membership is None:
         user, room = _fresh_or_refuse(user, room_id)
         return user, room, None

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from community.actions import notify, record_audit
 from community.models import Notification, User
+from community.prepared import Prepared
 from community.queries import crisis_resources
 from community.realtime import broadcast_on_commit, frame_event
 
@@ -320,6 +321,10 @@ def _placed(author: User, room: Room, draft: "_Draft", now) -> int:
     return seq
 
 
+# Read again under the room's lock on every send: compiled once (community.prepared).
+MEMBERSHIP = Prepared(lambda pk: Membership.objects.filter(pk=pk)[:1])
+
+
 def _recheck_under_lock(author: User, room: Room, draft: "_Draft", locked: bool) -> None:
     """The checks that a moderator's action can change while a send waits for
     the room's lock — a mute, a ban, leaving, a lock, new guidelines — read
@@ -330,7 +335,7 @@ def _recheck_under_lock(author: User, room: Room, draft: "_Draft", locked: bool)
         if locked and not draft.moderator:
             raise ChatError("locked", DENIAL_DETAIL["locked"])
         return
-    fresh = Membership.objects.filter(pk=draft.membership.pk).first()
+    fresh = MEMBERSHIP.first(draft.membership.pk)
     _deny(author, room, fresh)
 
 

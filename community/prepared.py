@@ -1,0 +1,112 @@
+"""Hot-path reads whose SQL is compiled once instead of on every call.
+
+Django builds a queryset's SQL each time it is evaluated. For the rows the
+chat socket reads on every send — a membership with its user and room, about
+ninety columns — that is close to a millisecond of Python for a query the
+database answers in tens of microseconds (bench/results/2026-12-06.analysis.md).
+
+    MEMBER_IN_ROOM = Prepared(
+        lambda user_id, room_id: Membership.objects.select_related("user", "room")
+        .filter(user_id=user_id, room_id=room_id)
+        .order_by("pk")[:1]
+    )
+    membership = MEMBER_IN_ROOM.first(user.pk, room.pk)
+
+The builder is called once per thread and database with stand-in integers;
+each stand-in must appear exactly once among the compiled query's parameters
+(checked then: a builder that turns its argument into something else fails
+loudly at the first call, not silently later). Calls put their own values
+in those places. Arguments are integers (ids); rows come back as the model
+instances the queryset would have made, related objects included, through
+Django's own converters and populators.
+"""
+
+import threading
+from dataclasses import dataclass
+
+from django.db import connections
+from django.db.models.query import get_related_populators
+
+# Stand-in parameter values: integers no id of this project reaches.
+_STAND_IN = 7_340_032_001
+
+
+@dataclass
+class _Compiled:
+    db: str
+    sql: str
+    params: list
+    positions: list[int]
+    connection: object
+    compiler: object
+    converters: dict
+    model: type
+    start: int
+    end: int
+    init_list: list[str]
+    populators: list
+
+
+class Prepared:
+    def __init__(self, build):
+        self._build = build
+        self._nargs = build.__code__.co_argcount
+        self._local = threading.local()
+
+    def _compiled(self) -> _Compiled:
+        compiled = getattr(self._local, "compiled", None)
+        if compiled is not None:
+            return compiled
+        stand_ins = [_STAND_IN + i for i in range(self._nargs)]
+        queryset = self._build(*stand_ins)
+        db = queryset.db
+        compiler = queryset.query.get_compiler(using=db)
+        sql, params = compiler.as_sql()
+        params = list(params)
+        positions = []
+        for value in stand_ins:
+            if params.count(value) != 1:
+                raise ValueError(f"Prepared query: argument {value - _STAND_IN} must appear once in {params!r}")
+            positions.append(params.index(value))
+        select, klass_info = compiler.select, compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        compiled = _Compiled(
+            db=db,
+            sql=sql,
+            params=params,
+            positions=positions,
+            connection=connections[db],
+            compiler=compiler,
+            converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
+            model=klass_info["model"],
+            start=start,
+            end=end,
+            init_list=[s[0].target.attname for s in select[start:end]],
+            populators=get_related_populators(klass_info, select, db),
+        )
+        self._local.compiled = compiled
+        return compiled
+
+    def all(self, *args) -> list:
+        if len(args) != self._nargs or not all(type(a) is int for a in args):
+            raise TypeError(f"Prepared query takes {self._nargs} integer arguments, got {args!r}")
+        c = self._compiled()
+        params = list(c.params)
+        for position, value in zip(c.positions, args, strict=True):
+            params[position] = value
+        with c.connection.cursor() as cursor:
+            cursor.execute(c.sql, params)
+            rows = cursor.fetchall()
+        if c.converters:
+            rows = c.compiler.apply_converters(rows, c.converters)
+        found = []
+        for row in rows:
+            obj = c.model.from_db(c.db, c.init_list, row[c.start : c.end])
+            for populator in c.populators:
+                populator.populate(row, obj)
+            found.append(obj)
+        return found
+
+    def first(self, *args):
+        rows = self.all(*args)
+        return rows[0] if rows else None

@@ -1,0 +1,86 @@
+"""community.prepared: a hot-path read compiled once gives what the ORM gives."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db.models import Q
+from django.utils import timezone
+
+from community.models import User
+from community.prepared import Prepared
+from groups.consumers import MEMBER_IN_ROOM
+from groups.models import Membership, Room
+
+
+def _values(obj):
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_member_in_room_is_the_orm_row_with_its_user_and_room(room, alumnus, django_assert_num_queries):
+    Membership.objects.filter(room=room, user=alumnus).update(
+        muted_until=timezone.now() + timedelta(minutes=5), last_read_message_id=7
+    )
+    Room.objects.filter(pk=room.pk).update(slow_mode_seconds=30, is_locked=True)
+    orm = Membership.objects.select_related("user", "room").get(user=alumnus, room=room)
+    MEMBER_IN_ROOM.first(alumnus.pk, room.pk)  # compiled on the first call
+    with django_assert_num_queries(1):
+        fast = MEMBER_IN_ROOM.first(alumnus.pk, room.pk)
+        assert isinstance(fast, Membership)
+        assert fast.pk == orm.pk
+        # Every column, converted as the ORM converts it (aware datetimes,
+        # booleans, JSON), and the related rows with no further query.
+        assert _values(fast) == _values(orm)
+        assert _values(fast.user) == _values(orm.user)
+        assert _values(fast.room) == _values(orm.room)
+        assert fast.room.is_locked is True
+        assert fast.muted_until.tzinfo is not None
+    assert fast._state.adding is False
+    assert fast._state.db == "default"
+    fast.last_read_message_id = 9
+    fast.save(update_fields=["last_read_message_id"])  # a normal instance: it saves
+    assert Membership.objects.get(pk=fast.pk).last_read_message_id == 9
+
+
+def test_new_values_each_call_and_none_when_nothing_matches(room, alumnus, alumnus2, outsider):
+    assert MEMBER_IN_ROOM.first(alumnus.pk, room.pk).user == alumnus
+    assert MEMBER_IN_ROOM.first(alumnus2.pk, room.pk).user == alumnus2
+    assert MEMBER_IN_ROOM.first(outsider.pk, room.pk) is None
+    assert MEMBER_IN_ROOM.all(outsider.pk, room.pk) == []
+
+
+def test_arguments_must_be_ids(room, alumnus):
+    with pytest.raises(TypeError):
+        MEMBER_IN_ROOM.first(str(alumnus.pk), room.pk)
+    with pytest.raises(TypeError):
+        MEMBER_IN_ROOM.first(alumnus.pk)
+
+
+def test_a_builder_that_does_not_use_its_argument_as_given_fails_loudly(db):
+    # The stand-in is turned into another value: there is no place to put a real id in.
+    shifted = Prepared(lambda pk: User.objects.filter(pk=pk + 1))
+    with pytest.raises(ValueError, match="must appear once"):
+        shifted.first(1)
+    # Used twice: a call would have to fill both; refused rather than guessed.
+    twice = Prepared(lambda pk: User.objects.filter(Q(pk=pk) | Q(cohort_id=pk)))
+    with pytest.raises(ValueError, match="must appear once"):
+        twice.first(1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_uses_its_own_connection(room, alumnus):
+    found = []
+
+    def read():
+        from django.db import connection
+
+        try:
+            found.append(MEMBER_IN_ROOM.first(alumnus.pk, room.pk))
+        finally:
+            connection.close()
+
+    MEMBER_IN_ROOM.first(alumnus.pk, room.pk)
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join()
+    assert [m.user_id for m in found] == [alumnus.pk]
