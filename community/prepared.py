@@ -24,7 +24,7 @@ Django's own converters and populators.
 import threading
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import connections, router
 from django.db.models.query import get_related_populators
 
 # Stand-in parameter values: integers no id of this project reaches.
@@ -110,3 +110,54 @@ class Prepared:
     def first(self, *args):
         rows = self.all(*args)
         return rows[0] if rows else None
+
+
+class PreparedInsert:
+    """One new row's INSERT with its id back (`RETURNING`, SQLite 3.35+ and
+    PostgreSQL), its SQL written once per thread. Values go through each
+    field's `pre_save` and `get_db_prep_save`, as `Model.save()` sends them;
+    what it skips is the work of building the statement and the model signals
+    (this project connects none to the models it is used for; a test holds
+    that). For rows written on every chat message.
+
+        MESSAGE_INSERT = PreparedInsert(Message)
+        MESSAGE_INSERT.save_new(Message(room=room, author=author, body=...))
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self._local = threading.local()
+
+    def _compiled(self):
+        compiled = getattr(self._local, "compiled", None)
+        if compiled is None:
+            meta = self.model._meta
+            fields = [f for f in meta.local_concrete_fields if not f.primary_key]
+            db = router.db_for_write(self.model)
+            connection = connections[db]
+            quote = connection.ops.quote_name
+            sql = (
+                f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+                f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
+            )
+            compiled = self._local.compiled = (db, connection, fields, sql)
+        return compiled
+
+    def save_new(self, obj):
+        if not obj._state.adding or obj.pk is not None:
+            raise ValueError("PreparedInsert.save_new takes a new, unsaved instance.")
+        db, connection, fields, sql = self._compiled()
+        obj._prepare_related_fields_for_save(operation_name="save")
+        values = []
+        for field in fields:
+            value = field.pre_save(obj, True)
+            if hasattr(value, "resolve_expression"):
+                raise TypeError(f"PreparedInsert: {field.name} is an expression; use Model.save()")
+            values.append(field.get_db_prep_save(value, connection))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            (pk,) = cursor.fetchone()
+        obj.pk = obj._meta.pk.to_python(pk)
+        obj._state.adding = False
+        obj._state.db = db
+        return obj

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from community.actions import notify, record_audit
 from community.models import Notification, User
-from community.prepared import Prepared
+from community.prepared import Prepared, PreparedInsert
 from community.queries import crisis_resources
 from community.realtime import broadcast_on_commit, frame_event
 
@@ -321,6 +321,23 @@ def _placed(author: User, room: Room, draft: "_Draft", now) -> int:
     return seq
 
 
+# Written on every send: statements built once (community.prepared).
+MESSAGE_INSERT = PreparedInsert(Message)
+
+
+def _read_up_to(membership_id: int, message_id: int) -> None:
+    """The author has read their own message: the read marker moves forward
+    to it (never back), in a statement written once."""
+    quote = connection.ops.quote_name
+    marker = quote("last_read_message_id")
+    sql = (
+        f"UPDATE {quote(Membership._meta.db_table)} SET {marker} = "  # noqa: S608
+        f"CASE WHEN {marker} < %s THEN %s ELSE {marker} END WHERE {quote('id')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [message_id, message_id, membership_id])
+
+
 # Read again under the room's lock on every send: compiled once (community.prepared).
 MEMBERSHIP = Prepared(lambda pk: Membership.objects.filter(pk=pk)[:1])
 
@@ -347,7 +364,7 @@ def _store(author, room, body, client_uuid, content_note, draft: _Draft, notify_
     screening = draft.screening
     hold = screening.hold
     now = timezone.now()
-    message = Message.objects.create(
+    message = Message(
         room=room,
         author=author,
         client_id=client_uuid,
@@ -361,6 +378,7 @@ def _store(author, room, body, client_uuid, content_note, draft: _Draft, notify_
         # A held message gets its place when a moderator releases it.
         seq=None if hold else _placed(author, room, draft, now),
     )
+    MESSAGE_INSERT.save_new(message)
     message.author = author
     message.room = room
     # A new message has no reactions: the frame needs no query for them.
@@ -377,9 +395,7 @@ def _store(author, room, body, client_uuid, content_note, draft: _Draft, notify_
     if screening.flagged:
         _flag(message, room, screening.flagged)
     if draft.membership is not None:
-        Membership.objects.filter(pk=draft.membership.pk).update(
-            last_read_message_id=Greatest(F("last_read_message_id"), message.pk)
-        )
+        _read_up_to(draft.membership.pk, message.pk)
     if draft.mentioned:
         _notify_mentions(message, room, author, draft.mentioned.values())
     if notify_conversation and room.kind in Room.MEMBERS_ONLY:

@@ -84,3 +84,34 @@ def test_each_thread_uses_its_own_connection(room, alumnus):
     thread.start()
     thread.join()
     assert [m.user_id for m in found] == [alumnus.pk]
+
+
+def test_prepared_insert_stores_what_save_stores(room, alumnus):
+    from django.db import IntegrityError, transaction
+    from django.db.models.signals import post_save, pre_save
+
+    from community.prepared import PreparedInsert
+    from groups.models import Message
+
+    # It skips the model signals: none may be connected to Message.
+    for signal in (pre_save, post_save):
+        assert not signal.has_listeners(Message)
+    insert = PreparedInsert(Message)
+    when = timezone.now()
+    fields = {"room": room, "author": alumnus, "body": "b", "html": "<p>b</p>", "created_at": when, "seq": 3}
+    by_save = Message.objects.create(**fields)
+    fast = insert.save_new(Message(**{**fields, "seq": 4}))
+    assert isinstance(fast.pk, int)
+    assert fast.pk > by_save.pk
+    assert fast._state.adding is False
+    stored = {m.pk: _values(m) for m in Message.objects.filter(pk__in=[by_save.pk, fast.pk])}
+    a, b = stored[by_save.pk], stored[fast.pk]
+    for differs in ("id", "client_id", "seq"):  # its own id, default uuid; the unique seq
+        a.pop(differs)
+        b.pop(differs)
+    assert a == b
+    # The unique constraint answers as it does for save().
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert.save_new(Message(**{**fields, "client_id": fast.client_id, "seq": 5}))
+    with pytest.raises(ValueError, match="new, unsaved"):
+        insert.save_new(fast)
