@@ -13,15 +13,15 @@ from django.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from alumni.routing import websocket_urlpatterns  # noqa: E402
 from community.connect_gate import ConnectGate  # noqa: E402
 from community.origin import SiteOriginValidator  # noqa: E402
+from community.ws_auth import SocketAuthStack  # noqa: E402
 
 # ConnectGate first: a burst of connects waits its turn before any database work.
-websocket_application = ConnectGate(SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))))
+websocket_application = ConnectGate(SiteOriginValidator(SocketAuthStack(URLRouter(websocket_urlpatterns))))
 
 application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
 

@@ -16,7 +16,8 @@ The builder is called once per thread and database with stand-in integers;
 each stand-in must appear exactly once among the compiled query's parameters
 (checked then: a builder that turns its argument into something else fails
 loudly at the first call, not silently later). Calls put their own values
-in those places. Arguments are integers (ids); rows come back as the model
+in those places. Arguments are integers (ids) or, declared with
+`args=(int, str)`, strings; rows come back as the model
 instances the queryset would have made, related objects included, through
 Django's own converters and populators.
 """
@@ -48,16 +49,22 @@ class _Compiled:
 
 
 class Prepared:
-    def __init__(self, build):
+    def __init__(self, build, args: tuple[type, ...] | None = None):
+        """`args`: the type of each argument, int (the default) or str."""
         self._build = build
         self._nargs = build.__code__.co_argcount
+        self._types = args or (int,) * self._nargs
+        if len(self._types) != self._nargs or not set(self._types) <= {int, str}:
+            raise TypeError("Prepared: one type per argument of the builder, int or str")
         self._local = threading.local()
 
     def _compiled(self) -> _Compiled:
         compiled = getattr(self._local, "compiled", None)
         if compiled is not None:
             return compiled
-        stand_ins = [_STAND_IN + i for i in range(self._nargs)]
+        stand_ins = [
+            _STAND_IN + i if kind is int else f"\x1fprepared-argument-{i}\x1f" for i, kind in enumerate(self._types)
+        ]
         queryset = self._build(*stand_ins)
         db = queryset.db
         compiler = queryset.query.get_compiler(using=db)
@@ -66,7 +73,7 @@ class Prepared:
         positions = []
         for value in stand_ins:
             if params.count(value) != 1:
-                raise ValueError(f"Prepared query: argument {value - _STAND_IN} must appear once in {params!r}")
+                raise ValueError(f"Prepared query: argument {stand_ins.index(value)} must appear once in {params!r}")
             positions.append(params.index(value))
         select, klass_info = compiler.select, compiler.klass_info
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
@@ -88,8 +95,8 @@ class Prepared:
         return compiled
 
     def all(self, *args) -> list:
-        if len(args) != self._nargs or not all(type(a) is int for a in args):
-            raise TypeError(f"Prepared query takes {self._nargs} integer arguments, got {args!r}")
+        if len(args) != self._nargs or any(type(a) is not t for a, t in zip(args, self._types, strict=True)):
+            raise TypeError(f"Prepared query takes arguments of types {self._types}, got {args!r}")
         c = self._compiled()
         params = list(c.params)
         for position, value in zip(c.positions, args, strict=True):

@@ -72,6 +72,15 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
 
+# Read on every connect (a reconnect storm makes a thousand): compiled once (community.prepared).
+MEMBERSHIP_BY_SLUG = Prepared(
+    lambda user_id, slug: (
+        Membership.objects.select_related("room").filter(user_id=user_id, room__slug=slug).order_by("pk")[:1]
+    ),
+    args=(int, str),
+)
+
+
 def _load_room(user, slug):
     """The room, the `posting` frame and blocked authors if the user may read it now."""
     if mfa_setup_missing(user):
@@ -79,7 +88,7 @@ def _load_room(user, slug):
         return None, None, set()
     # A member's room and membership in one query; anyone else (a site
     # moderator who never joined) costs a second.
-    membership = Membership.objects.select_related("room").filter(user_id=user.pk, room__slug=slug).first()
+    membership = MEMBERSHIP_BY_SLUG.first(user.pk, slug)
     room = membership.room if membership is not None else Room.objects.filter(slug=slug).first()
     if room is None:
         return None, None, set()
