@@ -115,3 +115,15 @@ def test_prepared_insert_stores_what_save_stores(room, alumnus):
         insert.save_new(Message(**{**fields, "client_id": fast.client_id, "seq": 5}))
     with pytest.raises(ValueError, match="new, unsaved"):
         insert.save_new(fast)
+
+
+def test_string_arguments_are_parameters(room, alumnus):
+    from groups.consumers import MEMBERSHIP_BY_SLUG
+
+    found = MEMBERSHIP_BY_SLUG.first(alumnus.pk, room.slug)
+    assert found.room == room
+    assert found.user_id == alumnus.pk
+    assert MEMBERSHIP_BY_SLUG.first(alumnus.pk, "anxiety' OR '1'='1") is None
+    assert MEMBERSHIP_BY_SLUG.first(alumnus.pk, "") is None
+    with pytest.raises(TypeError):
+        MEMBERSHIP_BY_SLUG.first(alumnus.pk, 5)
