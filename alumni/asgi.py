@@ -25,6 +25,17 @@ websocket_application = ConnectGate(SiteOriginValidator(SocketAuthStack(URLRoute
 
 application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
 
+# Loaded now rather than in the first member's request or message (a
+# server that starts into a reconnect storm pays these once, up front): the
+# URL patterns, which the first reverse() would import, and the crisis
+# classifier, which the first message would read.
+from django.urls import get_resolver  # noqa: E402
+
+from groups.detection.detector import get_model  # noqa: E402
+
+get_resolver().url_patterns  # noqa: B018 - the property imports every URLconf
+get_model()
+
 # Everything imported so far lives as long as the process: move it out of the
 # garbage collector's sight, so that a full collection (which otherwise walks
 # ~150,000 objects, ~100 ms here) does not pause pages and sockets.

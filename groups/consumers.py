@@ -183,6 +183,22 @@ def _backlog_seq(room, after_seq, counters):
     return _shared(("seq", room.pk, room.created_at, after_seq, *counters), load)
 
 
+def _resume_read(room, after_seq: int, changes: int):
+    """What a resume by seq reads, in one trip to the database thread: the
+    room's counters (read after the socket joined the room's group), then —
+    unless the client is too far behind (`first` None: resync) — the first
+    batch of messages after its seq, the changes to the messages it holds,
+    and the room's state if its settings changed since."""
+    counters = _counters(room.pk)
+    last_seq, last_change, settings_change = counters
+    if last_seq - after_seq > RESYNC_MESSAGES or last_change - changes > RESYNC_CHANGES:
+        return counters, None, (), None
+    first = _backlog_seq(room, after_seq, counters)
+    changed = _changes(room, changes, after_seq, counters)
+    state = _room_state(room.pk) if settings_change > changes else None
+    return counters, first, changed, state
+
+
 def _changes(room, since, up_to_seq, counters):
     """(author id, frame text) for what changed after `since` among the
     messages a client holds."""
@@ -338,17 +354,16 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         placeholders, so its sequence has no holes), then every edit, removal,
         reaction and room setting since, then `resumed` with the counters it
         now holds. Too far behind, `resync`: the page reloads recent history."""
-        counters = await database_sync_to_async(_counters)(self.room.pk)
+        counters, first, changed, state = await database_sync_to_async(_resume_read)(self.room, after_seq, changes)
         last_seq, last_change, settings_change = counters
-        if last_seq - after_seq > RESYNC_MESSAGES or last_change - changes > RESYNC_CHANGES:
+        if first is None:
             await self.send(text_data=encode({"type": "resync", "last_seq": last_seq, "last_change": last_change}))
             return
-        cursor = await self._send_backlog(after_seq, _backlog_seq, counters)
-        for author_id, text in await database_sync_to_async(_changes)(self.room, changes, after_seq, counters):
+        cursor = await self._send_backlog(after_seq, _backlog_seq, counters, first=first)
+        for author_id, text in changed:
             if author_id not in self.blocked:
                 await self.send(text_data=text)
-        if settings_change > changes:
-            state = await database_sync_to_async(_room_state)(self.room.pk)
+        if state is not None:
             await self.send(text_data=encode({"type": "room.updated", "room": state, "change": settings_change}))
         # `posting` says whether this member may post now (mute, lock,
         # guidelines): a page that reconnects after a change it missed
@@ -367,14 +382,18 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             return None
         return value if value >= 0 else None
 
-    async def _send_backlog(self, after: int, fetch=None, counters=None):
+    async def _send_backlog(self, after: int, fetch=None, counters=None, first=None):
         """Send every message after the cursor, batch by batch; returns where
-        it ended (`fetch`: by id for protocol 1, by seq for protocol 2)."""
+        it ended (`fetch`: by id for protocol 1, by seq for protocol 2;
+        `first`: the first batch, already read)."""
         fetch = fetch or _backlog
         if counters is None:
             counters = await database_sync_to_async(_counters)(self.room.pk)
         while True:
-            batch, after, count = await database_sync_to_async(fetch)(self.room, after, counters)
+            if first is not None:
+                (batch, after, count), first = first, None
+            else:
+                batch, after, count = await database_sync_to_async(fetch)(self.room, after, counters)
             for message_id, author_id, text in batch:
                 if author_id in self.blocked:
                     continue

@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -104,8 +105,13 @@ def blocked_either_way(user) -> set[int]:
 
 
 def blocked_ids(user) -> set[int]:
-
-    return set(Block.objects.filter(blocker=user).values_list("blocked_id", flat=True))
+    """Whom the user blocked. Read on every socket connect: one statement,
+    written out rather than compiled by the ORM each time."""
+    quote = connection.ops.quote_name
+    sql = f"SELECT {quote('blocked_id')} FROM {quote(Block._meta.db_table)} WHERE {quote('blocker_id')} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def messages_before(
