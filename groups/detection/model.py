@@ -10,10 +10,14 @@ The file is JSON, one feature per line, so a retrain shows up in review as a
 readable diff rather than an opaque blob.
 """
 
+import functools
 import itertools
 import json
 import math
+import operator
 import re
+import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +45,22 @@ def features(normalized: str) -> list[str]:
     return out
 
 
+def _add_up(column: tuple[float, ...]) -> float:
+    """((0.0 + column[0]) + column[1]) + ...: the floats added one by one, in order."""
+    return functools.reduce(operator.add, column, 0.0)
+
+
+if sys.version_info < (3, 12):
+    # Up to 3.11, sum() of floats is exactly that loop, in C (3.12 made it
+    # compensate rounding errors, which would change the results).
+    _add_up = functools.partial(sum, start=0.0)
+
+# Entries kept in a model's per-word cache before it is emptied and refilled.
+_WORD_CACHE_SIZE = 10_000
+# Entries kept in a model's cache of per-feature products before it is emptied.
+_ROW_CACHE_SIZE = 50_000
+
+
 @dataclass
 class Model:
     classes: tuple[str, ...]
@@ -49,21 +69,88 @@ class Model:
     intercept: tuple[float, ...]
     meta: dict
 
+    def _caches(self) -> tuple[dict, dict]:
+        """This model's per-word features and per-feature products (see
+        `probabilities`), emptied when the weights are replaced or the word
+        cache grows past _WORD_CACHE_SIZE."""
+        held = self.__dict__.get("_held")
+        if held is None or held[0] is not self.weights or len(held[1]) > _WORD_CACHE_SIZE:
+            held = (self.weights, {}, {} if held is None or held[0] is not self.weights else held[2])
+            self.__dict__["_held"] = held
+        return held[1], held[2]
+
+    def _known_features(self, normalized: str) -> list[str]:
+        """`features(normalized)` less the features the model does not know, in
+        the same order (what `probabilities` counts, built without the strings
+        it would throw away: each word's own features come from a cache)."""
+        weights = self.weights
+        per_word = self._caches()[0]
+        words = _WORD.findall(normalized)
+        own = []
+        for word in words:
+            known = per_word.get(word)
+            if known is None:
+                known = per_word[word] = self._word_features(word)
+            own.append(known)
+        out = [known[0] for known in own if known[0] is not None]
+        out += [f for a, b in itertools.pairwise(words) if (f := "b:" + a + " " + b) in weights]
+        out += [f for i in range(len(words) - 2) if (f := "t:" + " ".join(words[i : i + 3])) in weights]
+        line = " " + " ".join(words) + " "
+        out += [
+            f for i in range(len(line) - 5) if " " in line[i + 1 : i + 5] and (f := "x:" + line[i : i + 6]) in weights
+        ]
+        for known in own:
+            out += known[1]
+        return out
+
+    def _word_features(self, word: str) -> tuple[str | None, tuple[str, ...]]:
+        """A word's "w:" feature (None if unknown) and its known character
+        n-grams in `features()` order."""
+        weights = self.weights
+        padded = f" {word} "
+        n = len(padded)
+        grams = [
+            f for size in range(2, 6) for i in range(n - size + 1) if (f := "c:" + padded[i : i + size]) in weights
+        ]
+        whole = "w:" + word
+        return (whole if whole in weights else None), tuple(grams)
+
+    def _row(self, feature: str, count: int) -> tuple[float, ...]:
+        """value * value, then value * weight for each class, for a feature
+        seen `count` times: the products `probabilities` adds up."""
+        idf, w = self.weights[feature]
+        value = (1.0 + math.log(count)) * idf
+        return (value * value, *(value * x for x in w))
+
     def probabilities(self, normalized: str) -> dict[str, float]:
-        """Class probabilities for normalised text (sublinear tf-idf, l2 norm, softmax)."""
-        counts: dict[str, int] = {}
-        for f in features(normalized):
-            if f in self.weights:
-                counts[f] = counts.get(f, 0) + 1
+        """Class probabilities for normalised text (sublinear tf-idf, l2 norm, softmax).
+
+        For each known feature, in order of first appearance, value = (1 +
+        log(count)) * idf; norm adds up value * value and each class's score
+        value * weight, one feature after another from 0.0 (see _add_up).
+        The products for a (feature, count) pair are computed once per model
+        and kept."""
+        counts = Counter(self._known_features(normalized))
         k = len(self.classes)
-        scores = [0.0] * k
-        norm = 0.0
-        for f, count in counts.items():
-            idf, w = self.weights[f]
-            value = (1.0 + math.log(count)) * idf
-            norm += value * value
-            for j in range(k):
-                scores[j] += value * w[j]
+        if not counts:
+            norm, scores = 0.0, [0.0] * k
+        else:
+            rows = self._caches()[1]
+            try:
+                found = list(map(rows.__getitem__, counts.items()))
+            except KeyError:
+                if len(rows) > _ROW_CACHE_SIZE:
+                    rows.clear()
+                found = []
+                for key in counts.items():
+                    row = rows.get(key)
+                    if row is None:
+                        row = rows[key] = self._row(*key)
+                    found.append(row)
+            columns = list(zip(*found, strict=True))
+            if len(columns) != k + 1:
+                raise ValueError("a feature's weights do not match the model's classes")
+            norm, *scores = map(_add_up, columns)
         scale = 1.0 / math.sqrt(norm) if norm else 0.0
         logits = [s * scale + b for s, b in zip(scores, self.intercept, strict=True)]
         top = max(logits)

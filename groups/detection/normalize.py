@@ -222,6 +222,15 @@ _RUN = re.compile(r"(.)\1{2,}")
 _SPELLED_OUT = re.compile(r"\b(?:[a-z]([.\-_])){2,}[a-z]\b|\b(?:[a-z] ){3,}[a-z]\b")
 
 
+_WITHOUT = re.compile(r"\bw/o\b")
+_MY_SELF = re.compile(r"\bmy\s+self\b")
+_ANY_MORE = re.compile(r"\bany\s+more\b")
+_UN_ALIVE = re.compile(r"\bun[\s-]+aliv")
+_SELF_HARM = re.compile(r"\bself[\s-]*(harm|delet|destruct)")
+_SEWER_SLIDE = re.compile(r"\bsewer[\s-]*slid")
+_SPACES = re.compile(r"\s+")
+
+
 def _squeeze(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", word)
 
@@ -238,8 +247,7 @@ def _uncensor(token: str) -> str:
     return token.replace("*", "")
 
 
-def _fix_token(match: re.Match) -> str:
-    token = match.group()
+def _fixed_token(token: str) -> str:
     # A trailing "!!" or a leading "'" is punctuation, not leetspeak.
     lead = re.match(r"^['!|]*", token).group()
     trail = re.search(r"['!|]*$", token[len(lead) :]).group()
@@ -259,6 +267,23 @@ def _fix_token(match: re.Match) -> str:
     return lead + core + trail
 
 
+# Tokens already fixed, with what they became: chat repeats the same words, and
+# a token's fix depends on nothing else. Emptied when it reaches the limit.
+_FIXED: dict[str, str] = {}
+_FIXED_LIMIT = 20_000
+
+
+def _fix_token(match: re.Match) -> str:
+    token = match.group()
+    fixed = _FIXED.get(token)
+    if fixed is None:
+        fixed = _fixed_token(token)
+        if len(_FIXED) >= _FIXED_LIMIT:
+            _FIXED.clear()
+        _FIXED[token] = fixed
+    return fixed
+
+
 def _join_spelled_out(match: re.Match) -> str:
     return re.sub(r"[.\-_ ]", "", match.group())
 
@@ -266,14 +291,23 @@ def _join_spelled_out(match: re.Match) -> str:
 def normalize(text: str) -> str:
     """Lower-case, accent-free, de-obfuscated text for matching."""
     text = unicodedata.normalize("NFKC", text.translate(_QUOTES)).casefold()
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    if not text.isascii():  # (ASCII has nothing to decompose)
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     # "k.m.s", "s-u-i-c-i-d-e", "k i l l"
     text = _SPELLED_OUT.sub(_join_spelled_out, text)
-    text = re.sub(r"\bw/o\b", "without", text)
+    # Each substitution below runs only when its literal text is there: it
+    # cannot match otherwise.
+    if "w/o" in text:
+        text = _WITHOUT.sub("without", text)
     text = _TOKEN.sub(_fix_token, text)
-    text = re.sub(r"\bmy\s+self\b", "myself", text)
-    text = re.sub(r"\bany\s+more\b", "anymore", text)
-    text = re.sub(r"\bun[\s-]+aliv", "unaliv", text)
-    text = re.sub(r"\bself[\s-]*(harm|delet|destruct)", r"self \1", text)
-    text = re.sub(r"\bsewer[\s-]*slid", "sewer slid", text)
-    return re.sub(r"\s+", " ", text).strip()
+    if "self" in text:
+        text = _MY_SELF.sub("myself", text)
+    if "more" in text:
+        text = _ANY_MORE.sub("anymore", text)
+    if "aliv" in text:
+        text = _UN_ALIVE.sub("unaliv", text)
+    if "self" in text:
+        text = _SELF_HARM.sub(r"self \1", text)
+    if "sewer" in text:
+        text = _SEWER_SLIDE.sub("sewer slid", text)
+    return _SPACES.sub(" ", text).strip()

@@ -34,6 +34,8 @@ crisis is far worse than an extra resource card.
 import re
 from dataclasses import dataclass
 
+from .prefilter import Prefilter
+
 CRISIS_CATEGORIES = (
     "ideation",
     "passive_ideation",
@@ -609,6 +611,9 @@ RULES: list[Rule] = [
     ),
 ]
 
+# Only the rules whose required wording is in a text are searched (prefilter.py).
+_PREFILTER = Prefilter([rule.pattern for rule in RULES])
+
 # --- context checks ---------------------------------------------------------------
 
 _WORD_CHAR = re.compile(r"\w")
@@ -786,7 +791,8 @@ class RuleResult:
 def find_matches(text: str) -> list[Match]:
     """Every rule match in normalised text, with the veto that applies (if any)."""
     found = []
-    for rule in RULES:
+    for index in _PREFILTER.candidates(text):
+        rule = RULES[index]
         pos = 0
         while (m := rule.pattern.search(text, pos)) is not None:
             start, end = m.span()
