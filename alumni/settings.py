@@ -211,6 +211,16 @@ else:
 if os.environ.get("TEST_DATABASE_URL"):
     # The test run against a real PostgreSQL (CI) replaces the default database.
     DATABASES = {"default": dj_database_url.parse(os.environ["TEST_DATABASE_URL"])}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    # Parameters travel apart from the SQL, and a statement run a few times
+    # on a connection is prepared there: PostgreSQL then plans it once
+    # instead of on every run (the socket's hot reads join three tables;
+    # planning them cost more than running them). Turn off behind a pooler
+    # that cannot keep prepared statements (PgBouncer in transaction mode
+    # before 1.21 or without max_prepared_statements).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=env_int("DATABASE_PREPARE_THRESHOLD", 5, minimum=0)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

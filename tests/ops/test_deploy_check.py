@@ -64,6 +64,8 @@ def test_production_settings_postgres_pool_redis_cache_and_channel_layer():
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert db["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 20, "timeout": 10}
     assert (db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"]) == (0, True)
+    # Prepared statements: PostgreSQL plans the hot reads once per connection.
+    assert (db["OPTIONS"]["server_side_binding"], db["OPTIONS"]["prepare_threshold"]) == (True, 5)
     cache = values["CACHES"]["default"]
     assert (cache["BACKEND"], cache["LOCATION"]) == (
         "django.core.cache.backends.redis.RedisCache",
@@ -81,6 +83,12 @@ def test_production_settings_postgres_pool_redis_cache_and_channel_layer():
             "group_expiry": 7 * 86400,
         },
     }
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler():
+    db = production_settings("DATABASES", DATABASE_PREPARED_STATEMENTS="0")["DATABASES"]["default"]
+    assert "server_side_binding" not in db["OPTIONS"]
+    assert "prepare_threshold" not in db["OPTIONS"]
 
 
 def test_production_settings_pubsub_layer_can_be_chosen():
