@@ -541,6 +541,14 @@ FRAME_MAX_BYTES = 64 * 1024
 # the same time, per process; the rest wait their turn (community.connect_gate),
 # so a burst of connects never queues ahead of everyone's messages.
 WS_CONNECTS_AT_ONCE = env_int("WS_CONNECTS_AT_ONCE", 4, minimum=1)
+# Threads storing messages sent over sockets, per process; a room's messages
+# always go to the same thread, in order (groups.consumers.send_runner). On
+# PostgreSQL a send mostly waits for the database, so rooms proceed side by
+# side; SQLite writes one transaction at a time, so it keeps the one thread
+# every other database call of the sockets uses.
+SEND_THREADS = env_int(
+    "SEND_THREADS", 1 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 4, minimum=1
+)
 RATE_LIMIT_BURST = env_int("RATE_LIMIT_BURST", 10, minimum=1)
 RATE_LIMIT_PER_SECOND = float(env_int("RATE_LIMIT_PER_MINUTE", 60, minimum=1)) / 60.0
 

@@ -12,9 +12,10 @@ import json
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -284,6 +285,31 @@ def _send(user, room_id, frame):
     return user, room, result, stored
 
 
+_send_executors: list[ThreadPoolExecutor] = []
+_send_executors_lock = threading.Lock()
+
+
+def send_runner(room_id: int):
+    """`_send` as a coroutine function, on the thread that stores this room's
+    messages. With settings.SEND_THREADS = 1 that is the one thread of every
+    database call of the sockets (Channels' database_sync_to_async); with
+    more, room `room_id` always uses thread `room_id % SEND_THREADS`, so a
+    room's messages are stored and broadcast one after another, in the order
+    they arrived, while other rooms' go ahead on the other threads."""
+    count = settings.SEND_THREADS
+    if count <= 1:
+        return database_sync_to_async(_send)
+    with _send_executors_lock:
+        if len(_send_executors) != count:
+            for old in _send_executors:
+                old.shutdown(wait=False)
+            _send_executors[:] = [
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"send-{i}") for i in range(count)
+            ]
+        executor = _send_executors[room_id % count]
+    return DatabaseSyncToAsync(_send, thread_sensitive=False, executor=executor)
+
+
 class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
     """Events reach the socket through the process's hub (community.realtime.hub):
     one channel-layer subscription per room per process, not per socket."""
@@ -495,7 +521,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         return self.user
 
     async def on_send(self, frame):
-        self.user, self.room, result, stored = await database_sync_to_async(_send)(self.user, self.room.pk, frame)
+        self.user, self.room, result, stored = await send_runner(self.room.pk)(self.user, self.room.pk, frame)
         if stored is not None:
             # A re-send: only this socket hears about it, with the stored copy.
             await self.send(text_data=encode({"type": "message", "message": stored}))
