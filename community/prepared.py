@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass
 
 from django.db import connections, router
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, QuerySet, get_related_populators
 
 # Stand-in parameter values: integers no id of this project reaches.
 _STAND_IN = 7_340_032_001
@@ -66,6 +66,19 @@ class Prepared:
             _STAND_IN + i if kind is int else f"\x1fprepared-argument-{i}\x1f" for i, kind in enumerate(self._types)
         ]
         queryset = self._build(*stand_ins)
+        # What the rows are made into here is Django's plain model iterable:
+        # refuse a queryset that would make something else of them, rather
+        # than silently drop its extras.
+        query = queryset.query
+        if (
+            query.annotation_select
+            or query.extra_select
+            or queryset._prefetch_related_lookups
+            or queryset._known_related_objects
+            or queryset._iterable_class is not ModelIterable
+            or type(queryset)._fetch_all is not QuerySet._fetch_all
+        ):
+            raise ValueError("Prepared: only plain model querysets (select_related, filters, order, slice)")
         db = queryset.db
         compiler = queryset.query.get_compiler(using=db)
         sql, params = compiler.as_sql()

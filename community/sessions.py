@@ -1,5 +1,7 @@
 """The session engine: Django's database sessions, with the lookup that every
-page view and every socket connect makes written once (community.prepared).
+socket connect makes written once (community.prepared; sockets' database
+thread lives as long as the process, so a reconnect storm compiles it once —
+a page view runs on a thread of its own and pays what the ORM would).
 
 Same rows, same rules: a session is found by its key and only while it has
 not expired (checked here on the row rather than in the query's WHERE, which

@@ -57,6 +57,8 @@ if sys.version_info < (3, 12):
 
 # Entries kept in a model's per-word cache before it is emptied and refilled.
 _WORD_CACHE_SIZE = 10_000
+# Longest word whose features are cached (longer ones are computed each time).
+_CACHED_WORD_MAX = 40
 # Entries kept in a model's cache of per-feature products before it is emptied.
 _ROW_CACHE_SIZE = 50_000
 
@@ -90,7 +92,12 @@ class Model:
         for word in words:
             known = per_word.get(word)
             if known is None:
-                known = per_word[word] = self._word_features(word)
+                known = self._word_features(word)
+                # Only words of a real length are kept: a member typing one
+                # unique 4,000-letter "word" after another must not fill the
+                # cache with thousands of grams each (outside review).
+                if len(word) <= _CACHED_WORD_MAX:
+                    per_word[word] = known
             own.append(known)
         out = [known[0] for known in own if known[0] is not None]
         out += [f for a, b in itertools.pairwise(words) if (f := "b:" + a + " " + b) in weights]

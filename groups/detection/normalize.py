@@ -271,6 +271,7 @@ def _fixed_token(token: str) -> str:
 # a token's fix depends on nothing else. Emptied when it reaches the limit.
 _FIXED: dict[str, str] = {}
 _FIXED_LIMIT = 20_000
+_FIXED_TOKEN_MAX = 40
 
 
 def _fix_token(match: re.Match) -> str:
@@ -278,6 +279,8 @@ def _fix_token(match: re.Match) -> str:
     fixed = _FIXED.get(token)
     if fixed is None:
         fixed = _fixed_token(token)
+        if len(token) > _FIXED_TOKEN_MAX:
+            return fixed  # a token of no real word's length is not kept
         if len(_FIXED) >= _FIXED_LIMIT:
             _FIXED.clear()
         _FIXED[token] = fixed

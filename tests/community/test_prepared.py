@@ -127,3 +127,19 @@ def test_string_arguments_are_parameters(room, alumnus):
     assert MEMBERSHIP_BY_SLUG.first(alumnus.pk, "") is None
     with pytest.raises(TypeError):
         MEMBERSHIP_BY_SLUG.first(alumnus.pk, 5)
+
+
+def test_querysets_it_cannot_reproduce_are_refused(db):
+    from django.db.models import Count
+
+    from groups.models import Message
+
+    for build in (
+        lambda pk: User.objects.filter(pk=pk).annotate(n=Count("memberships")),
+        lambda pk: User.objects.filter(pk=pk).prefetch_related("memberships"),
+        lambda pk: User.objects.filter(pk=pk).extra(select={"one": "1"}),
+        lambda pk: User.objects.filter(pk=pk).values("id"),
+        lambda pk: Message.objects.for_frames().filter(pk=pk),
+    ):
+        with pytest.raises(ValueError, match="only plain model querysets"):
+            Prepared(build).first(1)
