@@ -31,7 +31,15 @@ from .direct import (
     read_for_crisis,
     request_direct,
 )
-from .messages import delete_message, edit_message, mark_read, post_message, support_card, toggle_reaction
+from .messages import (
+    delete_message,
+    edit_message,
+    mark_read,
+    mark_read_many,
+    post_message,
+    support_card,
+    toggle_reaction,
+)
 from .moderation import (
     add_crisis_phrase,
     add_watched_word,
@@ -101,6 +109,7 @@ __all__ = [
     "leave_room",
     "lift_sanction",
     "mark_read",
+    "mark_read_many",
     "mute_member",
     "on_duty_moderators",
     "open_crisis_alert",

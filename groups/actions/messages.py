@@ -604,3 +604,28 @@ def mark_read(*, member: User, room: Room, message_id) -> int:
     return Membership.objects.filter(room=room, user=member, left_at__isnull=True).update(
         last_read_message_id=Greatest(F("last_read_message_id"), message_id)
     )
+
+
+def mark_read_many(markers: list[tuple[int, int, int]]) -> list[bool]:
+    """Several read markers in one transaction — the sockets of a process
+    write theirs together (groups.consumers.ReadMarkers) rather than one
+    commit each. For each (user id, room id, message id), as mark_read: the
+    marker moves forward, never back, on an active membership only. Returns,
+    for each, whether there was an active membership (False: the member left
+    or was removed, and the socket re-checks its access)."""
+    for _user_id, _room_id, message_id in markers:
+        if not is_message_id(message_id):
+            raise ChatError("invalid", "id must be a message id.")
+    quote = connection.ops.quote_name
+    marker = quote("last_read_message_id")
+    sql = (
+        f"UPDATE {quote(Membership._meta.db_table)} SET {marker} = "  # noqa: S608
+        f"CASE WHEN {marker} < %s THEN %s ELSE {marker} END "
+        f"WHERE {quote('room_id')} = %s AND {quote('user_id')} = %s AND {quote('left_at')} IS NULL"
+    )
+    moved = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for user_id, room_id, message_id in markers:
+            cursor.execute(sql, [message_id, message_id, room_id, user_id])
+            moved.append(cursor.rowcount > 0)
+    return moved

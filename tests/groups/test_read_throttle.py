@@ -21,13 +21,13 @@ def writes(monkeypatch):
     """Shortens the interval and counts the marker writes the socket makes."""
     monkeypatch.setattr(consumers, "READ_EVERY", 0.5)
     calls = []
-    real = actions.mark_read
+    real = actions.mark_read_many
 
-    def counted(**kwargs):
-        calls.append(kwargs["message_id"])
-        return real(**kwargs)
+    def counted(markers):
+        calls.extend(message_id for _user, _room, message_id in markers)
+        return real(markers)
 
-    monkeypatch.setattr(consumers.actions, "mark_read", counted)
+    monkeypatch.setattr(consumers.actions, "mark_read_many", counted)
     return calls
 
 
@@ -82,3 +82,55 @@ async def test_a_waiting_marker_after_losing_the_room_closes_the_socket(room, al
     assert (await alice.recv_type("error", timeout=3))["code"] == "forbidden"
     assert await alice.closed() == 4403
     assert await marker(room, alumnus) == ids[0]
+
+
+async def test_markers_from_many_sockets_are_written_together(room, alumnus, alumnus2, staff, connect, monkeypatch):
+    """The process writes the markers that arrive while a batch is being
+    written in one trip and one transaction (ReadMarkers), not one each."""
+    batches = []
+    real = actions.mark_read_many
+
+    def slow_batch(markers):
+        batches.append(len(markers))
+        import time
+
+        time.sleep(0.2)  # a busy database: the others arrive meanwhile
+        return real(markers)
+
+    monkeypatch.setattr(consumers.actions, "mark_read_many", slow_batch)
+    ids = await posted(room, staff, 1)
+    readers = [alumnus, alumnus2]
+    sockets = [await connect(member, room.slug) for member in readers]
+    sockets.append(await connect(alumnus, room.slug))  # a second tab of the same member
+    for socket in sockets:
+        await socket.send({"type": "read", "id": ids[0]})
+    for socket in sockets:
+        await socket.send({"type": "ping"})
+        await socket.recv_type("pong")
+    await asyncio.sleep(0.6)
+    # Three sockets, two members: the first marker alone, then the two others
+    # together, Alice's two tabs being one row.
+    assert sum(batches) <= 3
+    assert len(batches) < 3
+    for member in readers:
+        assert await marker(room, member) == ids[0]
+
+
+def test_mark_read_many_moves_forward_on_active_memberships_only(room, alumnus, alumnus2, banned, staff):
+    from django.utils import timezone
+
+    first, second = (
+        actions.post_message(author=staff, room=room, body=b, client_id=uuid.uuid4()).message for b in "ab"
+    )
+    Membership.objects.filter(room=room, user=alumnus).update(last_read_message_id=second.pk)
+    Membership.objects.filter(room=room, user=banned).update(left_at=timezone.now())
+    moved = actions.mark_read_many(
+        [(alumnus.pk, room.pk, first.pk), (alumnus2.pk, room.pk, second.pk), (banned.pk, room.pk, second.pk)]
+    )
+    assert moved == [True, True, False]
+    markers = dict(Membership.objects.filter(room=room).values_list("user_id", "last_read_message_id"))
+    assert markers[alumnus.pk] == second.pk  # never back
+    assert markers[alumnus2.pk] == second.pk
+    assert markers[banned.pk] != second.pk  # left: untouched
+    with pytest.raises(actions.ChatError):
+        actions.mark_read_many([(alumnus.pk, room.pk, "1; DROP TABLE")])

@@ -20,15 +20,15 @@ db = database_sync_to_async
 @pytest.fixture
 def first_marker_write_fails(monkeypatch):
     """The socket's first read-marker write fails as a locked database would."""
-    real, failures = actions.mark_read, [1]
+    real, failures = actions.mark_read_many, [1]
 
-    def flaky(**kwargs):
+    def flaky(markers):
         if failures[0]:
             failures[0] -= 1
             raise OperationalError("database is locked")
-        return real(**kwargs)
+        return real(markers)
 
-    monkeypatch.setattr(consumers.actions, "mark_read", flaky)
+    monkeypatch.setattr(consumers.actions, "mark_read_many", flaky)
 
 
 def _sanction_between_checks_and_lock(monkeypatch, action):
