@@ -546,6 +546,9 @@ WS_CONNECTS_AT_ONCE = env_int("WS_CONNECTS_AT_ONCE", 4, minimum=1)
 # PostgreSQL a send mostly waits for the database, so rooms proceed side by
 # side; SQLite writes one transaction at a time, so it keeps the one thread
 # every other database call of the sockets uses.
+# Sends that arrive while a thread stores others wait and go in its next trip,
+# up to this many (each still its own transaction; 1: a trip each).
+SEND_BATCH_MAX = env_int("SEND_BATCH_MAX", 16, minimum=1)
 SEND_THREADS = env_int(
     "SEND_THREADS", 1 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 4, minimum=1
 )

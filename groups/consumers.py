@@ -20,7 +20,7 @@ from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, close_old_connections
 from redis.exceptions import RedisError
 
 from community import connect_gate
@@ -352,16 +352,18 @@ _send_executors: list[ThreadPoolExecutor] = []
 _send_executors_lock = threading.Lock()
 
 
-def send_runner(room_id: int):
-    """`_send` as a coroutine function, on the thread that stores this room's
-    messages. With settings.SEND_THREADS = 1 that is the one thread of every
-    database call of the sockets (Channels' database_sync_to_async); with
-    more, room `room_id` always uses thread `room_id % SEND_THREADS`, so a
-    room's messages are stored and broadcast one after another, in the order
-    they arrived, while other rooms' go ahead on the other threads."""
+def send_runner(room_id: int, func=None):
+    """`func` (default `_send`) as a coroutine function, on the thread that
+    stores this room's messages. With settings.SEND_THREADS = 1 that is the
+    one thread of every database call of the sockets (Channels'
+    database_sync_to_async); with more, room `room_id` always uses thread
+    `room_id % SEND_THREADS`, so a room's messages are stored and broadcast
+    one after another, in the order they arrived, while other rooms' go
+    ahead on the other threads."""
+    func = func or _send
     count = settings.SEND_THREADS
     if count <= 1:
-        return database_sync_to_async(_send)
+        return database_sync_to_async(func)
     with _send_executors_lock:
         if len(_send_executors) != count:
             for old in _send_executors:
@@ -370,7 +372,78 @@ def send_runner(room_id: int):
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"send-{i}") for i in range(count)
             ]
         executor = _send_executors[room_id % count]
-    return DatabaseSyncToAsync(_send, thread_sensitive=False, executor=executor)
+    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=executor)
+
+
+class SendQueue:
+    """The sends waiting for one lane (the thread that stores a set of
+    rooms' messages): while one batch is being stored, the sends that arrive
+    wait and go in the next, up to settings.SEND_BATCH_MAX, in one trip to
+    that thread (`_send_many`). Each message is still stored in its own
+    transaction, in arrival order, with its own errors; the batch saves the
+    trip (thread hand-over, connection checks) per message."""
+
+    def __init__(self, run_many):
+        self.run_many = run_many
+        self.pending: list[tuple] = []
+        self.task: asyncio.Task | None = None
+
+    async def store(self, user, room_id: int, frame: dict):
+        done = asyncio.get_running_loop().create_future()
+        self.pending.append((user, room_id, frame, done))
+        if self.task is None:
+            self.task = asyncio.get_running_loop().create_task(self._drain())
+        return await done
+
+    async def _drain(self):
+        try:
+            while self.pending:
+                size = max(1, settings.SEND_BATCH_MAX)
+                batch, self.pending = self.pending[:size], self.pending[size:]
+                try:
+                    outcomes = await self.run_many([item[:3] for item in batch])
+                except Exception as exc:  # the trip itself failed: every send of it hears so
+                    outcomes = [(False, exc)] * len(batch)
+                for item, (ok, value) in zip(batch, outcomes, strict=True):
+                    done = item[3]
+                    if done.done():
+                        continue
+                    if ok:
+                        done.set_result(value)
+                    else:
+                        done.set_exception(value)
+        finally:
+            self.task = None
+
+
+def _send_many(items: list[tuple]) -> list[tuple[bool, object]]:
+    """`_send` for each (user, room id, frame), one after another, each in its
+    own transaction; (True, result) or (False, the exception) for each. After
+    a database error the connection is checked (and dropped if it broke)
+    before the next, as a new trip would."""
+    outcomes = []
+    for user, room_id, frame in items:
+        try:
+            outcomes.append((True, _send(user, room_id, frame)))
+        except Exception as exc:
+            outcomes.append((False, exc))
+            if isinstance(exc, DatabaseError):
+                close_old_connections()
+    return outcomes
+
+
+# One queue per event loop and lane (room id % SEND_THREADS).
+_send_queues: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, SendQueue]]" = weakref.WeakKeyDictionary()
+
+
+async def store_send(user, room_id: int, frame: dict):
+    """`_send(user, room_id, frame)` through its room's lane and queue."""
+    lane = room_id % max(1, settings.SEND_THREADS)
+    queues = _send_queues.setdefault(asyncio.get_running_loop(), {})
+    queue = queues.get(lane)
+    if queue is None:
+        queue = queues[lane] = SendQueue(lambda items, room_id=room_id: send_runner(room_id, _send_many)(items))
+    return await queue.store(user, room_id, frame)
 
 
 class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
@@ -584,7 +657,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         return self.user
 
     async def on_send(self, frame):
-        self.user, self.room, result, stored = await send_runner(self.room.pk)(self.user, self.room.pk, frame)
+        self.user, self.room, result, stored = await store_send(self.user, self.room.pk, frame)
         if stored is not None:
             # A re-send: only this socket hears about it, with the stored copy.
             await self.send(text_data=encode({"type": "message", "message": stored}))
