@@ -325,17 +325,25 @@ def _placed(author: User, room: Room, draft: "_Draft", now) -> int:
 MESSAGE_INSERT = PreparedInsert(Message)
 
 
-def _read_up_to(membership_id: int, message_id: int) -> None:
-    """The author has read their own message: the read marker moves forward
-    to it (never back), in a statement written once."""
+def _marker_forward_sql(*where_columns: str) -> str:
+    """UPDATE of the memberships whose `where_columns` equal the parameters
+    after the first two, moving the read marker forward to the first two's
+    value (the message id, twice), never back. Only the model's own table and
+    column names are formatted in; the values travel as parameters."""
     quote = connection.ops.quote_name
     marker = quote("last_read_message_id")
-    sql = (
+    where = " AND ".join(f"{quote(column)} = %s" for column in where_columns)
+    return (
         f"UPDATE {quote(Membership._meta.db_table)} SET {marker} = "  # noqa: S608
-        f"CASE WHEN {marker} < %s THEN %s ELSE {marker} END WHERE {quote('id')} = %s"
+        f"CASE WHEN {marker} < %s THEN %s ELSE {marker} END WHERE {where}"
     )
+
+
+def _read_up_to(membership_id: int, message_id: int) -> None:
+    """The author has read their own message: the read marker moves forward
+    to it (never back)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [message_id, message_id, membership_id])
+        cursor.execute(_marker_forward_sql("id"), [message_id, message_id, membership_id])
 
 
 # Read again under the room's lock on every send: compiled once (community.prepared).
@@ -616,13 +624,7 @@ def mark_read_many(markers: list[tuple[int, int, int]]) -> list[bool]:
     for _user_id, _room_id, message_id in markers:
         if not is_message_id(message_id):
             raise ChatError("invalid", "id must be a message id.")
-    quote = connection.ops.quote_name
-    marker = quote("last_read_message_id")
-    sql = (
-        f"UPDATE {quote(Membership._meta.db_table)} SET {marker} = "  # noqa: S608
-        f"CASE WHEN {marker} < %s THEN %s ELSE {marker} END "
-        f"WHERE {quote('room_id')} = %s AND {quote('user_id')} = %s AND {quote('left_at')} IS NULL"
-    )
+    sql = _marker_forward_sql("room_id", "user_id") + f" AND {connection.ops.quote_name('left_at')} IS NULL"
     moved = []
     with transaction.atomic(), connection.cursor() as cursor:
         for user_id, room_id, message_id in markers:
