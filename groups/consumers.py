@@ -804,7 +804,14 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         if not actions.is_message_id(after_seq) or not actions.is_message_id(changes):
             raise ChatError("invalid", "after_seq and changes are whole numbers.")
         self.posting = await database_sync_to_async(_posting)(user, self.room)
-        await self._resume_seq(after_seq, changes)
+        # Live events wait until `resumed`, as on connect: an edit stored while
+        # the backlog is read would otherwise reach the page before the
+        # backlog's older copy of the same message, which would then undo it.
+        self.hold_events()
+        try:
+            await self._resume_seq(after_seq, changes)
+        finally:
+            await self.release_events()
 
     async def on_posting(self, frame):
         """Whether this member may post now (the page asks after a room change)."""

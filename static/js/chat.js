@@ -217,6 +217,8 @@ document.addEventListener("click", (event) => {
 
 function messageNode(m, state = null) {
   const li = el("li", { class: "message", id: m.id ? `m${m.id}` : null, "data-id": m.id || "", "data-author": m.author.id || "" });
+  // The room's change number of this version: an older copy never replaces it.
+  li.dataset.changed = m.changed || 0;
   if (state) li.classList.add(state);
   if (m.reply_to) {
     li.append(el("div", { class: "quote", text: `↪ ${m.reply_to.author.display_name}: ${m.reply_to.deleted ? "(removed)" : m.reply_to.excerpt}` }));
@@ -266,6 +268,12 @@ function upsert(m, { scroll = true, live = false } = {}) {
   const pend = m.client_id && pending.get(m.client_id);
   const node = messageNode(m);
   const old = rendered.get(m.id);
+  if (old && !pend && (m.changed || 0) < Number(old.dataset.changed || 0)) {
+    // An older copy (a backlog read before a change this page already shows):
+    // the page keeps what it has.
+    seenSeq(m.seq);
+    return;
+  }
   // Focus stays where the person was when their message is re-drawn (after a
   // reaction, an edit): on the same message's "More" button.
   const hadFocus = old && old.contains(document.activeElement);
@@ -318,18 +326,20 @@ function fillGap() {
   filling = send({ type: "resume", after_seq: lastSeq, changes: lastChange });
 }
 
-function markDeleted(id) {
+function markDeleted(id, change = 0) {
   const node = rendered.get(id);
   if (!node) return;
+  node.dataset.changed = Math.max(Number(node.dataset.changed || 0), change || 0);
   const body = node.querySelector(".body");
   body.replaceChildren(el("span", { class: "removed", text: "This message was removed." }));
   node.querySelector(".reactions")?.remove();
   node.querySelector(".tools")?.replaceChildren();
 }
 
-function updateReactions(id, reactions) {
+function updateReactions(id, reactions, change = 0) {
   const node = rendered.get(id);
   if (!node) return;
+  node.dataset.changed = Math.max(Number(node.dataset.changed || 0), change || 0);
   const old = node.querySelector(".reactions");
   const fresh = reactionsNode({ id, reactions });
   if (old) old.replaceWith(fresh);
@@ -506,11 +516,11 @@ function handle(frame) {
       }
       break;
     case "message.deleted":
-      markDeleted(frame.id);
+      markDeleted(frame.id, frame.change);
       if (frame.change) seenChange(frame.change);
       break;
     case "reaction":
-      updateReactions(frame.id, frame.reactions);
+      updateReactions(frame.id, frame.reactions, frame.change);
       if (frame.change) seenChange(frame.change);
       break;
     case "resumed":

@@ -1,6 +1,7 @@
 """Nothing lost, nothing stale: per-room sequence numbers, resume by seq with
 replay of every change since, gap filling and resync — over real sockets."""
 
+import time
 import uuid
 
 import pytest
@@ -187,3 +188,36 @@ async def test_a_shared_resume_still_hides_blocked_authors(room, alumnus, alumnu
     seen_b = [f["message"]["body"] for f in await frames_until_resumed(b) if f["type"] == "message"]
     assert seen_a == ["from alice"]
     assert seen_b == ["from bob", "from alice"]
+
+
+async def test_an_edit_made_while_a_resume_frame_reads_is_not_undone_by_the_backlog(
+    room, alumnus, alumnus2, connect, monkeypatch
+):
+    """A page asks to fill a gap; while the server reads the backlog, the
+    author edits one of those messages. The live edit must not reach the page
+    before the backlog's older copy of the same message (which would put the
+    old text back on screen for good): live events wait until `resumed`."""
+    alice = await connect(alumnus, room.slug)
+    await db(post)(alumnus2, room, "one")
+    two = await db(post)(alumnus2, room, "two")
+    await alice.recv_type("message")
+    await alice.recv_type("message")
+    real = consumers._resume_read
+
+    def read_then_edit(*args):
+        result = real(*args)
+        actions.edit_message(author=alumnus2, room=room, message_id=two.pk, body="two (edited)")
+        time.sleep(0.5)  # the live edit reaches this process's hub meanwhile
+        return result
+
+    monkeypatch.setattr(consumers, "_resume_read", read_then_edit)
+    await alice.send({"type": "resume", "after_seq": 0, "changes": 0})
+    shown = {}
+    order = []
+    while not {"message.updated", "resumed"} <= set(order):
+        frame = await alice.recv(timeout=5)
+        if frame["type"] in ("message", "message.updated"):
+            shown[frame["message"]["id"]] = frame["message"]["body"]
+        order.append(frame["type"])
+    assert shown[two.pk] == "two (edited)"
+    assert order.index("resumed") < order.index("message.updated")
