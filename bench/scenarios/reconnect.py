@@ -1,10 +1,11 @@
 """Scenario 4 — reconnect storm: 1,000 members drop and come back with
-?after=<last id they saw>.
+?after_seq=<last seq they saw>&changes=<last change> (what the page sends;
+the prototypes, which predate it, get ?after=<last id>).
 
 The 1,000 members of the 50 throughput rooms connect and go quiet; they all
 drop at once (TCP abort, as when a network blips); each room's sender, still
 connected, posts MISSED messages; then all 1,000 reconnect together (200
-handshakes in flight) with ?after=. The figure is the time from the first
+handshakes in flight) and resume. The figure is the time from the first
 reconnect until the last member holds every message it missed. The
 baselines have no resume: for them the figure is the bare reconnect of
 1,000 sockets, the floor the app's resume sits on.
@@ -57,14 +58,18 @@ async def measure(ctx, kind: str, servers: H.Servers, limit: float) -> dict:
         joined = {ws.tag for ws in members}
         member_specs = [spec for spec in member_specs if spec[4] in joined]
 
-    last_id = {}
+    last_id, resume_from = {}, {}
     if app:
         with ctx.db() as conn:
             for i in range(L.THROUGHPUT_ROOMS):
+                room_id = ctx.seed["rooms"][L.tp_slug(i)]
                 last_id[i] = conn.execute(
-                    ctx.sql("SELECT COALESCE(MAX(id), 0) FROM groups_message WHERE room_id = ?"),
-                    (ctx.seed["rooms"][L.tp_slug(i)],),
+                    ctx.sql("SELECT COALESCE(MAX(id), 0) FROM groups_message WHERE room_id = ?"), (room_id,)
                 ).fetchone()[0]
+                seq, change = conn.execute(
+                    ctx.sql("SELECT last_seq, last_change FROM groups_room WHERE id = ?"), (room_id,)
+                ).fetchone()
+                resume_from[i] = f"?after_seq={seq}&changes={change}"
     H.close_all(members)
     await asyncio.sleep(1.0)
 
@@ -99,7 +104,7 @@ async def measure(ctx, kind: str, servers: H.Servers, limit: float) -> dict:
 
     specs = []
     for port, path, ck, _, (i, u) in member_specs:
-        suffix = f"?after={last_id[i]}" if app else ""
+        suffix = "" if not app else resume_from[i] if H.base(kind) == "app" else f"?after={last_id[i]}"
         specs.append((port, path + suffix, ck, on_member, (i, u)))
     start = time.monotonic()
     cpu0 = servers.cpu()

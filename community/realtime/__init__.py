@@ -15,6 +15,10 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+# A batch of text frames, one ASGI message (community.realtime.frames): the
+# message type, and the scope extension of a server that accepts it.
+SEND_MANY = "alumni.websocket.send_many"
+
 
 def user_group(user_id: int) -> str:
     """Every socket of one user: used to close them (ban, logout, suspension)."""

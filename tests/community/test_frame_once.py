@@ -110,6 +110,23 @@ def counting_send_shared(self, text):
     return shared
 F.FrameOnceProtocol._send_shared = counting_send_shared
 
+batch_get = F.BatchCache.get
+def counting_batch_get(self, texts, factory):
+    if any("counted-batch" in t for t in texts) and texts not in self._joined:
+        entry("batches")["built"] += 1
+    return batch_get(self, texts, factory)
+F.BatchCache.get = counting_batch_get
+
+write = F._write
+def counting_write(transport, data):
+    n = data[1] & 0x7F
+    head = 2 + (2 if n == 126 else 8 if n == 127 else 0)
+    first = head + (n if n < 126 else int.from_bytes(data[2:head], "big"))
+    if b"counted-batch" in data and first < len(data):  # several frames in one write
+        entry("batches")["sent"] += 1
+    return write(transport, data)
+F._write = counting_write
+
 atexit.register(lambda: open(os.environ["FRAME_COUNTS"], "w").write(json.dumps(counts)))
 serve.main(sys.argv[1:])
 """
@@ -201,11 +218,11 @@ class RawSocket:
         self.task = asyncio.get_running_loop().create_task(self._read())
 
     @classmethod
-    async def open(cls, port: int, session: str, *, deflate: bool = False) -> "RawSocket":
+    async def open(cls, port: int, session: str, *, deflate: bool = False, query: str = "") -> "RawSocket":
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         key = base64.b64encode(secrets.token_bytes(16)).decode()
         lines = [
-            "GET /ws/rooms/frames/ HTTP/1.1",
+            f"GET /ws/rooms/frames/{query} HTTP/1.1",
             f"Host: 127.0.0.1:{port}",
             "Upgrade: websocket",
             "Connection: Upgrade",
@@ -411,6 +428,70 @@ def test_each_broadcast_is_framed_once_and_written_straight_to_each_socket(serve
         assert c["built"] == 1, (text, c)  # one frame per broadcast per process
         assert c["sent"] >= members - 1, (text, c)  # ... sent to every socket of the room
         assert c["direct"] == c["sent"], (text, c)  # idle sockets: nothing left in Twisted's buffer
+
+
+async def _post_and_resume(port, sessions, bodies, *, deflate=False):
+    """One member posts `bodies`; three others then connect resuming from
+    just before them. Returns, for each, the frames up to `resumed`."""
+    sender = await RawSocket.open(port, sessions[0])
+    try:
+        await _settle([sender])
+        for body in bodies:
+            _post(sender, body)
+        seqs = []
+        for body in bodies:
+            _, _, text = await sender.until_message(body)
+            seqs.append(json.loads(text)["message"]["seq"])
+        query = f"?after_seq={seqs[0] - 1}&changes=0"
+        resumed = [await RawSocket.open(port, key, deflate=deflate, query=query) for key in sessions[1:4]]
+        got = []
+        for sock in resumed:
+            frames = []
+            while True:
+                raw, first, payload = await sock.frame()
+                if first & 0x0F != 0x1:
+                    continue
+                data = json.loads(sock.text_of(first, payload))
+                if data["type"] == "resumed":
+                    break
+                if data["type"] == "message":
+                    frames.append((raw, first, data["message"]["body"]))
+            got.append(frames)
+            sock.close()
+        return got
+    finally:
+        sender.close()
+
+
+def test_a_resume_backlog_arrives_as_one_frame_per_message_in_order(served):
+    bodies = [f"backlog {n} " + "é" * (1 + n * 40) for n in range(6)]
+    got = asyncio.run(_post_and_resume(served.port, served.sessions, bodies))
+    for frames in got:
+        assert [body for _, _, body in frames] == bodies
+        for raw, first, _ in frames:
+            assert first == 0x81
+            assert raw == _plain_frame(raw[2:].decode() if raw[1] < 126 else raw[4:].decode())
+    assert {tuple(raw for raw, _, _ in frames) for frames in got} == {tuple(raw for raw, _, _ in got[0])}
+
+
+def test_a_resume_backlog_to_a_deflate_socket_is_compressed_frame_by_frame(served):
+    bodies = [f"deflated backlog {n}" + " again" * 30 for n in range(4)]
+    got = asyncio.run(_post_and_resume(served.deflate_port, served.sessions, bodies, deflate=True))
+    for frames in got:
+        assert [body for _, _, body in frames] == bodies
+        assert {first for _, first, _ in frames} == {0xC1}
+
+
+def test_members_resuming_from_the_same_place_share_one_joined_write(served):
+    counts_path = served.tmp / "batch-counts.json"
+    env = {**served.env, "FRAME_COUNTS": str(counts_path)}
+    bodies = [f"counted-batch {n}" for n in range(5)]
+    with _server(served.tmp, env, "counting-batch", [sys.executable, "-c", COUNTING_SERVER]) as port:
+        got = asyncio.run(_post_and_resume(port, served.sessions, bodies))
+    assert all([body for _, _, body in frames] == bodies for frames in got)
+    batches = json.loads(counts_path.read_text())["batches"]
+    assert batches["built"] == 1, batches  # joined once ...
+    assert batches["sent"] == 3, batches  # ... and written once to each of the three
 
 
 # --- in process ------------------------------------------------------------------
