@@ -6,14 +6,24 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from .permissions import is_active_account, is_site_moderator, mfa_setup_missing
 from .realtime import console_group, notification_group, session_group, user_group
 from .realtime.hub import HubConsumerMixin
+from .ws_auth import concrete_user
+
+
+def _allowed_user(user):
+    """The socket's user (read from the session here, community.ws_auth), or
+    None if it may not have this socket."""
+    user = concrete_user(user)
+    if not is_active_account(user) or mfa_setup_missing(user):
+        return None
+    return user
 
 
 class NotificationConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
     user = None
 
     async def connect(self):
-        user = self.scope.get("user")
-        if not is_active_account(user) or await database_sync_to_async(mfa_setup_missing)(user):
+        user = await database_sync_to_async(_allowed_user)(self.scope.get("user"))
+        if user is None:
             await self.close(code=4401)
             return
         self.user = user

@@ -7,15 +7,24 @@ user and the backend that logged them in; a backend no longer configured
 counts for nothing; the user must still be allowed to log in (Django's
 ModelBackend: `is_active`); the session's password hash must match the
 user's now, or the session is ended. A backend with its own `get_user` is
-asked as before."""
+asked as before.
 
-from channels.auth import AuthMiddleware, CookieMiddleware, SessionMiddleware
-from channels.db import database_sync_to_async
+Unlike Channels, the user is not read before the consumer starts: scope["user"]
+is a `SocketUser` that reads it on first use, which a consumer does in its
+first trip to the database thread together with the rest of what it needs
+(a room socket: the user, the room and the membership in one trip, not two).
+Used from the event loop before that, the session or user query refuses to
+run there (Django's SynchronousOnlyOperation): a consumer that forgets fails
+closed. `concrete_user` gives the resolved user."""
+
+from channels.auth import CookieMiddleware, SessionMiddleware
+from channels.middleware import BaseMiddleware
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AnonymousUser
 from django.utils.crypto import constant_time_compare
+from django.utils.functional import LazyObject, empty
 
 from community.models import User
 from community.prepared import Prepared
@@ -45,9 +54,34 @@ def user_for_session(session):
     return user or AnonymousUser()
 
 
-class SocketAuthMiddleware(AuthMiddleware):
-    async def resolve_scope(self, scope):
-        scope["user"]._wrapped = await database_sync_to_async(user_for_session)(scope["session"])
+class SocketUser(LazyObject):
+    """The socket's user, read from its session on first use (in a database thread)."""
+
+    def __init__(self, session):
+        super().__init__()
+        self.__dict__["_session"] = session
+
+    def _setup(self):
+        self._wrapped = user_for_session(self.__dict__["_session"])
+
+
+def concrete_user(user):
+    """The user itself: a SocketUser (or any lazy user) resolved. Call it in
+    a database thread."""
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        return user._wrapped
+    return user
+
+
+class SocketAuthMiddleware(BaseMiddleware):
+    async def __call__(self, scope, receive, send):
+        if "session" not in scope:
+            raise ValueError("SocketAuthMiddleware needs the session: put SessionMiddleware above it.")
+        scope = dict(scope)
+        scope.setdefault("user", SocketUser(scope["session"]))
+        return await super().__call__(scope, receive, send)
 
 
 def SocketAuthStack(inner):

@@ -29,6 +29,7 @@ from community.permissions import mfa_setup_missing
 from community.prepared import Prepared
 from community.realtime import SEND_MANY, encode, group_send, presence, session_group, user_group
 from community.realtime.hub import HubConsumerMixin
+from community.ws_auth import concrete_user
 
 from . import actions, permissions, queries
 from .errors import ChatError
@@ -99,6 +100,16 @@ def _load_room(user, slug):
     if not permissions.can_read_room(user, room, membership):
         return None, None, set()
     return room, actions.posting_frame(user, room, membership), queries.blocked_ids(user)
+
+
+def _open_room(user, slug):
+    """A new socket's first trip: who it belongs to (read from the session
+    here, community.ws_auth) and, if they may chat, `_load_room`. The user is
+    None if they may not chat at all."""
+    user = concrete_user(user)
+    if not permissions.may_chat(user):
+        return None, None, None, set()
+    return (user, *_load_room(user, slug))
 
 
 def _posting(user, room):
@@ -476,13 +487,12 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
                 slot.release()
 
     async def connect(self):
-        user = self.scope.get("user")
         self.room = None
-        if not permissions.may_chat(user):
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        user, room, posting, blocked = await database_sync_to_async(_open_room)(self.scope.get("user"), slug)
+        if user is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        slug = self.scope["url_route"]["kwargs"]["slug"]
-        room, posting, blocked = await database_sync_to_async(_load_room)(user, slug)
         if room is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return

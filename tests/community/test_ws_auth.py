@@ -90,3 +90,30 @@ def test_an_expired_session_is_not_loaded(alumnus):
 def test_an_unknown_or_missing_key_is_an_empty_session(db):
     assert _load("x" * 32).load() == {}
     assert _load(None).load() == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_socket_user_is_read_on_first_use_and_never_from_the_event_loop(alumnus):
+    """scope["user"] of a socket is read in the consumer's first database
+    trip. Touched from the event loop before that, it refuses (fails closed)
+    instead of answering without its session."""
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+    from django.core.exceptions import SynchronousOnlyOperation
+
+    from community.ws_auth import SocketUser, concrete_user
+
+    key = _session(alumnus)
+
+    async def in_the_loop():
+        user = SocketUser(_load(key))
+        with pytest.raises(SynchronousOnlyOperation):
+            user.is_authenticated  # noqa: B018 - the access is the test
+        fresh = SocketUser(_load(key))
+        resolved = await sync_to_async(concrete_user)(fresh)
+        return resolved, fresh.is_authenticated, fresh.pk
+
+    resolved, authenticated, pk = asyncio.run(in_the_loop())
+    assert (type(resolved).__name__, resolved.pk, authenticated, pk) == ("User", alumnus.pk, True, alumnus.pk)
+    assert concrete_user(alumnus) is alumnus
