@@ -164,8 +164,14 @@ def _shared(key: tuple, load):
 
 
 def _message_entries(room, rows):
+    """(message id, author id, frame text, seq) for each row."""
     return tuple(
-        (m.pk, m.author_id, encode({"type": "message", "message": queries.message_dict(m, room_slug=room.slug)}))
+        (
+            m.pk,
+            m.author_id,
+            encode({"type": "message", "message": queries.message_dict(m, room_slug=room.slug)}),
+            m.seq,
+        )
         for m in rows
     )
 
@@ -501,7 +507,9 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         self.posting = posting
         self.public_user = user.public_dict()
         self.blocked = blocked
-        self.backlog_ids: set[int] = set()
+        # id -> seq of each message sent from a resume backlog whose live copy
+        # may still come (dropped when it does: the same id at the same seq).
+        self.backlog_ids: dict[int, int | None] = {}
         self.read_mark = 0  # the highest marker this socket was sent
         self._read_written = 0  # ... and the highest it wrote
         self._read_written_at = -READ_EVERY
@@ -585,10 +593,10 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             else:
                 batch, after, count = await database_sync_to_async(fetch)(self.room, after, counters)
             blocked = self.blocked
-            if blocked and any(author_id in blocked for _, author_id, _ in batch):
+            if blocked and any(entry[1] in blocked for entry in batch):
                 batch = tuple(entry for entry in batch if entry[1] not in blocked)
-            self.backlog_ids.update(message_id for message_id, _, _ in batch)
-            await self._send_texts(tuple(text for _, _, text in batch))
+            self.backlog_ids.update((entry[0], entry[3]) for entry in batch)
+            await self._send_texts(tuple(entry[2] for entry in batch))
             if count < RESUME_BATCH:
                 return after
 
@@ -915,11 +923,17 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
                 await self.base_send({"type": "websocket.send", "text": text})
                 return
         message_id = event.get("message_id")
-        if message_id is not None and self.backlog_ids and message_id in self.backlog_ids:
-            # Already sent from the resume backlog. An exact set, not a "max id
-            # sent" mark: on PostgreSQL messages can commit out of id order,
-            # and a lower id arriving live after the backlog must still go out.
-            self.backlog_ids.discard(message_id)
+        # Already sent from the resume backlog? An exact set, not a "max id
+        # sent" mark: on PostgreSQL messages can commit out of id order, and a
+        # lower id arriving live after the backlog must still go out. Only the
+        # same version is dropped: a held message released later keeps its id
+        # but takes a new seq, and must go out.
+        if (
+            message_id is not None
+            and self.backlog_ids
+            and message_id in self.backlog_ids
+            and self.backlog_ids.pop(message_id) == event.get("message_seq")
+        ):
             return
         await self.base_send({"type": "websocket.send", "text": event["text"]})
 

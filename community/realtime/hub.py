@@ -435,7 +435,9 @@ class HubConsumerMixin:
             self._drainer = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
-        while self._outbox and not self._gone:
+        # Stops while held (a resume on the open socket): release_events
+        # starts it again after the backlog.
+        while self._outbox and not self._gone and not self._holding:
             event = self._outbox.popleft()
             try:
                 await self._handle_hub_event(event)

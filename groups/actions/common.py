@@ -40,6 +40,7 @@ def _message_event(message: Message, frame_type: str = "message") -> dict:
         # Lets a resuming socket drop the live copy of a message it already
         # sent from the backlog.
         event["message_id"] = message.pk
+        event["message_seq"] = message.seq
     # Lets each socket hide messages from members its user has blocked.
     event["author_id"] = message.author_id
     return event

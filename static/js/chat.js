@@ -329,6 +329,7 @@ function fillGap() {
 function markDeleted(id, change = 0) {
   const node = rendered.get(id);
   if (!node) return;
+  if (change && change < Number(node.dataset.changed || 0)) return; // older than what is shown
   node.dataset.changed = Math.max(Number(node.dataset.changed || 0), change || 0);
   const body = node.querySelector(".body");
   body.replaceChildren(el("span", { class: "removed", text: "This message was removed." }));
@@ -339,6 +340,7 @@ function markDeleted(id, change = 0) {
 function updateReactions(id, reactions, change = 0) {
   const node = rendered.get(id);
   if (!node) return;
+  if (change && change < Number(node.dataset.changed || 0)) return; // older than what is shown
   node.dataset.changed = Math.max(Number(node.dataset.changed || 0), change || 0);
   const old = node.querySelector(".reactions");
   const fresh = reactionsNode({ id, reactions });

@@ -91,3 +91,32 @@ async def test_a_failing_delivery_closes_that_socket_and_spares_the_rest(room, a
     await _pong(room.group_name, 2)
     assert [(await other.recv_type("pong"))["n"] for _ in range(2)] == [1, 2]
     await other.close()
+
+
+async def test_events_queued_behind_a_busy_delivery_wait_while_the_socket_is_held(room, alumnus):
+    """A resume on an open socket holds live events until `resumed`. The
+    socket's delivery task may be busy at that moment (a handler waiting on
+    the database): what queues behind it must wait for the release too, not
+    slip out ahead of the backlog."""
+    client = await open_socket(alumnus, room.slug)
+    sock = await _consumer_of(alumnus, room.group_name)
+    gate = asyncio.Event()
+    deliver = sock.frame
+
+    async def stuck_on_the_first(event):
+        if '"n":0' in event["text"]:
+            await gate.wait()
+        await deliver(event)
+
+    sock.frame = stuck_on_the_first
+    await _pong(room.group_name, 0)
+    await asyncio.sleep(0.05)
+    sock.hold_events()  # the resume starts while the task is busy with pong 0
+    for n in (1, 2):
+        await _pong(room.group_name, n)
+    gate.set()
+    assert (await client.recv_type("pong"))["n"] == 0  # in flight before the hold: it finishes
+    assert await client.nothing(timeout=0.3, ignore=("presence",)), "held events went out"
+    await sock.release_events()
+    assert [(await client.recv_type("pong"))["n"] for _ in range(2)] == [1, 2]
+    await client.close()

@@ -221,3 +221,21 @@ async def test_an_edit_made_while_a_resume_frame_reads_is_not_undone_by_the_back
         order.append(frame["type"])
     assert shown[two.pk] == "two (edited)"
     assert order.index("resumed") < order.index("message.updated")
+
+
+async def test_a_message_released_after_a_resume_still_goes_out_live(room, alumnus, alumnus2, staff, connect):
+    """A resume backlog marks the messages it sent so their live copies are
+    not sent twice. A message of that backlog held later and released by a
+    moderator keeps its id but takes a new seq: that is a new version, and
+    the socket must send it."""
+    alice = await connect(alumnus, room.slug)
+    message = await db(post)(alumnus2, room, "words that will be held")
+    await alice.recv_type("message")
+    await alice.send({"type": "resume", "after_seq": message.seq - 1, "changes": 0})
+    backlog = [f for f in await frames_until_resumed(alice) if f["type"] == "message"]
+    assert [f["message"]["id"] for f in backlog] == [message.pk]
+    await db(Message.objects.filter(pk=message.pk).update)(status=Message.Status.HELD)
+    released = await db(actions.approve_held_message)(moderator=staff, message=message)
+    assert released.seq > message.seq
+    frame = await alice.recv_type("message")
+    assert (frame["message"]["id"], frame["message"]["seq"]) == (message.pk, released.seq)
