@@ -9,9 +9,18 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alumni.settings")
 
-from django.core.asgi import get_asgi_application
+import django
+from django.conf import settings
 
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from django.core.handlers.asgi import ASGIHandler  # noqa: E402
+
+from community.asgi_http import PooledThreadsHandler  # noqa: E402
+
+# Django's ASGI handler, with page views on a pool of long-lived threads
+# (HTTP_THREADS=0: Django's own, a thread per request).
+django_asgi_app = PooledThreadsHandler(settings.HTTP_THREADS) if settings.HTTP_THREADS else ASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 

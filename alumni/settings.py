@@ -552,6 +552,12 @@ SEND_BATCH_MAX = env_int("SEND_BATCH_MAX", 16, minimum=1)
 SEND_THREADS = env_int(
     "SEND_THREADS", 1 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 4, minimum=1
 )
+# Page views run on a fixed pool of this many long-lived threads, one request
+# per thread at a time (community.asgi_http): threads and their database
+# connections are reused instead of made for every request. A request that
+# finds them all busy waits for one. 0: Django's own handler, a new thread
+# for every request.
+HTTP_THREADS = env_int("HTTP_THREADS", 8, minimum=0)
 RATE_LIMIT_BURST = env_int("RATE_LIMIT_BURST", 10, minimum=1)
 RATE_LIMIT_PER_SECOND = float(env_int("RATE_LIMIT_PER_MINUTE", 60, minimum=1)) / 60.0
 
