@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from community.models import Notification, User
 from community.permissions import is_active_member, is_family, is_site_moderator, is_staff
+from community.prepared import Prepared
 
 from .models import Block, DirectRequest, Membership, Message, Report, Room, Sanction
 
@@ -34,10 +35,24 @@ def on_its_side(member, room: Room) -> bool:
     return (room.kind == Room.Kind.FAMILY) == (member.role == User.Role.FAMILY)
 
 
+# Read on every page of a room and every socket frame: SQL compiled once per
+# thread (community.prepared), the rows the querysets in the comments give.
+MEMBERSHIP = Prepared(  # Membership.objects.filter(room=room, user=user).first()
+    lambda room_id, user_id: Membership.objects.filter(room_id=room_id, user_id=user_id).order_by("pk")[:1]
+)
+ROOM_FOR_READER = Prepared(  # Room.objects.filter(slug=slug).select_related(...).first()
+    lambda slug: Room.objects.filter(slug=slug).select_related("cohort", "pinned_message__author").order_by("pk")[:1],
+    args=(str,),
+)
+ROOM_FOR_VIEWER = Prepared(
+    lambda slug: Room.objects.filter(slug=slug).select_related("cohort").order_by("pk")[:1], args=(str,)
+)
+
+
 def get_membership(user, room: Room) -> Membership | None:
     if not may_chat(user):
         return None
-    return Membership.objects.filter(room=room, user=user).first()
+    return MEMBERSHIP.first(room.pk, user.pk)
 
 
 def _active(membership: Membership | None) -> Membership | None:
@@ -174,7 +189,7 @@ def can_invite_to_room(user, room: Room, membership: Membership | None) -> bool:
 
 
 def get_room_for_reader_or_404(user, slug: str) -> tuple[Room, Membership | None]:
-    room = Room.objects.filter(slug=slug).select_related("cohort", "pinned_message__author").first()
+    room = ROOM_FOR_READER.first(slug) if isinstance(slug, str) else None
     membership = get_membership(user, room) if room is not None else None
     if room is None or not can_read_room(user, room, membership):
         raise Http404("No such room.")
@@ -182,7 +197,7 @@ def get_room_for_reader_or_404(user, slug: str) -> tuple[Room, Membership | None
 
 
 def get_room_for_viewer_or_404(user, slug: str) -> tuple[Room, Membership | None]:
-    room = Room.objects.filter(slug=slug).select_related("cohort").first()
+    room = ROOM_FOR_VIEWER.first(slug) if isinstance(slug, str) else None
     membership = get_membership(user, room) if room is not None else None
     if room is None or not can_see_room(user, room, membership):
         raise Http404("No such room.")

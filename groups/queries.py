@@ -5,12 +5,14 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from community.prepared import Prepared
+
 from . import permissions
-from .models import Block, Membership, Message, Room
+from .models import Block, Membership, Message, Room, attach_reactions
 
 FORMER_MEMBER = {"id": None, "display_name": "Former member"}
 
@@ -114,11 +116,32 @@ def blocked_ids(user) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
+# The room page's first screen: the newest PAGE_MESSAGES of a room (and one
+# more, to know whether there are older ones), its SQL compiled once per thread
+# (community.prepared; page views run on long-lived threads,
+# community.asgi_http). The same rows as for_frames() below, which attaches
+# the reactions the same way.
+PAGE_MESSAGES = 50
+NEWEST_MESSAGES = Prepared(
+    lambda room_id: (
+        QuerySet(model=Message)
+        .filter(room_id=room_id, status=Message.Status.VISIBLE)
+        .select_related("author", "reply_to__author")
+        .order_by("-id")[: PAGE_MESSAGES + 1]
+    )
+)
+
+
 def messages_before(
     room: Room, before_id: int | None, *, limit: int, hidden_authors=frozenset()
 ) -> tuple[list[Message], bool]:
     """The `limit` newest messages older than `before_id`, oldest first, and
     whether there are more. Messages by `hidden_authors` (blocked) are left out."""
+    if before_id is None and not hidden_authors and limit == PAGE_MESSAGES:
+        rows = NEWEST_MESSAGES.all(room.pk)
+        if rows:
+            attach_reactions(rows)
+        return list(reversed(rows[:limit])), len(rows) > limit
     qs = Message.objects.visible().filter(room=room)
     if hidden_authors:
         qs = qs.exclude(author_id__in=hidden_authors)

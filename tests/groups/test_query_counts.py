@@ -119,3 +119,39 @@ def test_a_site_moderator_who_never_joined_costs_one_more(room, moderator, djang
     with django_assert_num_queries(3):
         loaded, _, _ = _load_room(moderator, room.slug)
     assert loaded == room
+
+
+def test_the_room_pages_first_screen_is_the_same_rows_compiled_once(
+    room, alumnus, alumnus2, moderator, settings, django_assert_num_queries
+):
+    """The room page's newest messages come from a statement compiled once
+    (queries.NEWEST_MESSAGES): the same messages, with their authors, replies
+    and reactions, as the queryset path gives — in two queries."""
+    from groups import queries
+    from groups.models import Message
+
+    settings.RATE_LIMIT_BURST = 1000
+    first = None
+    for n in range(queries.PAGE_MESSAGES + 5):
+        author = alumnus if n % 2 else alumnus2
+        reply_to = first.pk if first is not None and n % 7 == 0 else None
+        stored = actions.post_message(
+            author=author, room=room, body=f"message {n}", client_id=uuid.uuid4(), reply_to_id=reply_to
+        ).message
+        first = first or stored
+        if n % 5 == 0:
+            actions.toggle_reaction(member=alumnus, room=room, message_id=stored.pk, emoji="heart")
+        if n % 11 == 3:
+            actions.delete_message(actor=moderator, room=room, message_id=stored.pk, reason="test")
+    Message.objects.filter(room=room, body="message 40").update(status=Message.Status.HELD)
+    queries.messages_before(room, None, limit=queries.PAGE_MESSAGES)  # compiled on first use
+    with django_assert_num_queries(2):
+        fast, fast_more = queries.messages_before(room, None, limit=queries.PAGE_MESSAGES)
+    # An id above every message takes the queryset path to the same rows.
+    slow, slow_more = queries.messages_before(room, 10**12, limit=queries.PAGE_MESSAGES)
+    assert (fast_more, len(fast)) == (slow_more, queries.PAGE_MESSAGES) == (True, queries.PAGE_MESSAGES)
+    as_frames = [queries.message_dict(m, room_slug=room.slug) for m in fast]
+    assert as_frames == [queries.message_dict(m, room_slug=room.slug) for m in slow]
+    assert any(f["reply_to"] for f in as_frames)
+    assert any(f["reactions"] for f in as_frames)
+    assert "message 40" not in {f["body"] for f in as_frames}
