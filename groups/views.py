@@ -68,9 +68,10 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
     room, membership = permissions.get_room_for_reader_or_404(request.user, slug)
     around = request.GET.get("around")
     hidden = queries.blocked_ids(request.user)
-    messages_, has_more = queries.messages_before(room, None, limit=50, hidden_authors=hidden)
+    page = queries.PAGE_MESSAGES  # the first screen's size: its statement is compiled once
+    messages_, has_more = queries.messages_before(room, None, limit=page, hidden_authors=hidden)
     if around and around.isdigit() and messages_ and int(around) < messages_[0].pk:
-        messages_, _ = queries.messages_before(room, int(around) + 25, limit=50, hidden_authors=hidden)
+        messages_, _ = queries.messages_before(room, int(around) + page // 2, limit=page, hidden_authors=hidden)
         has_more = True
     initial = [queries.message_dict(m, room_slug=room.slug) for m in messages_]
     if messages_ and not around and membership is not None and membership.is_active:
