@@ -39,13 +39,13 @@ logger = logging.getLogger(__name__)
 
 UNAVAILABLE: tuple[type[BaseException], ...] = (DatabaseError, ConnectionError, TimeoutError, OSError, RedisError)
 
-RESUME_BATCH = 200
+RESUME_BATCH = queries.RESUME_BATCH
 # A socket writes its member's read marker at most this often (seconds).
 READ_EVERY = 3.0
 # Further behind than this, a resume answers `resync` and the page reloads the
 # room's recent history instead of streaming everything it missed.
 RESYNC_MESSAGES = 1000
-RESYNC_CHANGES = 1000
+RESYNC_CHANGES = queries.RESUME_CHANGES
 PRESENCE_COALESCE = 0.5
 # The presence frame names at most this many members (sorted by name) and
 # counts them all: in a 1,000-member room a full list was a 40 KB frame to

@@ -75,15 +75,49 @@ def room_state(room: Room) -> dict:
     }
 
 
+# What a resuming socket reads (groups.consumers): a batch of messages after
+# its seq and the changes to those it holds, at the sizes the socket asks for,
+# compiled once per thread (community.prepared) — a reconnect storm reads them
+# for every room. The same rows as for_frames(), reactions attached the same way.
+RESUME_BATCH = 200
+RESUME_CHANGES = 1000
+MESSAGES_AFTER_SEQ = Prepared(
+    lambda room_id, after_seq: (
+        QuerySet(model=Message)
+        .filter(room_id=room_id, seq__gt=after_seq)
+        .select_related("author", "reply_to__author")
+        .order_by("seq")[:RESUME_BATCH]
+    )
+)
+CHANGED_SINCE = Prepared(
+    lambda room_id, change, up_to_seq: (
+        QuerySet(model=Message)
+        .filter(room_id=room_id, changed__gt=change, seq__lte=up_to_seq)
+        .select_related("author", "reply_to__author")
+        .order_by("changed")[:RESUME_CHANGES]
+    )
+)
+
+
+def _with_reactions(rows: list[Message]) -> list[Message]:
+    if rows:
+        attach_reactions(rows)
+    return rows
+
+
 def messages_after_seq(room: Room, after_seq: int, *, limit: int) -> list[Message]:
     """The room's messages after a seq, in seq order — removed ones included (as
     placeholders), so a resuming client's sequence has no holes."""
+    if limit == RESUME_BATCH and type(after_seq) is int:
+        return _with_reactions(MESSAGES_AFTER_SEQ.all(room.pk, after_seq))
     return list(Message.objects.filter(room=room, seq__gt=after_seq).for_frames().order_by("seq")[:limit])
 
 
 def changed_since(room: Room, change: int, *, up_to_seq: int, limit: int) -> list[Message]:
     """Messages a client that saw up to `up_to_seq` holds, changed after `change`
     (edited, removed, held again, reacted to), in change order."""
+    if limit == RESUME_CHANGES and type(change) is int and type(up_to_seq) is int:
+        return _with_reactions(CHANGED_SINCE.all(room.pk, change, up_to_seq))
     return list(
         Message.objects.filter(room=room, changed__gt=change, seq__lte=up_to_seq)
         .for_frames()
@@ -138,9 +172,7 @@ def messages_before(
     """The `limit` newest messages older than `before_id`, oldest first, and
     whether there are more. Messages by `hidden_authors` (blocked) are left out."""
     if before_id is None and not hidden_authors and limit == PAGE_MESSAGES:
-        rows = NEWEST_MESSAGES.all(room.pk)
-        if rows:
-            attach_reactions(rows)
+        rows = _with_reactions(NEWEST_MESSAGES.all(room.pk))
         return list(reversed(rows[:limit])), len(rows) > limit
     qs = Message.objects.visible().filter(room=room)
     if hidden_authors:

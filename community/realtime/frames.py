@@ -45,6 +45,7 @@ extension, they send text by text).
 
 from __future__ import annotations
 
+import autobahn.websocket.protocol as _autobahn_protocol
 from autobahn.websocket.protocol import WebSocketProtocol as _AutobahnProtocol
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
@@ -65,6 +66,24 @@ BATCH_MAX_BYTES = 256 * 1024
 BATCH_TOTAL_BYTES = 4 * 1024 * 1024
 
 _STATE_OPEN = _AutobahnProtocol.STATE_OPEN
+_pformat = _autobahn_protocol.pformat
+
+
+class _DeferredFormat:
+    """pprint.pformat(value), computed when the log line is formatted."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __str__(self):
+        return _pformat(self.value)
+
+    __repr__ = __str__
+
+    def __format__(self, spec):
+        return format(str(self), spec)
 
 
 class FrameCache:
@@ -138,6 +157,18 @@ class FrameOnceProtocol(WebSocketProtocol):
     # connections on every send).
     __hash__ = object.__hash__
     __eq__ = object.__eq__
+
+    def _connectionMade(self):
+        # autobahn formats its whole configuration with pprint for a debug
+        # line on every new connection, whether debug logging is on or not:
+        # 5% of the server's CPU in a reconnect storm. While it sets the
+        # connection up, its `pformat` gives a value that is formatted only
+        # if the line is ever written.
+        _autobahn_protocol.pformat = _DeferredFormat
+        try:
+            super()._connectionMade()
+        finally:
+            _autobahn_protocol.pformat = _pformat
 
     def handle_reply(self, message):
         if message.get("type") == SEND_MANY:

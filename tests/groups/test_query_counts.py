@@ -155,3 +155,58 @@ def test_the_room_pages_first_screen_is_the_same_rows_compiled_once(
     assert any(f["reply_to"] for f in as_frames)
     assert any(f["reactions"] for f in as_frames)
     assert "message 40" not in {f["body"] for f in as_frames}
+
+
+def test_a_resumes_messages_and_changes_are_the_same_rows_compiled_once(
+    room, alumnus, alumnus2, moderator, settings, django_assert_num_queries
+):
+    """What a resuming socket reads — the messages after its seq and the
+    changes to those it holds — comes from statements compiled once
+    (queries.MESSAGES_AFTER_SEQ, CHANGED_SINCE): the same rows, removed and
+    held ones included, with authors, replies and reactions, as the queryset
+    path gives, in two queries each."""
+    from groups import queries
+    from groups.models import Message
+
+    settings.RATE_LIMIT_BURST = 1000
+    first = None
+    for n in range(30):
+        author = alumnus if n % 2 else alumnus2
+        reply_to = first.pk if first is not None and n % 7 == 0 else None
+        stored = actions.post_message(
+            author=author, room=room, body=f"message {n}", client_id=uuid.uuid4(), reply_to_id=reply_to
+        ).message
+        first = first or stored
+    for n, m in enumerate(Message.objects.filter(room=room).order_by("seq")):
+        if n % 5 == 0:
+            actions.toggle_reaction(member=alumnus, room=room, message_id=m.pk, emoji="heart")
+        if n % 11 == 3:
+            actions.delete_message(actor=moderator, room=room, message_id=m.pk, reason="test")
+        if n % 9 == 4:
+            actions.edit_message(author=m.author, room=room, message_id=m.pk, body=f"edited {n}")
+    Message.objects.filter(room=room, body="message 20").update(status=Message.Status.HELD)
+
+    def frames(rows):
+        return [queries.message_dict(m, room_slug=room.slug) | {"seq": m.seq, "changed": m.changed} for m in rows]
+
+    queries.messages_after_seq(room, 3, limit=queries.RESUME_BATCH)  # compiled on first use
+    queries.changed_since(room, 2, up_to_seq=25, limit=queries.RESUME_CHANGES)
+    with django_assert_num_queries(2):
+        fast = queries.messages_after_seq(room, 3, limit=queries.RESUME_BATCH)
+    with django_assert_num_queries(2):
+        fast_changes = queries.changed_since(room, 2, up_to_seq=25, limit=queries.RESUME_CHANGES)
+    # Any other limit takes the queryset path, to the same rows.
+    slow = queries.messages_after_seq(room, 3, limit=queries.RESUME_BATCH + 1)
+    slow_changes = queries.changed_since(room, 2, up_to_seq=25, limit=queries.RESUME_CHANGES + 1)
+    assert frames(fast) == frames(slow)
+    assert [m.seq for m in fast] == list(range(4, 31))
+    assert frames(fast_changes) == frames(slow_changes)
+    assert [m.changed for m in fast_changes] == sorted(m.changed for m in fast_changes)
+    assert {m.seq for m in fast_changes} <= set(range(1, 26))
+    assert len(fast_changes) > 5
+    as_frames = frames(fast) + frames(fast_changes)
+    assert any(f["reply_to"] for f in as_frames)
+    assert any(f["reactions"] for f in as_frames)
+    assert any(f["deleted"] for f in as_frames)
+    assert any(f["status"] == Message.Status.HELD for f in as_frames)
+    assert any(f["edited_at"] for f in as_frames)
