@@ -681,3 +681,29 @@ def test_production_runs_the_frame_once_server():
     from community import serve
 
     assert issubclass(serve.RedactingServer, FrameOnceServer)
+
+
+def test_autobahns_configuration_dump_is_formatted_only_if_written(monkeypatch):
+    """autobahn pretty-prints its configuration for a debug line on every new
+    connection; under FrameOnceProtocol the value is formatted only when the
+    line is, and autobahn's `pformat` is itself again afterwards, even when
+    setting the connection up fails."""
+    import pprint
+
+    import autobahn.websocket.protocol as autobahn_protocol
+    from daphne.ws_protocol import WebSocketProtocol as DaphneProtocol
+
+    config = [("autoPingInterval", 0, "WebSocketFactory"), ("openHandshakeTimeout", 5, "WebSocketFactory")]
+    seen = {}
+
+    def connection_made(self):
+        seen["value"] = autobahn_protocol.pformat(config)
+        raise RuntimeError("the handshake failed")
+
+    monkeypatch.setattr(DaphneProtocol, "_connectionMade", connection_made, raising=False)
+    with pytest.raises(RuntimeError):
+        FrameOnceProtocol._connectionMade(object.__new__(FrameOnceProtocol))
+    assert autobahn_protocol.pformat is pprint.pformat
+    assert not isinstance(seen["value"], str)
+    assert "\n{attrs}".format(attrs=seen["value"]) == "\n" + pprint.pformat(config)
+    assert str(seen["value"]) == repr(seen["value"]) == pprint.pformat(config)
