@@ -6,22 +6,37 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from .permissions import is_active_account, is_site_moderator, mfa_setup_missing
 from .realtime import console_group, notification_group, session_group, user_group
 from .realtime.hub import HubConsumerMixin
-from .ws_auth import concrete_user
+from .ws_auth import USER_BY_PK, concrete_user
+
+
+def _may_have_socket(user) -> bool:
+    return is_active_account(user) and not mfa_setup_missing(user)
 
 
 def _allowed_user(user):
     """The socket's user (read from the session here, community.ws_auth), or
     None if it may not have this socket."""
     user = concrete_user(user)
-    if not is_active_account(user) or mfa_setup_missing(user):
-        return None
-    return user
+    return user if _may_have_socket(user) else None
+
+
+def _refusal_now(user_id: int, console: bool) -> int | None:
+    """Read once the socket is in its groups: the close code if the user may
+    no longer have the socket (4401), or is no longer — or now is — a site
+    moderator, which decides the console group (4000: reconnect)."""
+    fresh = USER_BY_PK.first(user_id)
+    if fresh is None or not _may_have_socket(fresh):
+        return 4401
+    return 4000 if is_site_moderator(fresh) != console else None
 
 
 class NotificationConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
     user = None
 
     async def connect(self):
+        """The groups are joined before a second, fresh read of the user: a
+        suspension or role change that commits after the first read is either
+        seen by the second or reaches the socket as `force_disconnect`."""
         user = await database_sync_to_async(_allowed_user)(self.scope.get("user"))
         if user is None:
             await self.close(code=4401)
@@ -29,11 +44,24 @@ class NotificationConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         self.user = user
         self.session_group = session_group(getattr(self.scope.get("session"), "session_key", None))
         groups = [notification_group(user.pk), user_group(user.pk), self.session_group]
-        if is_site_moderator(user):
+        console = is_site_moderator(user)
+        if console:
             # A role change closes this socket (set_role), so a former
             # moderator's next socket no longer joins the console.
             groups.append(console_group())
-        await self.hub_accept(tuple(groups))
+        self.hold_events()
+        try:
+            await self.hub_join(tuple(groups))
+            refusal = await database_sync_to_async(_refusal_now)(user.pk, console)
+            if refusal is not None:
+                self.hub_leave()
+                await self.close(code=refusal)
+                return
+            await self.accept()
+            await self.release_events()
+        except BaseException:
+            self.hub_leave()
+            raise
 
     async def disconnect(self, code):
         self.hub_leave()

@@ -29,7 +29,7 @@ from community.permissions import mfa_setup_missing
 from community.prepared import Prepared
 from community.realtime import SEND_MANY, encode, group_send, presence, session_group, user_group
 from community.realtime.hub import HubConsumerMixin
-from community.ws_auth import concrete_user
+from community.ws_auth import USER_BY_PK, concrete_user
 
 from . import actions, permissions, queries
 from .errors import ChatError
@@ -84,20 +84,21 @@ MEMBERSHIP_BY_SLUG = Prepared(
 )
 
 
+def _may_read(user, room, membership) -> bool:
+    """Whether a socket of `user` may read `room` (`membership`: the user's in it, or None)."""
+    # A moderator held on the MFA set-up page over HTTP reads nothing here either.
+    if mfa_setup_missing(user) or not permissions.may_chat(user):
+        return False
+    return permissions.can_read_room(user, room, membership)
+
+
 def _load_room(user, slug):
     """The room, the `posting` frame and blocked authors if the user may read it now."""
-    if mfa_setup_missing(user):
-        # A moderator held on the MFA set-up page over HTTP reads nothing here either.
-        return None, None, set()
     # A member's room and membership in one query; anyone else (a site
     # moderator who never joined) costs a second.
     membership = MEMBERSHIP_BY_SLUG.first(user.pk, slug)
     room = membership.room if membership is not None else Room.objects.filter(slug=slug).first()
-    if room is None:
-        return None, None, set()
-    if not permissions.may_chat(user):
-        membership = None  # as get_membership: no membership counts for an account that may not chat
-    if not permissions.can_read_room(user, room, membership):
+    if room is None or not _may_read(user, room, membership):
         return None, None, set()
     return room, actions.posting_frame(user, room, membership), queries.blocked_ids(user)
 
@@ -110,6 +111,61 @@ def _open_room(user, slug):
     if not permissions.may_chat(user):
         return None, None, None, set()
     return (user, *_load_room(user, slug))
+
+
+# Who a session is and which room a slug names, as this process last found
+# them when a socket opened: (session key, slug) -> (user id, room id). A
+# resuming socket with a hint subscribes to its groups first and then reads
+# everything — user, room, membership and the resume — in one trip to the
+# database thread instead of two. A hint is only a guess: the trip checks it
+# against what it reads, and a wrong one costs the two trips it saved.
+SOCKET_HINTS = 8192
+_socket_hints: "collections.OrderedDict[tuple[str, str], tuple[int, int]]" = collections.OrderedDict()
+
+
+def _hint(session_key, slug) -> tuple[int, int] | None:
+    return _socket_hints.get((session_key, slug)) if session_key else None
+
+
+def _remember_hint(session_key, slug, user_id: int, room_id: int) -> None:
+    if not session_key:
+        return
+    key = (session_key, slug)
+    if _socket_hints.get(key) != (user_id, room_id):
+        _socket_hints[key] = (user_id, room_id)
+        if len(_socket_hints) > SOCKET_HINTS:
+            _socket_hints.popitem(last=False)
+
+
+def _forget_hint(session_key, slug) -> None:
+    _socket_hints.pop((session_key, slug), None)
+
+
+def _check_again_and_resume(user, room_id: int, resume: tuple[int, int] | None):
+    """The second trip of a socket that opened without a hint, made once it
+    is in the room's and the user's groups: whether the user may still read
+    the room (read again, fresh), and what a resume needs."""
+    user = concrete_user(user)
+    membership = MEMBER_IN_ROOM.first(user.pk, room_id)
+    if membership is not None:
+        fresh, room = membership.user, membership.room
+    else:
+        fresh, room = USER_BY_PK.first(user.pk), Room.objects.filter(pk=room_id).first()
+    if fresh is None or room is None or not _may_read(fresh, room, membership):
+        return False, None
+    return True, _resume_read(room, *resume) if resume is not None else None
+
+
+def _open_and_resume(user, slug, hint: tuple[int, int], after_seq: int, changes: int):
+    """A hinted socket's only trip: `_open_room`, then — if the user and room
+    are the ones the socket subscribed for — `_resume_read` (the socket is in
+    the room's groups already, so the counters are read after it joined).
+    The resume is None if the hint was wrong or the socket is refused."""
+    opened = _open_room(user, slug)
+    user, room = opened[0], opened[1]
+    if user is None or room is None or (user.pk, room.pk) != hint:
+        return opened, None
+    return opened, _resume_read(room, after_seq, changes)
 
 
 def _posting(user, room):
@@ -493,15 +549,44 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
                 slot.release()
 
     async def connect(self):
+        """Open the socket: check who it is and that they may read the room,
+        join the room's, the user's and the session's groups, and send what a
+        resuming client missed — in two trips to the database thread, or one
+        when this process has seen the session in this room before
+        (SOCKET_HINTS). Whatever the path, the groups are joined before the
+        check that lets the socket in is read: a ban or a suspension that
+        commits meanwhile is either seen by that read or reaches the socket
+        as `force_disconnect`."""
         self.room = None
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        user, room, posting, blocked = await database_sync_to_async(_open_room)(self.scope.get("user"), slug)
-        if user is None:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        self.session_group = session_group(session_key)
+        after_seq = self._query_int("after_seq")
+        resume = (after_seq, self._query_int("changes") or 0) if after_seq is not None else None
+        hint = _hint(session_key, slug) if resume is not None else None
+        read = None
+        if hint is not None:
+            opened, read = await self._join_then_read(self._groups(*hint), _open_and_resume, slug, hint, *resume)
+            if read is None:  # refused, or the hint was wrong: drop what the guessed groups sent
+                self.hub_leave()
+                self.drop_held_events()
+        else:
+            opened = await database_sync_to_async(_open_room)(self.scope.get("user"), slug)
+        user, room, posting, blocked = opened
+        if user is None or room is None:
+            _forget_hint(session_key, slug)
+            await self.close(code=CLOSE_UNAUTHENTICATED if user is None else CLOSE_FORBIDDEN)
             return
-        if room is None:
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
+        if read is None:
+            allowed, read = await self._join_then_read(
+                self._groups(user.pk, room.pk), _check_again_and_resume, room.pk, resume
+            )
+            if not allowed:
+                self.hub_leave()
+                _forget_hint(session_key, slug)
+                await self.close(code=CLOSE_FORBIDDEN)
+                return
+        _remember_hint(session_key, slug, user.pk, room.pk)
         self.room = room
         self.user = user
         self.posting = posting
@@ -515,29 +600,39 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         self._read_written_at = -READ_EVERY
         self._read_later: asyncio.Task | None = None
         self.last_typing = 0.0
-        # Join the groups before reading the backlog: a message stored while
-        # we read is then either in the backlog or arrives live — and the
-        # live copy of one we already sent is dropped by id. Live events are
-        # held until the backlog is out, so they follow it in order.
-        self.session_group = session_group(getattr(self.scope.get("session"), "session_key", None))
-        await self.hub_accept((room.group_name, user_group(user.pk), self.session_group), self._resume)
+        # The groups were joined before the backlog was read: a message stored
+        # while it was read is then either in the backlog or arrives live —
+        # and the live copy of one already sent is dropped by id. Live events
+        # are held until the backlog is out, so they follow it in order.
         try:
+            await self.accept()
+            if resume is not None:
+                await self._send_resume(resume[0], *read)
+            elif (after := self._query_int("after")) is not None:
+                # Protocol 1 (by message id): new messages only, no changes replayed.
+                last = await self._send_backlog(after)
+                await self.send(text_data=encode({"type": "resumed", "last_id": last}))
+            await self.release_events()
             await presence.store().touch(room.pk, self.public_user, self.channel_name)
         except BaseException:
             self.hub_leave()
             raise
         await self._broadcast_presence()
 
-    async def _resume(self):
-        after_seq = self._query_int("after_seq")
-        if after_seq is not None:
-            await self._resume_seq(after_seq, self._query_int("changes") or 0)
-            return
-        after = self._query_int("after")
-        if after is not None:
-            # Protocol 1 (by message id): new messages only, no changes replayed.
-            last = await self._send_backlog(after)
-            await self.send(text_data=encode({"type": "resumed", "last_id": last}))
+    def _groups(self, user_id: int, room_id: int) -> tuple:
+        return (Room(pk=room_id).group_name, user_group(user_id), self.session_group)
+
+    async def _join_then_read(self, groups, read, *args):
+        """Join `groups` with live events held, then run `read(user, *args)`
+        in the database thread. Events stay held; on any failure the socket
+        leaves the groups again."""
+        self.hold_events()
+        try:
+            await self.hub_join(groups)
+            return await database_sync_to_async(read)(self.scope.get("user"), *args)
+        except BaseException:
+            self.hub_leave()
+            raise
 
     async def _resume_seq(self, after_seq: int, changes: int):
         """Everything a client that saw messages up to `after_seq` and changes up
@@ -545,7 +640,11 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         placeholders, so its sequence has no holes), then every edit, removal,
         reaction and room setting since, then `resumed` with the counters it
         now holds. Too far behind, `resync`: the page reloads recent history."""
-        counters, first, changed, state = await database_sync_to_async(_resume_read)(self.room, after_seq, changes)
+        read = await database_sync_to_async(_resume_read)(self.room, after_seq, changes)
+        await self._send_resume(after_seq, *read)
+
+    async def _send_resume(self, after_seq: int, counters, first, changed, state):
+        """Send what `_resume_read` read."""
         last_seq, last_change, settings_change = counters
         if first is None:
             await self.send(text_data=encode({"type": "resync", "last_seq": last_seq, "last_change": last_change}))

@@ -355,21 +355,6 @@ class HubConsumerMixin:
         self._hub, self._hub_groups = hub, groups
         await hub.subscribe(self, groups)
 
-    async def hub_accept(self, groups, before_live=None) -> None:
-        """Subscribe, accept the socket, run `before_live` (e.g. send a resume
-        backlog) and only then let live events through, in order. On any
-        failure the socket is unsubscribed again."""
-        self.hold_events()
-        try:
-            await self.hub_join(groups)
-            await self.accept()
-            if before_live is not None:
-                await before_live()
-            await self.release_events()
-        except BaseException:
-            self.hub_leave()
-            raise
-
     def hub_leave(self) -> None:
         if self._hub is not None:
             self._hub.unsubscribe(self, self._hub_groups)
@@ -377,6 +362,11 @@ class HubConsumerMixin:
 
     def hold_events(self) -> None:
         self._holding = True
+
+    def drop_held_events(self) -> None:
+        """Forget what arrived while held (groups the socket should not have
+        joined after all); events stay held."""
+        self._outbox.clear()
 
     async def release_events(self) -> None:
         """Deliver what arrived while held, in order, then go live."""

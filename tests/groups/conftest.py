@@ -63,7 +63,10 @@ class Socket:
         await self.c.disconnect()
 
 
-async def open_socket(user, slug, *, after=None, after_seq=None, changes=None, origin=ORIGIN, expect_ok=True):
+async def open_socket(
+    user, slug, *, after=None, after_seq=None, changes=None, origin=ORIGIN, expect_ok=True, cookie=None
+):
+    """`cookie`: the session cookie to send (by default `user` logs in anew)."""
     query = [f"after={after}"] if after is not None else []
     if after_seq is not None:
         query.append(f"after_seq={after_seq}")
@@ -71,8 +74,8 @@ async def open_socket(user, slug, *, after=None, after_seq=None, changes=None, o
         query.append(f"changes={changes}")
     path = f"/ws/rooms/{slug}/" + ("?" + "&".join(query) if query else "")
     headers = [origin] if origin else []
-    if user is not None:
-        cookie = await sync_to_async(session_cookie)(user)
+    if user is not None or cookie is not None:
+        cookie = cookie or await sync_to_async(session_cookie)(user)
         headers.append((b"cookie", cookie.encode()))
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, code = await communicator.connect(timeout=3)
