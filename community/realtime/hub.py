@@ -48,6 +48,12 @@ EMPTY_GRACE = 60.0
 # an account is erased no group named after it may remain.
 LINGER_PREFIXES = ("room.",)
 HOUSEKEEPING_EVERY = 30.0
+# Joins and leaves in flight on the channel layer at once, per process. Each
+# holds one of the layer's Redis connections, and channels-redis's pool (redis-
+# py's default, 100 a process) fails outright when they run out: without a
+# bound, 500 sockets dropping together failed 400 of their leaves. The reader
+# and the broadcasts need connections of their own.
+LAYER_OPERATIONS = 32
 # Channel layers forget a group member after group_expiry seconds; re-add long before.
 REFRESH_FRACTION = 0.25
 REFRESH_MAX = 3600.0
@@ -72,6 +78,7 @@ class Hub:
         self._keeper: asyncio.Task | None = None
         self._starting: asyncio.Task | None = None
         self._closing = False
+        self._slots = asyncio.Semaphore(LAYER_OPERATIONS)
 
     # --- subscriptions ---------------------------------------------------------
 
@@ -123,7 +130,8 @@ class Hub:
         async def run():
             if previous is not None:
                 await asyncio.wait([previous])  # its outcome is its own
-            await operation(*args)
+            async with self._slots:
+                await operation(*args)
 
         task = self._ops[group] = self.loop.create_task(run())
         task.add_done_callback(lambda t: self._ops.pop(group, None) if self._ops.get(group) is t else None)

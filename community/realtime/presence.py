@@ -15,6 +15,12 @@ import redis.asyncio
 from django.conf import settings
 
 TTL_SECONDS = 75
+# Presence's own Redis connections per process. Past them an operation waits
+# (up to PRESENCE_WAIT seconds) for one to come free: redis-py's plain pool
+# fails at once instead, which lost the presence of hundreds of sockets that
+# closed together.
+PRESENCE_CONNECTIONS = 16
+PRESENCE_WAIT = 20.0
 
 
 class MemoryPresence:
@@ -42,13 +48,20 @@ class RedisPresence:
         self._prefix = prefix
         self._client = None
         self._loop = None
+        # (room id, channel) -> the entry this process last wrote for that
+        # socket, so that leaving removes it by value instead of reading the
+        # whole room (a thousand entries in a big room, at every leave).
+        self._entries: dict[tuple[int, str], str] = {}
 
     @property
     def _redis(self):
         """An asyncio client belongs to the event loop it was made in: one per loop."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
-            self._client = redis.asyncio.from_url(self._url)
+            pool = redis.asyncio.BlockingConnectionPool.from_url(
+                self._url, max_connections=PRESENCE_CONNECTIONS, timeout=PRESENCE_WAIT
+            )
+            self._client = redis.asyncio.Redis(connection_pool=pool)
             self._loop = loop
         return self._client
 
@@ -59,13 +72,22 @@ class RedisPresence:
     async def touch(self, room_id: int, user: dict, channel: str) -> None:
         member = json.dumps([user["id"], user["display_name"], channel])
         key = self._key(room_id)
+        # Noted before the write: whatever becomes of it, leaving removes it.
+        previous = self._entries.get((room_id, channel))
+        self._entries[(room_id, channel)] = member
         async with self._redis.pipeline(transaction=False) as pipe:
+            if previous is not None and previous != member:
+                pipe.zrem(key, previous)  # the member's name changed since
             pipe.zadd(key, {member: time.time() + TTL_SECONDS})
             pipe.expire(key, TTL_SECONDS * 2)
             await pipe.execute()
 
     async def remove(self, room_id: int, channel: str) -> None:
         key = self._key(room_id)
+        member = self._entries.pop((room_id, channel), None)
+        if member is not None:
+            await self._redis.zrem(key, member)
+            return
         for raw in await self._redis.zrange(key, 0, -1):
             if json.loads(raw)[2] == channel:
                 await self._redis.zrem(key, raw)

@@ -166,3 +166,43 @@ async def test_on_redis_an_idle_hub_still_delivers(settings, redis_url, room, al
     await s.close()
     hub = await hub_module.get_hub()
     await hub.close()
+
+
+@pytest.mark.redis
+async def test_on_redis_hundreds_of_sockets_leaving_at_once_all_leave_their_groups(settings, redis_url, caplog):
+    """Each socket's own groups are left on Redis when it goes. Hundreds going
+    together (a network blip) share the layer's connection pool, which fails
+    outright past its size: the hub keeps the number in flight below it."""
+    import redis
+
+    prefix = f"hub-test-{uuid.uuid4().hex[:8]}"
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_url], "prefix": prefix},
+        }
+    }
+
+    class Sock:
+        def hub_event_nowait(self, event):
+            pass
+
+        async def hub_lost(self):
+            pass
+
+    hub = await hub_module.get_hub()
+    socks = [Sock() for _ in range(300)]
+    await asyncio.gather(*(hub.subscribe(s, (f"user.{n}", f"session.{n}")) for n, s in enumerate(socks)))
+    client = redis.Redis.from_url(redis_url)
+    try:
+        assert sum(1 for _ in client.scan_iter(match=f"{prefix}:group:*", count=1000)) == 600
+        for n, s in enumerate(socks):
+            hub.unsubscribe(s, (f"user.{n}", f"session.{n}"))
+        await asyncio.gather(*list(hub._ops.values()))
+        assert "failed" not in caplog.text
+        assert sum(1 for _ in client.scan_iter(match=f"{prefix}:group:*", count=1000)) == 0
+    finally:
+        await hub.close()
+        for key in client.scan_iter(match=f"{prefix}:*"):
+            client.delete(key)
+        client.close()
