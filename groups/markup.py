@@ -20,11 +20,27 @@ URL_SCHEMES = {"http", "https", "mailto"}
 _BARE_URL = re.compile(r"(?<![(\[<\"'])\bhttps?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
 
 
+# A body with none of the characters the enabled rules act on (emphasis,
+# links, code, escapes, entities, autolinks, line breaks) nor a bare URL, and
+# that cannot open a list, is one paragraph of its text: what Markdown would
+# make of it, without running Markdown (most chat messages; a test holds the
+# two to the same output). nh3 still cleans it.
+_MARKUP_FREE = re.compile(r"[^*_`\[\]\\&<>\x00-\x1f\x7f\u00a0]+")
+_LIST_START = re.compile(r"[-+*]|\d{1,9}[.)]")
+
+
+def _paragraph(body: str) -> str | None:
+    if not body or body != body.strip() or not _MARKUP_FREE.fullmatch(body) or "://" in body or _LIST_START.match(body):
+        return None
+    return "<p>" + body.replace('"', "&quot;") + "</p>\n"
+
+
 def render(body: str, *, mentions: dict[str, int] | None = None) -> str:
     """Render a message body. `mentions` maps lower-cased display names that
     were mentioned to member ids; each `@name` becomes a highlighted span."""
-    text = _BARE_URL.sub(lambda m: f"<{m.group(0)}>", body)
-    html = _md.render(text)
+    html = _paragraph(body)
+    if html is None:
+        html = _md.render(_BARE_URL.sub(lambda m: f"<{m.group(0)}>", body))
     if mentions:
         for name in sorted(mentions, key=len, reverse=True):
             pattern = re.compile(r"(?<![\w@])@" + re.escape(name) + r"(?!\w)", re.IGNORECASE)
