@@ -6,7 +6,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from .permissions import is_active_account, is_site_moderator, mfa_setup_missing
 from .realtime import console_group, notification_group, session_group, user_group
 from .realtime.hub import HubConsumerMixin
-from .ws_auth import USER_BY_PK, concrete_user
+from .ws_auth import concrete_user, session_store, user_for_session
 
 
 def _may_have_socket(user) -> bool:
@@ -20,12 +20,13 @@ def _allowed_user(user):
     return user if _may_have_socket(user) else None
 
 
-def _refusal_now(user_id: int, console: bool) -> int | None:
-    """Read once the socket is in its groups: the close code if the user may
-    no longer have the socket (4401), or is no longer — or now is — a site
-    moderator, which decides the console group (4000: reconnect)."""
-    fresh = USER_BY_PK.first(user_id)
-    if fresh is None or not _may_have_socket(fresh):
+def _refusal_now(session_key, user_id: int, console: bool) -> int | None:
+    """Read once the socket is in its groups: the close code if its session
+    no longer signs this user in (signed out, password changed) or the user
+    may no longer have the socket (4401), or is no longer — or now is — a
+    site moderator, which decides the console group (4000: reconnect)."""
+    fresh = user_for_session(session_store(session_key)) if session_key else None
+    if fresh is None or fresh.pk != user_id or not _may_have_socket(fresh):
         return 4401
     return 4000 if is_site_moderator(fresh) != console else None
 
@@ -42,7 +43,8 @@ class NotificationConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         self.user = user
-        self.session_group = session_group(getattr(self.scope.get("session"), "session_key", None))
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        self.session_group = session_group(session_key)
         groups = [notification_group(user.pk), user_group(user.pk), self.session_group]
         console = is_site_moderator(user)
         if console:
@@ -52,7 +54,7 @@ class NotificationConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         self.hold_events()
         try:
             await self.hub_join(tuple(groups))
-            refusal = await database_sync_to_async(_refusal_now)(user.pk, console)
+            refusal = await database_sync_to_async(_refusal_now)(session_key, user.pk, console)
             if refusal is not None:
                 self.hub_leave()
                 await self.close(code=refusal)

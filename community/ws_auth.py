@@ -17,6 +17,8 @@ Used from the event loop before that, the session or user query refuses to
 run there (Django's SynchronousOnlyOperation): a consumer that forgets fails
 closed. `concrete_user` gives the resolved user."""
 
+from importlib import import_module
+
 from channels.auth import CookieMiddleware, SessionMiddleware
 from channels.middleware import BaseMiddleware
 from django.conf import settings
@@ -30,6 +32,11 @@ from community.models import User
 from community.prepared import Prepared
 
 USER_BY_PK = Prepared(lambda pk: User.objects.filter(pk=pk)[:1])
+
+
+def session_store(session_key: str):
+    """The session of that key, as the configured engine stores it (read on first use)."""
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key)
 
 
 def user_for_session(session):

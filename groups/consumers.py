@@ -29,7 +29,7 @@ from community.permissions import mfa_setup_missing
 from community.prepared import Prepared
 from community.realtime import SEND_MANY, encode, group_send, presence, session_group, user_group
 from community.realtime.hub import HubConsumerMixin
-from community.ws_auth import USER_BY_PK, concrete_user
+from community.ws_auth import concrete_user, session_store, user_for_session
 
 from . import actions, permissions, queries
 from .errors import ChatError
@@ -124,7 +124,10 @@ _socket_hints: "collections.OrderedDict[tuple[str, str], tuple[int, int]]" = col
 
 
 def _hint(session_key, slug) -> tuple[int, int] | None:
-    return _socket_hints.get((session_key, slug)) if session_key else None
+    hint = _socket_hints.get((session_key, slug)) if session_key else None
+    if hint is not None:
+        _socket_hints.move_to_end((session_key, slug))
+    return hint
 
 
 def _remember_hint(session_key, slug, user_id: int, room_id: int) -> None:
@@ -141,19 +144,22 @@ def _forget_hint(session_key, slug) -> None:
     _socket_hints.pop((session_key, slug), None)
 
 
-def _check_again_and_resume(user, room_id: int, resume: tuple[int, int] | None):
+def _check_again_and_resume(user, session_key, room_id: int, resume: tuple[int, int] | None):
     """The second trip of a socket that opened without a hint, made once it
-    is in the room's and the user's groups: whether the user may still read
-    the room (read again, fresh), and what a resume needs."""
+    is in the room's, the user's and the session's groups: everything that
+    admitted it read again — the session (still signed in, same password),
+    the account, the membership — with the `posting` frame, the blocked
+    authors and what a resume needs. (refusal close code or None, the rest.)"""
     user = concrete_user(user)
-    membership = MEMBER_IN_ROOM.first(user.pk, room_id)
-    if membership is not None:
-        fresh, room = membership.user, membership.room
-    else:
-        fresh, room = USER_BY_PK.first(user.pk), Room.objects.filter(pk=room_id).first()
-    if fresh is None or room is None or not _may_read(fresh, room, membership):
-        return False, None
-    return True, _resume_read(room, *resume) if resume is not None else None
+    fresh = user_for_session(session_store(session_key)) if session_key else None
+    if fresh is None or fresh.pk != user.pk or not permissions.may_chat(fresh):
+        return CLOSE_UNAUTHENTICATED, None
+    membership = MEMBER_IN_ROOM.first(fresh.pk, room_id)
+    room = membership.room if membership is not None else Room.objects.filter(pk=room_id).first()
+    if room is None or not _may_read(fresh, room, membership):
+        return CLOSE_FORBIDDEN, None
+    read = _resume_read(room, *resume) if resume is not None else None
+    return None, (actions.posting_frame(fresh, room, membership), queries.blocked_ids(fresh), read)
 
 
 def _open_and_resume(user, slug, hint: tuple[int, int], after_seq: int, changes: int):
@@ -578,14 +584,15 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED if user is None else CLOSE_FORBIDDEN)
             return
         if read is None:
-            allowed, read = await self._join_then_read(
-                self._groups(user.pk, room.pk), _check_again_and_resume, room.pk, resume
+            refusal, again = await self._join_then_read(
+                self._groups(user.pk, room.pk), _check_again_and_resume, session_key, room.pk, resume
             )
-            if not allowed:
+            if refusal is not None:
                 self.hub_leave()
                 _forget_hint(session_key, slug)
-                await self.close(code=CLOSE_FORBIDDEN)
+                await self.close(code=refusal)
                 return
+            posting, blocked, read = again
         _remember_hint(session_key, slug, user.pk, room.pk)
         self.room = room
         self.user = user
@@ -669,7 +676,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
                 await self.send(text_data=text)
 
     def _query_int(self, name):
-
+        """A whole number a database id can be, from the query string; else None."""
         values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get(name)
         if not values:
             return None
@@ -677,7 +684,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             value = int(values[0])
         except ValueError:
             return None
-        return value if value >= 0 else None
+        return value if actions.is_message_id(value) else None
 
     async def _send_backlog(self, after: int, fetch=None, counters=None, first=None):
         """Send every message after the cursor, batch by batch; returns where

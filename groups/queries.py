@@ -99,6 +99,12 @@ CHANGED_SINCE = Prepared(
 )
 
 
+def _fits(value) -> bool:
+    """An integer the compiled statements can pass to the database as it is
+    (the ORM path turns one past 64 bits into "no rows" instead)."""
+    return type(value) is int and -(2**63) <= value < 2**63
+
+
 def _with_reactions(rows: list[Message]) -> list[Message]:
     if rows:
         attach_reactions(rows)
@@ -108,7 +114,7 @@ def _with_reactions(rows: list[Message]) -> list[Message]:
 def messages_after_seq(room: Room, after_seq: int, *, limit: int) -> list[Message]:
     """The room's messages after a seq, in seq order — removed ones included (as
     placeholders), so a resuming client's sequence has no holes."""
-    if limit == RESUME_BATCH and type(after_seq) is int:
+    if limit == RESUME_BATCH and _fits(after_seq):
         return _with_reactions(MESSAGES_AFTER_SEQ.all(room.pk, after_seq))
     return list(Message.objects.filter(room=room, seq__gt=after_seq).for_frames().order_by("seq")[:limit])
 
@@ -116,7 +122,7 @@ def messages_after_seq(room: Room, after_seq: int, *, limit: int) -> list[Messag
 def changed_since(room: Room, change: int, *, up_to_seq: int, limit: int) -> list[Message]:
     """Messages a client that saw up to `up_to_seq` holds, changed after `change`
     (edited, removed, held again, reacted to), in change order."""
-    if limit == RESUME_CHANGES and type(change) is int and type(up_to_seq) is int:
+    if limit == RESUME_CHANGES and _fits(change) and _fits(up_to_seq):
         return _with_reactions(CHANGED_SINCE.all(room.pk, change, up_to_seq))
     return list(
         Message.objects.filter(room=room, changed__gt=change, seq__lte=up_to_seq)

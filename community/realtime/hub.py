@@ -226,14 +226,22 @@ class Hub:
             self.leave_idle_groups(now)
             if now - last_refresh >= refresh_every:
                 last_refresh = now
+                # In order with the group's joins and leaves, but nobody waits
+                # for it: the group is joined already.
                 for group in list(self.added):
-                    self.added[group] = self._chain(group, self.layer.group_add, group, self.channel)
+                    self._chain(group, self._refresh_quietly, group, self.channel)
 
     def leave_idle_groups(self, now: float) -> None:
         """Leave the groups that have had no local socket for EMPTY_GRACE."""
         for group, since in list(self.empty_since.items()):
             if now - since >= EMPTY_GRACE and not self.members.get(group):
                 self._leave(group)
+
+    async def _refresh_quietly(self, group: str, channel: str) -> None:
+        try:
+            await self.layer.group_add(group, channel)
+        except Exception as exc:  # the next refresh tries again, long before expiry
+            logger.warning("hub: refreshing %s failed (%s)", group, type(exc).__name__)
 
     async def _discard_quietly(self, group: str, channel: str) -> None:
         try:

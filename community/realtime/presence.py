@@ -75,12 +75,19 @@ class RedisPresence:
         # Noted before the write: whatever becomes of it, leaving removes it.
         previous = self._entries.get((room_id, channel))
         self._entries[(room_id, channel)] = member
-        async with self._redis.pipeline(transaction=False) as pipe:
-            if previous is not None and previous != member:
-                pipe.zrem(key, previous)  # the member's name changed since
-            pipe.zadd(key, {member: time.time() + TTL_SECONDS})
-            pipe.expire(key, TTL_SECONDS * 2)
-            await pipe.execute()
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                if previous is not None and previous != member:
+                    pipe.zrem(key, previous)  # the member's name changed since
+                pipe.zadd(key, {member: time.time() + TTL_SECONDS})
+                pipe.expire(key, TTL_SECONDS * 2)
+                await pipe.execute()
+        except BaseException:
+            # A socket whose first touch fails never gets to leave: keep no
+            # note of it here (an entry that did reach Redis expires).
+            if self._entries.get((room_id, channel)) == member:
+                del self._entries[(room_id, channel)]
+            raise
 
     async def remove(self, room_id: int, channel: str) -> None:
         key = self._key(room_id)

@@ -63,13 +63,15 @@ async def test_foreign_origin_is_refused(alumnus):
     assert connected is False
 
 
-@pytest.mark.parametrize("change", ["suspended", "demoted"])
+@pytest.mark.parametrize("change", ["suspended", "signed_out", "demoted"])
 async def test_a_change_that_commits_while_the_socket_opens_is_never_missed(moderator, staff, monkeypatch, change):
     """The account changes just after the read that let the socket in, before
     it joined the user's group (so the change's force_disconnect cannot reach
-    it): the second read, made once it has joined, refuses it — a suspended
-    account for good (4401), a former moderator to reconnect without the
+    it): the second read, made once it has joined, refuses it — a suspended or
+    signed-out account for good (4401), a former moderator to reconnect without the
     moderators' console (4000)."""
+    from django.contrib.sessions.models import Session
+
     from community import consumers
     from community.models import User
 
@@ -79,10 +81,12 @@ async def test_a_change_that_commits_while_the_socket_opens_is_never_missed(mode
         allowed = real(user)
         if change == "suspended":
             User.objects.filter(pk=moderator.pk).update(is_active=False)
+        elif change == "signed_out":
+            Session.objects.all().delete()
         else:
             actions.set_role(staff=staff, member=moderator, role=User.Role.ALUMNUS)
         return allowed
 
     monkeypatch.setattr(consumers, "_allowed_user", changed_right_after_the_read)
     _, connected, code = await open_notifications(moderator)
-    assert (connected, code) == (False, 4401 if change == "suspended" else 4000)
+    assert (connected, code) == (False, 4000 if change == "demoted" else 4401)

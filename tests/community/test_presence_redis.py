@@ -70,3 +70,19 @@ async def test_hundreds_coming_and_going_at_once_wait_for_a_connection(store, mo
     assert sum([await store._redis.zcard(store._key(room)) for room in range(5)]) == 0
     pool = store._redis.connection_pool
     assert len(pool._available_connections) + len(pool._in_use_connections) <= 4
+
+
+async def test_a_touch_that_fails_keeps_no_note_of_its_socket(store, monkeypatch):
+    """A socket whose first touch fails never gets to leave (its connect
+    failed), so nothing may stay noted for it."""
+    import redis.asyncio.client
+
+    await store.touch(7, user(1), "socket.1")
+
+    async def unreachable(self, *args, **kwargs):
+        raise ConnectionError("Redis went away")
+
+    monkeypatch.setattr(redis.asyncio.client.Pipeline, "execute", unreachable)
+    with pytest.raises(ConnectionError):
+        await store.touch(7, user(2), "socket.2")
+    assert set(store._entries) == {(7, "socket.1")}

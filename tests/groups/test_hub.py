@@ -206,3 +206,38 @@ async def test_on_redis_hundreds_of_sockets_leaving_at_once_all_leave_their_grou
         for key in client.scan_iter(match=f"{prefix}:*"):
             client.delete(key)
         client.close()
+
+
+async def test_the_periodic_refresh_never_holds_up_a_socket_joining(monkeypatch):
+    """Every joined group is re-added now and then; a socket joining a group
+    that is being refreshed does not wait for it (the group is joined)."""
+    import time
+
+    monkeypatch.setattr(hub_module, "HOUSEKEEPING_EVERY", 0.05)
+    monkeypatch.setattr(hub_module, "REFRESH_MAX", 0.05)
+
+    class Sock:
+        def hub_event_nowait(self, event):
+            pass
+
+        async def hub_lost(self):
+            pass
+
+    hub = await hub_module.get_hub()
+    try:
+        await hub.subscribe(Sock(), ("room.1",))
+        refreshing = asyncio.Event()
+        real_add = hub.layer.group_add
+
+        async def slow_add(group, channel):
+            refreshing.set()
+            await asyncio.sleep(1.0)
+            await real_add(group, channel)
+
+        monkeypatch.setattr(hub.layer, "group_add", slow_add)
+        await asyncio.wait_for(refreshing.wait(), timeout=5)
+        started = time.monotonic()
+        await hub.subscribe(Sock(), ("room.1",))
+        assert time.monotonic() - started < 0.5
+    finally:
+        await hub.close()

@@ -13,7 +13,7 @@ from django.conf import settings
 from groups import actions, consumers
 from groups.models import Room
 
-from .conftest import open_socket, session_cookie
+from .conftest import Socket, open_socket, session_cookie
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -157,3 +157,61 @@ async def test_a_ban_that_commits_while_the_socket_opens_is_never_missed(room, a
         assert output["code"] == consumers.CLOSE_FORBIDDEN
     else:
         assert (connected, code) == (False, consumers.CLOSE_FORBIDDEN)
+
+
+@pytest.mark.parametrize("change", ["signed_out", "password_changed", "suspended", "muted", "blocked"])
+async def test_what_changes_while_a_socket_opens_is_read_again_once_it_has_joined(
+    room, alumnus, alumnus2, moderator, monkeypatch, change
+):
+    """Without a hint, a socket reads who it is, joins its groups, then reads
+    it all again: a sign-out, a new password or a suspension that commits in
+    between refuses it as signed out (4401); a mute or a block made in
+    between is in what it is sent."""
+    from django.contrib.sessions.models import Session
+
+    from community.models import User
+
+    cookie = await db(session_cookie)(alumnus)
+    real = consumers._open_room
+
+    def changed_right_after_the_read(*args):
+        opened = real(*args)
+        if change == "signed_out":
+            Session.objects.filter(session_key=key_of(cookie)).delete()
+        elif change == "password_changed":
+            fresh = User.objects.get(pk=alumnus.pk)
+            fresh.set_password("a brand new passphrase 42")
+            fresh.save()
+        elif change == "suspended":
+            User.objects.filter(pk=alumnus.pk).update(is_active=False)
+        elif change == "muted":
+            actions.mute_member(moderator=moderator, member=alumnus, room=room, minutes=30, reason="cool off")
+        else:
+            actions.block_member(member=alumnus, other=alumnus2)
+        return opened
+
+    monkeypatch.setattr(consumers, "_open_room", changed_right_after_the_read)
+    seq, last_change = await db(counters)(room)
+    result = await open_socket(None, room.slug, after_seq=seq, changes=last_change, cookie=cookie, expect_ok=False)
+    connected, code, communicator = result
+    if change in ("signed_out", "password_changed", "suspended"):
+        assert (connected, code) == (False, consumers.CLOSE_UNAUTHENTICATED)
+        return
+    assert connected
+    socket = Socket(communicator)
+    if change == "muted":
+        # `resumed` tells the page whether it may post: it already knows.
+        assert (await socket.recv_type("resumed"))["posting"]["denial"] == "muted"
+    else:
+        await db(post)(alumnus2, room, "from someone she blocked")
+        assert await socket.nothing(timeout=0.5, ignore=("presence", "resumed", "blocks_changed"))
+    await socket.close()
+
+
+async def test_a_resume_cursor_past_any_id_is_ignored_not_a_crash(room, alumnus, alumnus2):
+    missed = await db(post)(alumnus2, room, "hello")
+    socket = await open_socket(alumnus, room.slug, after_seq=2**63, changes=0)
+    assert await socket.nothing(timeout=0.5)  # no resume asked for: nothing replayed, the socket lives
+    live = await db(post)(alumnus2, room, "still here")
+    assert (await socket.recv_type("message"))["message"]["id"] == live.pk != missed.pk
+    await socket.close()
