@@ -92,25 +92,28 @@ def _may_read(user, room, membership) -> bool:
     return permissions.can_read_room(user, room, membership)
 
 
-def _load_room(user, slug):
-    """The room, the `posting` frame and blocked authors if the user may read it now."""
+def _load_room(user, slug, details=True):
+    """The room, the `posting` frame and blocked authors if the user may read
+    it now (without `details`, only the room: they are read again later)."""
     # A member's room and membership in one query; anyone else (a site
     # moderator who never joined) costs a second.
     membership = MEMBERSHIP_BY_SLUG.first(user.pk, slug)
     room = membership.room if membership is not None else Room.objects.filter(slug=slug).first()
     if room is None or not _may_read(user, room, membership):
         return None, None, set()
+    if not details:
+        return room, None, set()
     return room, actions.posting_frame(user, room, membership), queries.blocked_ids(user)
 
 
-def _open_room(user, slug):
+def _open_room(user, slug, details=True):
     """A new socket's first trip: who it belongs to (read from the session
     here, community.ws_auth) and, if they may chat, `_load_room`. The user is
     None if they may not chat at all."""
     user = concrete_user(user)
     if not permissions.may_chat(user):
         return None, None, None, set()
-    return (user, *_load_room(user, slug))
+    return (user, *_load_room(user, slug, details))
 
 
 # Who a session is and which room a slug names, as this process last found
@@ -159,7 +162,7 @@ def _check_again_and_resume(user, session_key, room_id: int, resume: tuple[int, 
     if room is None or not _may_read(fresh, room, membership):
         return CLOSE_FORBIDDEN, None
     read = _resume_read(room, *resume) if resume is not None else None
-    return None, (actions.posting_frame(fresh, room, membership), queries.blocked_ids(fresh), read)
+    return None, (fresh, room, actions.posting_frame(fresh, room, membership), queries.blocked_ids(fresh), read)
 
 
 def _open_and_resume(user, slug, hint: tuple[int, int], after_seq: int, changes: int):
@@ -577,7 +580,9 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
                 self.hub_leave()
                 self.drop_held_events()
         else:
-            opened = await database_sync_to_async(_open_room)(self.scope.get("user"), slug)
+            # Who it is and whether they may read the room; the rest (posting,
+            # blocks, the resume) is read once the socket has joined.
+            opened = await database_sync_to_async(_open_room)(self.scope.get("user"), slug, False)
         user, room, posting, blocked = opened
         if user is None or room is None:
             _forget_hint(session_key, slug)
@@ -592,7 +597,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
                 _forget_hint(session_key, slug)
                 await self.close(code=refusal)
                 return
-            posting, blocked, read = again
+            user, room, posting, blocked, read = again
         _remember_hint(session_key, slug, user.pk, room.pk)
         self.room = room
         self.user = user

@@ -83,10 +83,14 @@ class RedisPresence:
                 pipe.expire(key, TTL_SECONDS * 2)
                 await pipe.execute()
         except BaseException:
-            # A socket whose first touch fails never gets to leave: keep no
-            # note of it here (an entry that did reach Redis expires).
+            # As before the write: a socket whose first touch fails never gets
+            # to leave, so no note of it is kept (an entry that did reach Redis
+            # expires); a live socket keeps the entry it had.
             if self._entries.get((room_id, channel)) == member:
-                del self._entries[(room_id, channel)]
+                if previous is None:
+                    del self._entries[(room_id, channel)]
+                else:
+                    self._entries[(room_id, channel)] = previous
             raise
 
     async def remove(self, room_id: int, channel: str) -> None:

@@ -10,8 +10,15 @@ from community.realtime import close_session_sockets, force_disconnect_on_commit
 
 @receiver(user_logged_out)
 def close_sockets_of_signed_out_session(sender, request, user, **kwargs):
-    if request is not None and getattr(request, "session", None) is not None:
-        close_session_sockets(request.session.session_key)
+    session = getattr(request, "session", None) if request is not None else None
+    if session is None:
+        return
+    # Django sends this before it deletes the session: delete it first, so
+    # that a socket opening meanwhile — which joins the session's group, then
+    # reads the session again — either finds it gone or gets this close.
+    key = session.session_key
+    session.delete()
+    close_session_sockets(key)
 
 
 @receiver(password_changed)

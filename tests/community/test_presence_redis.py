@@ -86,3 +86,9 @@ async def test_a_touch_that_fails_keeps_no_note_of_its_socket(store, monkeypatch
     with pytest.raises(ConnectionError):
         await store.touch(7, user(2), "socket.2")
     assert set(store._entries) == {(7, "socket.1")}
+    # A live socket's refresh that fails keeps what it had, to leave by.
+    with pytest.raises(ConnectionError):
+        await store.touch(7, user(1, "Renamed"), "socket.1")
+    monkeypatch.undo()
+    await store.remove(7, "socket.1")
+    assert await store._redis.zcard(store._key(7)) == 0

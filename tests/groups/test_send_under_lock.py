@@ -149,9 +149,9 @@ async def test_a_room_socket_holds_its_connect_slot_through_its_resume_backlog(
         events.append("backlog done")
         return result
 
-    def load(user, slug):
+    def load(user, slug, *args):
         events.append(f"load {user.pk}")
-        return real_load(user, slug)
+        return real_load(user, slug, *args)
 
     monkeypatch.setattr(consumers.RoomConsumer, "_send_backlog", slow_send_backlog)
     monkeypatch.setattr(consumers, "_load_room", load)

@@ -53,3 +53,24 @@ async def test_password_change_closes_every_socket(room, alumnus):
     assert response.status_code == 302
     assert await laptop_socket.closed() == 4401
     assert await phone_socket.closed() == 4401
+
+
+async def test_signing_out_deletes_the_session_before_its_sockets_are_told(alumnus, monkeypatch):
+    """A socket that is opening joins its session's group, then reads the
+    session again: the close must not go out while the session still reads
+    as signed in, or a socket that joined in between would stay open."""
+    from django.contrib.sessions.models import Session
+
+    from community.realtime import signals
+
+    laptop = Client()
+    await sync_to_async(laptop.force_login)(alumnus)
+    key = laptop.cookies[settings.SESSION_COOKIE_NAME].value
+    told = []
+
+    def close_session_sockets(session_key):
+        told.append((session_key, Session.objects.filter(session_key=session_key).exists()))
+
+    monkeypatch.setattr(signals, "close_session_sockets", close_session_sockets)
+    await sync_to_async(laptop.post)("/accounts/logout/")
+    assert told == [(key, False)]
