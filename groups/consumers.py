@@ -25,7 +25,6 @@ from redis.exceptions import RedisError
 
 from community import connect_gate
 from community.models import User
-from community.permissions import mfa_setup_missing
 from community.prepared import Prepared
 from community.realtime import SEND_MANY, encode, group_send, presence, session_group, user_group
 from community.realtime.hub import HubConsumerMixin
@@ -84,14 +83,6 @@ MEMBERSHIP_BY_SLUG = Prepared(
 )
 
 
-def _may_read(user, room, membership) -> bool:
-    """Whether a socket of `user` may read `room` (`membership`: the user's in it, or None)."""
-    # A moderator held on the MFA set-up page over HTTP reads nothing here either.
-    if mfa_setup_missing(user) or not permissions.may_chat(user):
-        return False
-    return permissions.can_read_room(user, room, membership)
-
-
 def _load_room(user, slug, details=True):
     """The room, the `posting` frame and blocked authors if the user may read
     it now (without `details`, only the room: they are read again later)."""
@@ -99,7 +90,7 @@ def _load_room(user, slug, details=True):
     # moderator who never joined) costs a second.
     membership = MEMBERSHIP_BY_SLUG.first(user.pk, slug)
     room = membership.room if membership is not None else Room.objects.filter(slug=slug).first()
-    if room is None or not _may_read(user, room, membership):
+    if room is None or not permissions.socket_may_read(user, room, membership):
         return None, None, set()
     if not details:
         return room, None, set()
@@ -159,7 +150,7 @@ def _check_again_and_resume(user, session_key, room_id: int, resume: tuple[int, 
         return CLOSE_UNAUTHENTICATED, None
     membership = MEMBER_IN_ROOM.first(fresh.pk, room_id)
     room = membership.room if membership is not None else Room.objects.filter(pk=room_id).first()
-    if room is None or not _may_read(fresh, room, membership):
+    if room is None or not permissions.socket_may_read(fresh, room, membership):
         return CLOSE_FORBIDDEN, None
     read = _resume_read(room, *resume) if resume is not None else None
     return None, (fresh, room, actions.posting_frame(fresh, room, membership), queries.blocked_ids(fresh), read)

@@ -13,7 +13,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from community.models import Notification, User
-from community.permissions import is_active_member, is_family, is_site_moderator, is_staff
+from community.permissions import is_active_member, is_family, is_site_moderator, is_staff, mfa_setup_missing
 from community.prepared import Prepared
 
 from .models import Block, DirectRequest, Membership, Message, Report, Room, Sanction
@@ -555,3 +555,12 @@ def can_see_report_context(user, report: Report) -> bool:
     """A report from a two-person conversation shows site moderators the
     reported message and the ten before it — the only way they ever read one."""
     return reports_visible_to(user).filter(pk=report.pk).exists()
+
+
+def socket_may_read(user, room: Room, membership: Membership | None) -> bool:
+    """Whether a chat socket of `user` may read `room` (`membership`: the
+    user's in it, or None). A moderator held on the MFA set-up page over HTTP
+    reads nothing here either."""
+    if mfa_setup_missing(user) or not may_chat(user):
+        return False
+    return can_read_room(user, room, membership)

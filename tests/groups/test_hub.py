@@ -25,6 +25,16 @@ def in_memory_layer(request, settings):
         }
 
 
+class Sock:
+    """A subscriber that takes whatever it is given."""
+
+    def hub_event_nowait(self, event):
+        pass
+
+    async def hub_lost(self):
+        pass
+
+
 def _members(layer, group):
     return set(layer.groups.get(group, {}))
 
@@ -183,13 +193,6 @@ async def test_on_redis_hundreds_of_sockets_leaving_at_once_all_leave_their_grou
         }
     }
 
-    class Sock:
-        def hub_event_nowait(self, event):
-            pass
-
-        async def hub_lost(self):
-            pass
-
     hub = await hub_module.get_hub()
     socks = [Sock() for _ in range(300)]
     await asyncio.gather(*(hub.subscribe(s, (f"user.{n}", f"session.{n}")) for n, s in enumerate(socks)))
@@ -215,13 +218,6 @@ async def test_the_periodic_refresh_never_holds_up_a_socket_joining(monkeypatch)
 
     monkeypatch.setattr(hub_module, "HOUSEKEEPING_EVERY", 0.05)
     monkeypatch.setattr(hub_module, "REFRESH_MAX", 0.05)
-
-    class Sock:
-        def hub_event_nowait(self, event):
-            pass
-
-        async def hub_lost(self):
-            pass
 
     hub = await hub_module.get_hub()
     try:
