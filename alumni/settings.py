@@ -282,7 +282,7 @@ if REDIS_URL:
         raise ImproperlyConfigured(f"CHANNEL_LAYER must be pubsub or core; got {CHANNEL_LAYER!r}")
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "community.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_PREFIX", "alumni"),
             # Fail fast when Redis is away: a page must not hang on the cache.

@@ -67,8 +67,9 @@ def test_production_settings_postgres_pool_redis_cache_and_channel_layer():
     # Prepared statements: PostgreSQL plans the hot reads once per connection.
     assert (db["OPTIONS"]["server_side_binding"], db["OPTIONS"]["prepare_threshold"]) == (True, 5)
     cache = values["CACHES"]["default"]
+    # One Redis client per process, not one per request (community.cache).
     assert (cache["BACKEND"], cache["LOCATION"]) == (
-        "django.core.cache.backends.redis.RedisCache",
+        "community.cache.RedisCache",
         "redis://127.0.0.1:6379/0",
     )
     assert values["CHANNEL_LAYER"] == "core"

@@ -33,7 +33,7 @@ def redis_everything(settings, redis_url):
     }
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "community.cache.RedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": prefix,
         }
