@@ -463,9 +463,10 @@ class SendQueue:
     """The sends waiting for one lane (the thread that stores a set of
     rooms' messages): while one batch is being stored, the sends that arrive
     wait and go in the next, up to settings.SEND_BATCH_MAX, in one trip to
-    that thread (`_send_many`). Each message is still stored in its own
-    transaction, in arrival order, with its own errors; the batch saves the
-    trip (thread hand-over, connection checks) per message."""
+    that thread (`_send_many`). Each message is checked on its own and gets
+    its own outcome, in arrival order; the batch saves the trip (thread
+    hand-over, connection checks) per message, and its plain messages share
+    one transaction and one commit (actions.store_posts)."""
 
     def __init__(self, run_many):
         self.run_many = run_many
@@ -501,19 +502,58 @@ class SendQueue:
 
 
 def _send_many(items: list[tuple]) -> list[tuple[bool, object]]:
-    """`_send` for each (user, room id, frame), one after another, each in its
-    own transaction; (True, result) or (False, the exception) for each. After
-    a database error the connection is checked (and dropped if it broke)
-    before the next, as a new trip would."""
-    outcomes = []
-    for user, room_id, frame in items:
+    """`_send` for each (user, room id, frame); (True, result) or (False, the
+    exception) for each, in order. Each is checked on its own (re-read of the
+    user, room and membership; rate limits; word lists), then the accepted
+    ones are stored together (actions.store_posts: a run of plain messages
+    in one transaction). After a database error the connection is checked
+    (and dropped if it broke) before going on, as a new trip would."""
+    if len(items) == 1:
+        return [_send_one(*items[0])]
+    outcomes: list[tuple[bool, object] | None] = [None] * len(items)
+    waiting = []  # (index, user, room, PendingPost)
+    for i, (user, room_id, frame) in enumerate(items):
         try:
-            outcomes.append((True, _send(user, room_id, frame)))
+            user, room, membership = _fresh_for_send(user, room_id)
+            pending = actions.prepare_post(
+                author=user,
+                room=room,
+                body=frame.get("body"),
+                client_id=frame.get("client_id"),
+                reply_to_id=frame.get("reply_to"),
+                content_note=frame.get("content_note") or "",
+                membership=membership,
+            )
         except Exception as exc:
-            outcomes.append((False, exc))
+            outcomes[i] = (False, exc)
             if isinstance(exc, DatabaseError):
                 close_old_connections()
+            continue
+        if isinstance(pending, actions.PostResult):  # a refused re-send: its stored copy
+            outcomes[i] = (True, (user, room, pending, queries.message_dict(pending.message)))
+        else:
+            waiting.append((i, user, room, pending))
+    stored = actions.store_posts([pending for *_, pending in waiting])
+    for (i, user, room, _), (ok, value) in zip(waiting, stored, strict=True):
+        if not ok:
+            outcomes[i] = (False, value)
+            continue
+        try:
+            outcomes[i] = (True, (user, room, value, None if value.created else queries.message_dict(value.message)))
+        except Exception as exc:
+            outcomes[i] = (False, exc)
+    if any(not ok and isinstance(value, DatabaseError) for ok, value in outcomes):
+        close_old_connections()
     return outcomes
+
+
+def _send_one(user, room_id, frame) -> tuple[bool, object]:
+    try:
+        return True, _send(user, room_id, frame)
+    except Exception as exc:
+        if isinstance(exc, DatabaseError):
+            close_old_connections()
+        return False, exc
 
 
 # One queue per event loop and lane (room id % SEND_THREADS).

@@ -208,6 +208,68 @@ def post_message(
     caller has just read it with the author and room (the socket does, in
     one query); by default it is read here.
     """
+    pending = prepare_post(
+        author=author,
+        room=room,
+        body=body,
+        client_id=client_id,
+        reply_to_id=reply_to_id,
+        content_note=content_note,
+        notify_conversation=notify_conversation,
+        from_request=from_request,
+        membership=membership,
+    )
+    if isinstance(pending, PostResult):
+        return pending
+    return _commit_post(pending)
+
+
+@dataclass
+class PendingPost:
+    """A message that passed every check (prepare_post) and waits to be
+    stored (store_posts)."""
+
+    author: User
+    room: Room
+    body: str
+    client_uuid: object
+    content_note: str
+    draft: "_Draft"
+    notify_conversation: bool
+    from_request: bool
+
+    @property
+    def plain(self) -> bool:
+        """Nothing but the message, its seq and its author's read marker to
+        write: no hold, no crisis tier, no flagged word, no mention, no
+        conversation notice. Plain messages can share a transaction."""
+        screening = self.draft.screening
+        return not (
+            screening.hold
+            or screening.level
+            or screening.flagged
+            or self.draft.mentioned
+            or (self.notify_conversation and self.room.kind in Room.MEMBERS_ONLY)
+        )
+
+
+def prepare_post(
+    *,
+    author: User,
+    room: Room,
+    body,
+    client_id,
+    reply_to_id=None,
+    content_note="",
+    notify_conversation=True,
+    from_request=False,
+    membership=LOOK_UP,
+) -> "PendingPost | PostResult":
+    """post_message's checks, with no write: the rate limits are charged,
+    the word lists, the crisis detector and mentions are read. Raises
+    ChatError for a refused text; returns the stored copy (a PostResult with
+    created=False) for a refused re-send of a stored client_id, else the
+    PendingPost for store_posts."""
     body = _clean_body(body)
     client_uuid = _parse_client_id(client_id)
     if not isinstance(content_note, str) or len(content_note) > 60:
@@ -230,10 +292,16 @@ def post_message(
         if stored is None:
             raise
         return PostResult(stored, created=False)
+    return PendingPost(author, room, body, client_uuid, content_note, draft, notify_conversation, from_request)
+
+
+def _commit_post(pending: PendingPost) -> PostResult:
+    """Store one prepared message in a transaction of its own."""
+    p = pending
     try:
         with transaction.atomic():
             message, private_frames = _store(
-                author, room, body, client_uuid, content_note, draft, notify_conversation, from_request
+                p.author, p.room, p.body, p.client_uuid, p.content_note, p.draft, p.notify_conversation, p.from_request
             )
     except IntegrityError:
         # The client_id is stored already (a re-send, or a concurrent send of
@@ -241,13 +309,74 @@ def post_message(
         # and the rate limits it was counted against get the count back (a
         # client re-sending its outbox after a reconnect must not find its
         # next new message refused).
-        stored = _stored(author, room, client_uuid)
+        stored = _stored(p.author, p.room, p.client_uuid)
         if stored is None:
             raise
-        if draft.charged:
-            _refund_rate(author, room, draft.moderator)
+        if p.draft.charged:
+            _refund_rate(p.author, p.room, p.draft.moderator)
         return PostResult(stored, created=False)
     return PostResult(message, created=True, private_frames=private_frames)
+
+
+def store_posts(pendings: list[PendingPost]) -> list[tuple[bool, object]]:
+    """Store prepared messages, in their order; for each, (True, PostResult)
+    or (False, the exception) as post_message would have returned or raised.
+
+    A run of plain messages (PendingPost.plain) is stored in one transaction:
+    one commit, so one flush of the database's log, for the run instead of
+    one per message. Its room locks are taken in room id order and its
+    authors' read markers written last in (room, member) order — the order
+    mark_read_many writes markers in — so two such runs, or a run and a batch
+    of read markers, never wait on each other in a cycle. If anything in the
+    run fails (a re-sent client_id, a mute or lock that committed meanwhile,
+    a database error), nothing of the run is kept and each of its messages
+    is stored on its own, with its own outcome. Any other message is stored
+    alone, after the run before it."""
+    outcomes: list[tuple[bool, object]] = []
+    run: list[PendingPost] = []
+
+    def flush():
+        if run:
+            outcomes.extend(_store_run(run))
+            run.clear()
+
+    for pending in pendings:
+        if pending.plain:
+            run.append(pending)
+            continue
+        flush()
+        outcomes.append(_outcome(_commit_post, pending))
+    flush()
+    return outcomes
+
+
+def _outcome(func, *args) -> tuple[bool, object]:
+    try:
+        return True, func(*args)
+    except Exception as exc:
+        return False, exc
+
+
+def _store_run(run: list[PendingPost]) -> list[tuple[bool, object]]:
+    if len(run) == 1:
+        return [_outcome(_commit_post, run[0])]
+    order = sorted(range(len(run)), key=lambda i: run[i].room.pk)  # stable: a room's keep their order
+    results: list[PostResult | None] = [None] * len(run)
+    try:
+        with transaction.atomic():
+            markers = {}
+            for i in order:
+                p = run[i]
+                message = _insert(p.author, p.room, p.body, p.client_uuid, p.content_note, p.draft)
+                if p.draft.membership is not None:
+                    markers[(p.room.pk, p.author.pk)] = (p.draft.membership.pk, message.pk)
+                broadcast_on_commit(p.room.group_name, _message_event(message))
+                results[i] = PostResult(message, created=True, private_frames=[])
+            for key in sorted(markers):
+                _read_up_to(*markers[key])
+    except Exception:
+        return [_outcome(_commit_post, p) for p in run]
+    return [(True, result) for result in results]
 
 
 def _stored(author: User, room: Room, client_uuid) -> Message | None:
@@ -364,11 +493,9 @@ def _recheck_under_lock(author: User, room: Room, draft: "_Draft", locked: bool)
     _deny(author, room, fresh)
 
 
-def _store(author, room, body, client_uuid, content_note, draft: _Draft, notify_conversation, from_request):
-    """The writes, inside the caller's transaction. A plain message is four
-    statements: the seq (and the room lock), the membership read again under
-    the lock, the insert, the author's read marker. Crisis alerts, held-message notices, reports and mentions, rarer,
-    are written in the same transaction so none of them can be lost alone."""
+def _insert(author, room, body, client_uuid, content_note, draft: _Draft) -> Message:
+    """The message's row: a visible one gets its seq (taking the room's lock,
+    and reading the membership again under it) first."""
     screening = draft.screening
     hold = screening.hold
     now = timezone.now()
@@ -391,6 +518,17 @@ def _store(author, room, body, client_uuid, content_note, draft: _Draft, notify_
     message.room = room
     # A new message has no reactions: the frame needs no query for them.
     message.reaction_rows = []
+    return message
+
+
+def _store(author, room, body, client_uuid, content_note, draft: _Draft, notify_conversation, from_request):
+    """The writes, inside the caller's transaction. A plain message is four
+    statements: the seq (and the room lock), the membership read again under
+    the lock, the insert, the author's read marker. Crisis alerts, held-message notices, reports and mentions, rarer,
+    are written in the same transaction so none of them can be lost alone."""
+    screening = draft.screening
+    hold = screening.hold
+    message = _insert(author, room, body, client_uuid, content_note, draft)
     # A person in crisis is never silenced: even a held message raises
     # the alert and shows its author the support card.
     private_frames = [] if from_request else _support(author, room, message, screening.level)
@@ -625,9 +763,14 @@ def mark_read_many(markers: list[tuple[int, int, int]]) -> list[bool]:
         if not is_message_id(message_id):
             raise ChatError("invalid", "id must be a message id.")
     sql = _marker_forward_sql("room_id", "user_id") + f" AND {connection.ops.quote_name('left_at')} IS NULL"
-    moved = []
+    moved = [False] * len(markers)
+    # In (room, member) order, as store_posts writes its authors' markers:
+    # two transactions that each hold several markers' rows never wait on
+    # each other in a cycle.
+    order = sorted(range(len(markers)), key=lambda i: (markers[i][1], markers[i][0]))
     with transaction.atomic(), connection.cursor() as cursor:
-        for user_id, room_id, message_id in markers:
+        for i in order:
+            user_id, room_id, message_id = markers[i]
             cursor.execute(sql, [message_id, message_id, room_id, user_id])
-            moved.append(cursor.rowcount > 0)
+            moved[i] = cursor.rowcount > 0
     return moved

@@ -1,0 +1,241 @@
+"""Messages stored together (actions.store_posts, used by the socket's send
+queue): a run of plain messages shares one transaction and one commit; each
+message still gets exactly the outcome it would have had alone, in order."""
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from groups import actions
+from groups.actions import moderation
+from groups.errors import ChatError
+from groups.models import CrisisAlert, Membership, Message, Room
+
+pytestmark = [pytest.mark.django_db]
+
+
+@pytest.fixture
+def rooms(room, staff, alumnus, alumnus2):
+    """`room` and a second topic room, Alice and Bob in both."""
+    other = actions.create_room(creator=staff, name="Sleep", slug="sleep", kind=Room.Kind.TOPIC)
+    for member in (alumnus, alumnus2):
+        actions.join_room(member=member, room=other)
+    return room, other
+
+
+@pytest.fixture
+def commits(monkeypatch):
+    """How many times the connection committed."""
+    count = [0]
+    real = connection.commit
+
+    def counted():
+        count[0] += 1
+        return real()
+
+    monkeypatch.setattr(connection, "commit", counted)
+    return count
+
+
+def _prepare(author, room, body, client_id=None, **extra):
+    return actions.prepare_post(author=author, room=room, body=body, client_id=client_id or uuid.uuid4(), **extra)
+
+
+def _bodies(room):
+    return list(Message.objects.filter(room=room).order_by("seq").values_list("body", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_of_plain_messages_is_one_commit_and_keeps_each_rooms_order(settings, rooms, alumnus, alumnus2, commits):
+    settings.RATE_LIMIT_BURST = 100
+    first, second = rooms
+    pendings = [
+        _prepare(alumnus, second, "s1"),
+        _prepare(alumnus, first, "f1"),
+        _prepare(alumnus2, second, "s2"),
+        _prepare(alumnus2, first, "f2"),
+        _prepare(alumnus, first, "f3"),
+    ]
+    assert all(p.plain for p in pendings)
+    before = commits[0]
+    outcomes = actions.store_posts(pendings)
+    assert commits[0] - before == 1
+    assert [ok for ok, _ in outcomes] == [True] * 5
+    assert [result.message.body for _, result in outcomes] == ["s1", "f1", "s2", "f2", "f3"]
+    assert all(result.created for _, result in outcomes)
+    assert _bodies(first) == ["f1", "f2", "f3"]
+    assert _bodies(second) == ["s1", "s2"]
+    assert list(Message.objects.filter(room=first).order_by("seq").values_list("seq", flat=True)) == [1, 2, 3]
+    # Each author has read their own last message in each room.
+    alice_first = Membership.objects.get(room=first, user=alumnus)
+    assert alice_first.last_read_message_id == Message.objects.get(body="f3").pk
+    assert Membership.objects.get(room=second, user=alumnus2).last_read_message_id == Message.objects.get(body="s2").pk
+
+
+def test_a_run_costs_fewer_statements_than_its_messages_alone(settings, rooms, alumnus, alumnus2):
+    """Per plain message in a run: the seq, the membership read again under
+    the lock, the insert, the read marker (the commit is shared)."""
+    settings.RATE_LIMIT_BURST = 100
+    first, second = rooms
+    pendings = [
+        _prepare(member, r, f"q{i}") for i, (member, r) in enumerate([(alumnus, first), (alumnus2, second)] * 4)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = actions.store_posts(pendings)
+    assert all(ok for ok, _ in outcomes)
+    statements = [
+        q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("BEGIN", "SAVEPOINT", "RELEASE"))
+    ]
+    assert len(statements) <= 4 * len(pendings), statements
+
+
+def test_a_resent_client_id_in_a_run_answers_with_the_stored_copy_and_the_rest_are_stored(
+    settings, room, alumnus, alumnus2
+):
+    settings.RATE_LIMIT_BURST = 100
+    client_id = uuid.uuid4()
+    original = actions.post_message(author=alumnus, room=room, body="once", client_id=client_id)
+    # The re-send passes its checks (nothing refuses it) and meets the stored
+    # copy only at the insert: the run falls back to one transaction each.
+    pendings = [
+        _prepare(alumnus2, room, "before"),
+        _prepare(alumnus, room, "once", client_id=client_id),
+        _prepare(alumnus2, room, "after"),
+    ]
+    outcomes = actions.store_posts(pendings)
+    assert [ok for ok, _ in outcomes] == [True, True, True]
+    assert [r.created for _, r in outcomes] == [True, False, True]
+    assert outcomes[1][1].message.pk == original.message.pk
+    assert _bodies(room) == ["once", "before", "after"]
+    assert Message.objects.filter(client_id=client_id).count() == 1
+
+
+def test_a_mute_committed_before_the_run_refuses_only_that_message(settings, room, alumnus, alumnus2, moderator):
+    settings.RATE_LIMIT_BURST = 100
+    pendings = [_prepare(alumnus2, room, "bob 1"), _prepare(alumnus, room, "alice"), _prepare(alumnus2, room, "bob 2")]
+    # The moderator acts after the checks and before the lock.
+    moderation.mute_member(moderator=moderator, member=alumnus, room=room, minutes=10, reason="cool off")
+    seq = Room.objects.get(pk=room.pk).last_seq
+    outcomes = actions.store_posts(pendings)
+    assert outcomes[0][0]
+    assert outcomes[2][0]
+    ok, error = outcomes[1]
+    assert not ok
+    assert isinstance(error, ChatError)
+    assert error.code == "muted"
+    assert _bodies(room) == ["bob 1", "bob 2"]
+    assert Room.objects.get(pk=room.pk).last_seq == seq + 2  # no seq was spent on the refused one
+
+
+def test_a_crisis_message_is_stored_alone_in_its_place(settings, room, alumnus, alumnus2, moderator, commits):
+    settings.RATE_LIMIT_BURST = 100
+    pendings = [
+        _prepare(alumnus2, room, "hello all"),
+        _prepare(alumnus, room, "I want to kill myself tonight"),
+        _prepare(alumnus2, room, "how was your week"),
+        _prepare(alumnus2, room, "anyone around?"),
+    ]
+    assert [p.plain for p in pendings] == [True, False, True, True]
+    outcomes = actions.store_posts(pendings)
+    assert all(ok for ok, _ in outcomes)
+    assert _bodies(room) == ["hello all", "I want to kill myself tonight", "how was your week", "anyone around?"]
+    crisis = outcomes[1][1]
+    assert crisis.message.crisis_level == "crisis"
+    assert [frame["type"] for frame in crisis.private_frames] == ["crisis.resources"]
+    assert CrisisAlert.objects.filter(member=alumnus, message=crisis.message).exists()
+
+
+def test_messages_that_notify_or_wait_are_not_plain(settings, room, alumnus, alumnus2, staff):
+    settings.RATE_LIMIT_BURST = 100
+    mention = _prepare(alumnus, room, "hi @Bob")
+    assert mention.draft.mentioned
+    assert not mention.plain
+    # A two-person conversation's message tells the other person (by kind).
+    conversation = _prepare(alumnus, room, "plain words")
+    conversation.room.kind = Room.Kind.DIRECT
+    assert not conversation.plain
+    conversation.notify_conversation = False
+    assert conversation.plain
+
+
+def test_read_markers_written_together_answer_in_their_own_order(room, alumnus, alumnus2, staff):
+    messages = [
+        actions.post_message(author=staff, room=room, body=f"m{i}", client_id=uuid.uuid4()).message for i in range(2)
+    ]
+    outsider_room = Room.objects.create(name="Elsewhere", slug="elsewhere", kind=Room.Kind.TOPIC)
+    markers = [
+        (alumnus2.pk, room.pk, messages[1].pk),
+        (alumnus.pk, outsider_room.pk, messages[0].pk),  # no membership there
+        (alumnus.pk, room.pk, messages[0].pk),
+    ]
+    assert actions.mark_read_many(markers) == [True, False, True]
+    assert Membership.objects.get(room=room, user=alumnus2).last_read_message_id == messages[1].pk
+    assert Membership.objects.get(room=room, user=alumnus).last_read_message_id == messages[0].pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_runs_in_opposite_room_order_and_read_markers_never_deadlock(settings, monkeypatch, rooms, alumnus, alumnus2):
+    """Two processes' send queues store runs that name the same rooms in
+    opposite orders while a read-marker batch writes the same memberships:
+    rooms are locked in id order and markers written in (room, member) order,
+    so none of them waits on another in a cycle (PostgreSQL would break the
+    cycle after a second by failing one, and its run would fall back)."""
+    import threading
+
+    from django.db import connections
+
+    from groups.actions import messages
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (runs in the suite's PostgreSQL pass)")
+    settings.RATE_LIMIT_BURST = 10_000
+    first, second = rooms
+    fallbacks, errors = [], []
+    real = messages._commit_post
+    monkeypatch.setattr(messages, "_commit_post", lambda p: fallbacks.append(p) or real(p))
+    barrier = threading.Barrier(3)
+
+    def sender(order):
+        try:
+            barrier.wait()
+            for i in range(25):
+                pendings = [
+                    _prepare(alumnus if n % 2 else alumnus2, r, f"{r.slug} {i} {n}") for n, r in enumerate(order)
+                ]
+                outcomes = actions.store_posts(pendings)
+                errors.extend(value for ok, value in outcomes if not ok)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def reader():
+        try:
+            barrier.wait()
+            for _ in range(25):
+                top = Message.objects.order_by("-id").values_list("id", flat=True).first() or 1
+                actions.mark_read_many(
+                    [(alumnus2.pk, second.pk, top), (alumnus.pk, first.pk, top), (alumnus.pk, second.pk, top)]
+                )
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=sender, args=([first, second, first, second],)),
+        threading.Thread(target=sender, args=([second, first, second, first],)),
+        threading.Thread(target=reader),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert fallbacks == []
+    assert Message.objects.count() == 2 * 25 * 4
+    for r in rooms:
+        seqs = list(Message.objects.filter(room=r).order_by("id").values_list("seq", flat=True))
+        assert seqs == list(range(1, len(seqs) + 1))
