@@ -17,13 +17,38 @@ its connections are reused across requests, sockets and threads.
 import threading
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient
 from django.utils.functional import cached_property
 
 _clients: dict[tuple, object] = {}
 _lock = threading.Lock()
 
 
+class SharedRedisCacheClient(RedisCacheClient):
+    """Django's client, safe to share between threads: its pools are made
+    under a lock (Django fills them lazily, which is fine for a client of one
+    context but could make two pools, and leak one, for a shared client)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pools_lock = threading.Lock()
+
+    def _get_connection_pool(self, write):
+        with self._pools_lock:
+            return super()._get_connection_pool(write)
+
+    def disconnect(self) -> None:
+        with self._pools_lock:
+            for pool in self._pools.values():
+                pool.disconnect()
+            self._pools.clear()
+
+
 class RedisCache(DjangoRedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = SharedRedisCacheClient
+
     @cached_property
     def _cache(self):
         key = (self._class, tuple(self._servers), repr(sorted(self._options.items())))
@@ -35,6 +60,9 @@ class RedisCache(DjangoRedisCache):
 
 
 def forget_clients() -> None:
-    """Drop the shared clients (tests that point the cache elsewhere)."""
+    """Close and drop the shared clients (tests)."""
     with _lock:
+        clients = list(_clients.values())
         _clients.clear()
+    for client in clients:
+        client.disconnect()

@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs
@@ -512,7 +513,9 @@ def _send_many(items: list[tuple]) -> list[tuple[bool, object]]:
         return [_send_one(*items[0])]
     outcomes: list[tuple[bool, object] | None] = [None] * len(items)
     waiting = []  # (index, user, room, PendingPost)
+    refused = []  # (index, user, room, client_id, the refusal): a re-send of one waiting here?
     for i, (user, room_id, frame) in enumerate(items):
+        room = None
         try:
             user, room, membership = _fresh_for_send(user, room_id)
             pending = actions.prepare_post(
@@ -524,27 +527,49 @@ def _send_many(items: list[tuple]) -> list[tuple[bool, object]]:
                 content_note=frame.get("content_note") or "",
                 membership=membership,
             )
+            if isinstance(pending, actions.PostResult):  # a refused re-send: its stored copy
+                outcomes[i] = (True, (user, room, pending, queries.message_dict(pending.message)))
+            else:
+                waiting.append((i, user, room, pending))
         except Exception as exc:
             outcomes[i] = (False, exc)
+            if isinstance(exc, ChatError) and room is not None:
+                refused.append((i, user, room, frame.get("client_id"), exc))
             if isinstance(exc, DatabaseError):
                 close_old_connections()
-            continue
-        if isinstance(pending, actions.PostResult):  # a refused re-send: its stored copy
-            outcomes[i] = (True, (user, room, pending, queries.message_dict(pending.message)))
-        else:
-            waiting.append((i, user, room, pending))
     stored = actions.store_posts([pending for *_, pending in waiting])
-    for (i, user, room, _), (ok, value) in zip(waiting, stored, strict=True):
+    by_client_id = {}
+    for (i, user, room, pending), (ok, value) in zip(waiting, stored, strict=True):
         if not ok:
             outcomes[i] = (False, value)
             continue
+        by_client_id[(user.pk, room.pk, str(pending.client_uuid))] = value.message
         try:
             outcomes[i] = (True, (user, room, value, None if value.created else queries.message_dict(value.message)))
         except Exception as exc:
             outcomes[i] = (False, exc)
+    # A send refused by its checks whose client_id an earlier send of this
+    # batch has just stored (a client re-sending its outbox on a new socket):
+    # the stored copy is the answer, as prepare_post gives it when the copy
+    # was stored before the batch.
+    for i, user, room, client_id, _ in refused:
+        message = by_client_id.get((user.pk, room.pk, _client_key(client_id)))
+        if message is not None:
+            try:
+                copy = actions.PostResult(message, created=False)
+                outcomes[i] = (True, (user, room, copy, queries.message_dict(message)))
+            except Exception as exc:
+                outcomes[i] = (False, exc)
     if any(not ok and isinstance(value, DatabaseError) for ok, value in outcomes):
         close_old_connections()
     return outcomes
+
+
+def _client_key(client_id) -> str | None:
+    try:
+        return str(uuid.UUID(str(client_id)))
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
 def _send_one(user, room_id, frame) -> tuple[bool, object]:

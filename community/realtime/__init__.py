@@ -120,9 +120,13 @@ def start_sender(layer) -> None:
         _senders[id(layer)] = _OrderedSender(layer, loop)
 
 
-def broadcast_on_commit(group: str, event: dict) -> None:
-    """Send `event` to `group` once the current transaction commits (at once if none)."""
-    transaction.on_commit(lambda: send_now(group, event))
+def broadcast_on_commit(group: str, event: dict, *, robust: bool = False) -> None:
+    """Send `event` to `group` once the current transaction commits (at once if none).
+
+    `robust`: a broadcast that fails is logged and the transaction's other
+    commit callbacks still run (Django's on_commit robust=True); by default
+    the failure stops them and reaches the caller."""
+    transaction.on_commit(lambda: send_now(group, event), robust=robust)
 
 
 def frame_event(frame: dict) -> dict:

@@ -4,6 +4,7 @@ Each action re-checks permission, validates, writes, and only then
 broadcasts (after commit), so a frame never announces something a client
 could not read back."""
 
+import logging
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -55,6 +56,8 @@ from .crisis import open_crisis_alert
 # recovery app serves it; chat stands below recovery and knows only the URL).
 SAFETY_PLAN_CARD_URL = "/me/safety-plan/card/"
 
+
+logger = logging.getLogger(__name__)
 
 MENTION_MAX = 20
 LOOK_UP = object()  # post_message reads the membership itself
@@ -362,19 +365,28 @@ def _store_run(run: list[PendingPost]) -> list[tuple[bool, object]]:
         return [_outcome(_commit_post, run[0])]
     order = sorted(range(len(run)), key=lambda i: run[i].room.pk)  # stable: a room's keep their order
     results: list[PostResult | None] = [None] * len(run)
+    committed = []
     try:
         with transaction.atomic():
+            # The first commit callback: it runs only if the run committed, so
+            # an error raised after the commit is never taken for a failed run.
+            transaction.on_commit(lambda: committed.append(True), robust=True)
             markers = {}
             for i in order:
                 p = run[i]
                 message = _insert(p.author, p.room, p.body, p.client_uuid, p.content_note, p.draft)
                 if p.draft.membership is not None:
                     markers[(p.room.pk, p.author.pk)] = (p.draft.membership.pk, message.pk)
-                broadcast_on_commit(p.room.group_name, _message_event(message))
+                # Robust: one room's failed broadcast is logged and the run's
+                # other rooms still hear theirs.
+                broadcast_on_commit(p.room.group_name, _message_event(message), robust=True)
                 results[i] = PostResult(message, created=True, private_frames=[])
             for key in sorted(markers):
                 _read_up_to(*markers[key])
     except Exception:
+        if committed:
+            logger.exception("after storing %d messages together", len(run))
+            return [(True, result) for result in results]
         return [_outcome(_commit_post, p) for p in run]
     return [(True, result) for result in results]
 

@@ -1,6 +1,7 @@
 """Sends that arrive while others are being stored go together in one trip to
-the storing thread (groups.consumers.SendQueue): each is still stored in its
-own transaction, in order, and each socket hears its own result."""
+the storing thread (groups.consumers.SendQueue): each is checked on its own
+and stored in order (plain ones sharing a transaction, tests/groups/
+test_store_posts.py), and each socket hears its own result."""
 
 import asyncio
 import time

@@ -17,6 +17,21 @@ pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture
+def broadcasts(monkeypatch):
+    """The (group, message body) of every message broadcast, in order."""
+    from community import realtime
+
+    sent = []
+
+    def record(group, event):
+        if event.get("type") == "frame" and '"type":"message"' in event.get("text", ""):
+            sent.append((group, event["text"]))
+
+    monkeypatch.setattr(realtime, "send_now", record)
+    return sent
+
+
+@pytest.fixture
 def rooms(room, staff, alumnus, alumnus2):
     """`room` and a second topic room, Alice and Bob in both."""
     other = actions.create_room(creator=staff, name="Sleep", slug="sleep", kind=Room.Kind.TOPIC)
@@ -111,6 +126,12 @@ def test_a_resent_client_id_in_a_run_answers_with_the_stored_copy_and_the_rest_a
     assert _bodies(room) == ["once", "before", "after"]
     assert Message.objects.filter(client_id=client_id).count() == 1
 
+    # The re-send gave its rate-limit count back, as alone: with a burst of
+    # three, the original and two new messages fit.
+    settings.RATE_LIMIT_BURST = 3
+    assert actions.post_message(author=alumnus, room=room, body="two", client_id=uuid.uuid4()).created
+    assert actions.post_message(author=alumnus, room=room, body="three", client_id=uuid.uuid4()).created
+
 
 def test_a_mute_committed_before_the_run_refuses_only_that_message(settings, room, alumnus, alumnus2, moderator):
     settings.RATE_LIMIT_BURST = 100
@@ -149,6 +170,12 @@ def test_a_crisis_message_is_stored_alone_in_its_place(settings, room, alumnus, 
 
 def test_messages_that_notify_or_wait_are_not_plain(settings, room, alumnus, alumnus2, staff):
     settings.RATE_LIMIT_BURST = 100
+    actions.add_watched_word(staff=staff, word="casino", action="flag")
+    actions.add_watched_word(staff=staff, word="pills4sale", action="hold")
+    assert _prepare(alumnus, room, "an ordinary evening").plain
+    assert not _prepare(alumnus, room, "went past the casino").plain  # files a report
+    assert not _prepare(alumnus, room, "pills4sale here").plain  # waits for a moderator
+    assert not _prepare(alumnus, room, "I relapsed last night and I feel so ashamed").plain  # the support card
     mention = _prepare(alumnus, room, "hi @Bob")
     assert mention.draft.mentioned
     assert not mention.plain
@@ -239,3 +266,67 @@ def test_runs_in_opposite_room_order_and_read_markers_never_deadlock(settings, m
     for r in rooms:
         seqs = list(Message.objects.filter(room=r).order_by("id").values_list("seq", flat=True))
         assert seqs == list(range(1, len(seqs) + 1))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_stored_message_is_broadcast_once_after_commit_also_when_a_run_falls_back(
+    settings, rooms, alumnus, alumnus2, broadcasts
+):
+    settings.RATE_LIMIT_BURST = 100
+    first, second = rooms
+    resent = actions.post_message(author=alumnus, room=first, body="stored before", client_id=uuid.uuid4())
+    broadcasts.clear()
+    together = [_prepare(alumnus, first, "t1"), _prepare(alumnus2, second, "t2")]
+    actions.store_posts(together)
+    falling_back = [
+        _prepare(alumnus2, second, "f1"),
+        _prepare(alumnus, first, "stored before", client_id=resent.message.client_id),
+        _prepare(alumnus, first, "f2"),
+    ]
+    actions.store_posts(falling_back)
+    bodies = [
+        next(b for b in ("t1", "t2", "f1", "f2", "stored before") if f'"body":"{b}"' in text) for _, text in broadcasts
+    ]
+    assert sorted(bodies) == ["f1", "f2", "t1", "t2"]  # once each; the re-send is not announced again
+    assert [g for g, text in broadcasts if '"body":"f1"' in text] == [second.group_name]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_broadcast_after_the_commit_neither_unstores_the_run_nor_silences_the_others(
+    settings, monkeypatch, rooms, alumnus, alumnus2
+):
+    from community import realtime
+
+    settings.RATE_LIMIT_BURST = 100
+    first, second = rooms
+    heard = []
+
+    def flaky(group, event):
+        if group == first.group_name:
+            raise RuntimeError("channel layer away")
+        heard.append(group)
+
+    monkeypatch.setattr(realtime, "send_now", flaky)
+    outcomes = actions.store_posts([_prepare(alumnus, first, "a"), _prepare(alumnus2, second, "b")])
+    assert [(ok, result.created) for ok, result in outcomes] == [(True, True), (True, True)]
+    assert heard == [second.group_name]
+    assert Message.objects.filter(body__in=["a", "b"]).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_resend_refused_by_its_checks_in_the_batch_of_its_original_gets_the_stored_copy(settings, room, alumnus):
+    """The outbox re-sent on a new socket lands in the same batch as the
+    original: the re-send (refused here by the burst of one) answers with
+    the copy the original just stored, as it would have a moment later."""
+    from groups import consumers
+
+    settings.RATE_LIMIT_BURST = 1
+    frame = {"type": "message.send", "body": "only once", "client_id": str(uuid.uuid4())}
+    outcomes = consumers._send_many([(alumnus, room.pk, frame), (alumnus, room.pk, dict(frame))])
+    assert [ok for ok, _ in outcomes] == [True, True]
+    (_, _, first, _), (_, _, again, stored) = (value for _, value in outcomes)
+    assert first.created
+    assert not again.created
+    assert again.message.pk == first.message.pk
+    assert stored["id"] == first.message.pk
+    assert Message.objects.filter(body="only once").count() == 1
