@@ -256,7 +256,7 @@ if REDIS_URL:
         # (deploy/entrypoint.sh), so a socket never outlives its groups.
         CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "BACKEND": "community.channel_layers.RedisChannelLayer",
                 "CONFIG": {
                     "hosts": _channel_hosts,
                     "prefix": env_str("CHANNEL_PREFIX", "alumni"),

@@ -74,7 +74,8 @@ def test_production_settings_postgres_pool_redis_cache_and_channel_layer():
     )
     assert values["CHANNEL_LAYER"] == "core"
     assert values["CHANNEL_LAYERS"]["default"] == {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        # channels-redis's list layer, group_send in two round trips (community.channel_layers).
+        "BACKEND": "community.channel_layers.RedisChannelLayer",
         "CONFIG": {
             "hosts": ["redis://127.0.0.1:6379/0"],
             "prefix": "alumni",
@@ -112,7 +113,7 @@ def test_production_settings_core_layer_capacity_and_sharding():
     )
 
     config = values["CHANNEL_LAYERS"]["default"]["CONFIG"]
-    assert values["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert values["CHANNEL_LAYERS"]["default"]["BACKEND"] == "community.channel_layers.RedisChannelLayer"
     assert config == {
         "hosts": [
             "redis://10.0.0.1:6379/0",

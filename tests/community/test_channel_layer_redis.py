@@ -1,0 +1,72 @@
+"""The Redis layer's group_send (community.channel_layers.RedisChannelLayer):
+the same commands as channels-redis's own, in two round trips instead of four,
+leaving Redis in the same state — members that expired are dropped, a channel
+at capacity is skipped, every other member gets the message once."""
+
+import time
+import uuid
+
+import pytest
+from channels_redis.core import RedisChannelLayer as StockLayer
+from redis.asyncio.client import Pipeline, Redis
+
+from community.channel_layers import RedisChannelLayer
+
+pytestmark = [pytest.mark.redis, pytest.mark.asyncio]
+
+
+def _layer(cls, url):
+    return cls(hosts=[url], prefix=f"layer-test-{uuid.uuid4().hex[:8]}", capacity=3, group_expiry=86400, expiry=60)
+
+
+async def _scenario(layer):
+    """A group of three live channels, one that expired from the group and one
+    already at capacity; a group_send; what each channel then holds."""
+    live = ["live0", "live1", "live2"]
+    for channel in [*live, "full", "expired"]:
+        await layer.group_add("room.test", channel)
+    connection = layer.connection(0)
+    # The expired member's score is older than group_expiry.
+    await connection.zadd(layer._group_key("room.test"), {"expired": time.time() - 2 * 86400})
+    for n in range(3):
+        await layer.send("full", {"type": "filler", "n": n})
+    await layer.group_send("room.test", {"type": "chat.message", "text": "hello"})
+    held = {name: await connection.zcard(layer.prefix + name) for name in [*live, "full", "expired"]}
+    members = sorted(m.decode() for m in await connection.zrange(layer._group_key("room.test"), 0, -1))
+    got = [await layer.receive(c) for c in live]
+    await layer.flush()
+    return held, members, got
+
+
+async def test_group_send_leaves_redis_as_channels_redis_does(redis_url):
+    ours = await _scenario(_layer(RedisChannelLayer, redis_url))
+    stock = await _scenario(_layer(StockLayer, redis_url))
+    assert ours[0] == stock[0] == {"live0": 1, "live1": 1, "live2": 1, "full": 3, "expired": 0}
+    # The expired member left the group; the others, the full one too, stayed.
+    assert ours[1] == stock[1] == ["full", "live0", "live1", "live2"]
+    assert [m["text"] for m in ours[2]] == ["hello"] * 3
+
+
+async def test_group_send_is_two_round_trips(monkeypatch, redis_url):
+    layer = _layer(RedisChannelLayer, redis_url)
+    channels = ["count0", "count1"]
+    for channel in channels:
+        await layer.group_add("room.count", channel)
+    trips = []
+    real_command, real_pipeline = Redis.execute_command, Pipeline.execute
+
+    async def command(self, *args, **kwargs):
+        trips.append(args[0])
+        return await real_command(self, *args, **kwargs)
+
+    async def pipeline(self, *args, **kwargs):
+        trips.append("pipeline")
+        return await real_pipeline(self, *args, **kwargs)
+
+    monkeypatch.setattr(Redis, "execute_command", command)
+    monkeypatch.setattr(Pipeline, "execute", pipeline)
+    await layer.group_send("room.count", {"type": "chat.message", "text": "one"})
+    monkeypatch.undo()
+    assert trips == ["pipeline", "pipeline"]
+    assert [(await layer.receive(c))["text"] for c in channels] == ["one", "one"]
+    await layer.flush()
