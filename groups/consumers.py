@@ -12,7 +12,6 @@ import json
 import logging
 import threading
 import time
-import uuid
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs
@@ -32,6 +31,7 @@ from community.realtime.hub import HubConsumerMixin
 from community.ws_auth import concrete_user, session_store, user_for_session
 
 from . import actions, permissions, queries
+from .actions.common import _parse_client_id as parse_client_id
 from .errors import ChatError
 from .models import Membership, Room
 
@@ -358,17 +358,19 @@ def _send(user, room_id, frame):
     """message.send in one trip to the database thread: re-read the user,
     room and membership, store, and for a re-send read back the stored copy."""
     user, room, membership = _fresh_for_send(user, room_id)
-    result = actions.post_message(
-        author=user,
-        room=room,
-        body=frame.get("body"),
-        client_id=frame.get("client_id"),
-        reply_to_id=frame.get("reply_to"),
-        content_note=frame.get("content_note") or "",
-        membership=membership,
-    )
+    result = actions.post_message(author=user, room=room, membership=membership, **_post_fields(frame))
     stored = None if result.created else queries.message_dict(result.message)
     return user, room, result, stored
+
+
+def _post_fields(frame: dict) -> dict:
+    """What a `message.send` frame gives actions.post_message / prepare_post."""
+    return {
+        "body": frame.get("body"),
+        "client_id": frame.get("client_id"),
+        "reply_to_id": frame.get("reply_to"),
+        "content_note": frame.get("content_note") or "",
+    }
 
 
 class ReadMarkers:
@@ -513,20 +515,12 @@ def _send_many(items: list[tuple]) -> list[tuple[bool, object]]:
         return [_send_one(*items[0])]
     outcomes: list[tuple[bool, object] | None] = [None] * len(items)
     waiting = []  # (index, user, room, PendingPost)
-    refused = []  # (index, user, room, client_id, the refusal): a re-send of one waiting here?
+    refused = []  # (index, user, room, client_id): a re-send of one waiting here?
     for i, (user, room_id, frame) in enumerate(items):
         room = None
         try:
             user, room, membership = _fresh_for_send(user, room_id)
-            pending = actions.prepare_post(
-                author=user,
-                room=room,
-                body=frame.get("body"),
-                client_id=frame.get("client_id"),
-                reply_to_id=frame.get("reply_to"),
-                content_note=frame.get("content_note") or "",
-                membership=membership,
-            )
+            pending = actions.prepare_post(author=user, room=room, membership=membership, **_post_fields(frame))
             if isinstance(pending, actions.PostResult):  # a refused re-send: its stored copy
                 outcomes[i] = (True, (user, room, pending, queries.message_dict(pending.message)))
             else:
@@ -534,7 +528,7 @@ def _send_many(items: list[tuple]) -> list[tuple[bool, object]]:
         except Exception as exc:
             outcomes[i] = (False, exc)
             if isinstance(exc, ChatError) and room is not None:
-                refused.append((i, user, room, frame.get("client_id"), exc))
+                refused.append((i, user, room, frame.get("client_id")))
             if isinstance(exc, DatabaseError):
                 close_old_connections()
     stored = actions.store_posts([pending for *_, pending in waiting])
@@ -552,7 +546,7 @@ def _send_many(items: list[tuple]) -> list[tuple[bool, object]]:
     # batch has just stored (a client re-sending its outbox on a new socket):
     # the stored copy is the answer, as prepare_post gives it when the copy
     # was stored before the batch.
-    for i, user, room, client_id, _ in refused:
+    for i, user, room, client_id in refused:
         message = by_client_id.get((user.pk, room.pk, _client_key(client_id)))
         if message is not None:
             try:
@@ -567,8 +561,8 @@ def _send_many(items: list[tuple]) -> list[tuple[bool, object]]:
 
 def _client_key(client_id) -> str | None:
     try:
-        return str(uuid.UUID(str(client_id)))
-    except (TypeError, ValueError, AttributeError):
+        return str(parse_client_id(client_id))
+    except ChatError:
         return None
 
 

@@ -180,19 +180,10 @@ def _flag(message: Message, room: Room, words: list[str]) -> None:
     )
 
 
-def post_message(
-    *,
-    author: User,
-    room: Room,
-    body,
-    client_id,
-    reply_to_id=None,
-    content_note="",
-    notify_conversation=True,
-    from_request=False,
-    membership=LOOK_UP,
-) -> PostResult:
-    """Store a message and broadcast it to the room.
+def post_message(**post) -> PostResult:
+    """Store a message and broadcast it to the room: prepare_post (its
+    keyword arguments are this function's), then the store, in a
+    transaction of its own.
 
     Re-sending a stored client_id returns the stored message and changes
     nothing. Side effects: room activity time, the author's read marker,
@@ -200,28 +191,8 @@ def post_message(
     to the others who had read everything before it (unless
     `notify_conversation` is off), and for a crisis message the author's
     resource card plus a `crisis_alert` notification to moderators.
-
-    `from_request`: the text of an accepted message request, posted as its
-    sender's. It passed the sender's rate limit and the word lists, and a
-    crisis in it raised its alert, when it was sent (request_direct): none of
-    that runs again, so acceptance never fails for the sender's state at that
-    moment nor alerts twice. Its crisis tier is still stored.
-
-    `membership`: the author's membership in the room (or None), when the
-    caller has just read it with the author and room (the socket does, in
-    one query); by default it is read here.
     """
-    pending = prepare_post(
-        author=author,
-        room=room,
-        body=body,
-        client_id=client_id,
-        reply_to_id=reply_to_id,
-        content_note=content_note,
-        notify_conversation=notify_conversation,
-        from_request=from_request,
-        membership=membership,
-    )
+    pending = prepare_post(**post)
     if isinstance(pending, PostResult):
         return pending
     return _commit_post(pending)
@@ -272,7 +243,17 @@ def prepare_post(
     the word lists, the crisis detector and mentions are read. Raises
     ChatError for a refused text; returns the stored copy (a PostResult with
     created=False) for a refused re-send of a stored client_id, else the
-    PendingPost for store_posts."""
+    PendingPost for store_posts.
+
+    `from_request`: the text of an accepted message request, posted as its
+    sender's. It passed the sender's rate limit and the word lists, and a
+    crisis in it raised its alert, when it was sent (request_direct): none of
+    that runs again, so acceptance never fails for the sender's state at that
+    moment nor alerts twice. Its crisis tier is still stored.
+
+    `membership`: the author's membership in the room (or None), when the
+    caller has just read it with the author and room (the socket does, in
+    one query); by default it is read here."""
     body = _clean_body(body)
     client_uuid = _parse_client_id(client_id)
     if not isinstance(content_note, str) or len(content_note) > 60:
