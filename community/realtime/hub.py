@@ -10,9 +10,10 @@ no per-socket queue, task wake-up, copy or capacity limit on the way.
 Events name their group (community.realtime.group_send adds it), because a
 channel layer does not say which group a message came through.
 
-Ordering: the Hub reads its channel one event at a time and delivers each
-event to every local subscriber before it reads the next, so a socket sees
-a room's events in the order they were sent.
+Ordering: the Hub reads its channel in order (a batch at a time where the
+layer can: community.channel_layers) and delivers each event to every local
+subscriber before the next, so a socket sees a room's events in the order
+they were sent.
 
 Failure: if reading the channel fails (Redis went away), every local socket
 is closed with CLOSE_RECONNECT and the Hub starts afresh. Clients reconnect
@@ -152,19 +153,29 @@ class Hub:
         if self._keeper is None or self._keeper.done():
             self._keeper = self.loop.create_task(self._housekeeping())
 
+    async def _receive(self, channel: str) -> list[dict]:
+        """The next events on the channel: a batch where the layer can
+        (community.channel_layers), else one."""
+        receive_many = getattr(self.layer, "receive_many", None)
+        if receive_many is not None:
+            return await receive_many(channel)
+        return [await self.layer.receive(channel)]
+
     async def _read(self, channel: str) -> None:
         while True:
             try:
-                event = await self.layer.receive(channel)
+                events = await self._receive(channel)
             except asyncio.CancelledError:
                 raise
             except TIMEOUTS:
-                # channels-redis blocks 5 s per read, and redis-py's default
-                # socket timeout is also 5 s: an idle read can time out on
-                # our side. Nothing is lost (channels-redis re-queues an
-                # unacknowledged message on the next read); if Redis is
-                # really unreachable the check fails and the sockets go.
-                if await self._layer_answers():
+                # channels-redis's own receive blocks 5 s per read, and a
+                # client with a 5 s socket timeout can time out on an idle
+                # read: it re-queues an unacknowledged message on the next
+                # read, so the reader goes on if Redis answers. A batched
+                # read blocks for less than the socket timeout, so a timeout
+                # there means Redis stalled and a popped batch may be lost:
+                # the sockets go and resume from the database.
+                if getattr(self.layer, "receive_many", None) is None and await self._layer_answers():
                     continue
                 logger.warning("hub: the channel layer does not answer; closing local sockets")
                 await self._lose_everything()
@@ -173,25 +184,26 @@ class Hub:
                 logger.warning("hub: reading the channel layer failed (%s); closing local sockets", type(exc).__name__)
                 await self._lose_everything()
                 return
-            if self._closing and event.get("type") == "hub.stop":
-                return
-            members = self.members.get(event.get("group"))
-            if not members:
-                continue
-            for sock in tuple(members):
-                # Never waits on one socket: an idle socket's handler runs
-                # here until it would wait, and from then on (or while it is
-                # busy) the socket's own bounded outbox and delivery task
-                # take over (HubConsumerMixin), so a slow or broken socket
-                # cannot hold up the others.
-                try:
-                    sock.hub_event_nowait(event)
-                except Exception:
-                    logger.exception("hub: queueing for a socket failed; closing it to resume")
-                    for group_members in self.members.values():
-                        group_members.pop(sock, None)
-                    with suppress(Exception):
-                        await sock.hub_lost()
+            for event in events:
+                if self._closing and event.get("type") == "hub.stop":
+                    return
+                members = self.members.get(event.get("group"))
+                if not members:
+                    continue
+                for sock in tuple(members):
+                    # Never waits on one socket: an idle socket's handler runs
+                    # here until it would wait, and from then on (or while it is
+                    # busy) the socket's own bounded outbox and delivery task
+                    # take over (HubConsumerMixin), so a slow or broken socket
+                    # cannot hold up the others.
+                    try:
+                        sock.hub_event_nowait(event)
+                    except Exception:
+                        logger.exception("hub: queueing for a socket failed; closing it to resume")
+                        for group_members in self.members.values():
+                            group_members.pop(sock, None)
+                        with suppress(Exception):
+                            await sock.hub_lost()
 
     async def _layer_answers(self) -> bool:
         connection = getattr(self.layer, "connection", None)

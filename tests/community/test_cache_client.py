@@ -92,3 +92,17 @@ def test_rate_limit_hits_from_many_tasks_reuse_connections(settings, redis_url):
         shared_cache.forget_clients()
         for c in clients.values():
             c._get_connection_pool(True).disconnect()
+
+
+def test_one_redis_client_is_kept_per_pool(settings):
+    """Django builds a redis-py client for every cache call; the shared client
+    keeps one (building it was half of a send's rate-limit cost)."""
+    _redis_caches(settings, "redis://127.0.0.1:6379/1", "community.cache.RedisCache")
+    (backend,) = asyncio.run(_backends_of_tasks(1))
+    client = backend._cache
+    first = client.get_client("a", write=True)
+    assert client.get_client("b", write=True) is first
+    assert first.connection_pool is client._get_connection_pool(True)
+    client.disconnect()
+    assert client.get_client("a", write=True) is not first
+    shared_cache.forget_clients()

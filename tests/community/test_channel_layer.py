@@ -1,6 +1,7 @@
 """The embedded channel layer sweeps expired events and group memberships at
 most once a second, and still sweeps them."""
 
+import asyncio
 import time
 
 import pytest
@@ -34,3 +35,19 @@ def test_the_embedded_default_uses_it(settings):
     if settings.CHANNEL_LAYER != "memory":
         pytest.skip("this run uses Redis (the PostgreSQL + Redis pass)")
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "community.channel_layers.InMemoryChannelLayer"
+
+
+async def test_receive_many_returns_what_is_queued_in_order():
+    layer = InMemoryChannelLayer(capacity=100)
+    channel = await layer.new_channel("hub.")
+    await layer.group_add("room.batch", channel)
+    for n in range(5):
+        await layer.group_send("room.batch", {"type": "frame", "n": n})
+    assert [m["n"] for m in await layer.receive_many(channel, limit=3)] == [0, 1, 2]
+    assert [m["n"] for m in await layer.receive_many(channel)] == [3, 4]
+    assert channel not in layer.channels  # an emptied queue is dropped, as receive() does
+    reader = asyncio.create_task(layer.receive_many(channel))
+    await asyncio.sleep(0.05)
+    assert not reader.done()
+    await layer.send(channel, {"type": "frame", "n": 5})
+    assert [m["n"] for m in await asyncio.wait_for(reader, 2)] == [5]

@@ -3,6 +3,7 @@ the same commands as channels-redis's own, in two round trips instead of four,
 leaving Redis in the same state — members that expired are dropped, a channel
 at capacity is skipped, every other member gets the message once."""
 
+import asyncio
 import time
 import uuid
 
@@ -69,4 +70,79 @@ async def test_group_send_is_two_round_trips(monkeypatch, redis_url):
     monkeypatch.undo()
     assert trips == ["pipeline", "pipeline"]
     assert [(await layer.receive(c))["text"] for c in channels] == ["one", "one"]
+    await layer.flush()
+
+
+# --- receive_many: the hub's batched read -------------------------------------------
+
+
+async def test_receive_many_returns_what_is_queued_in_order_in_one_round_trip(monkeypatch, redis_url):
+    layer = _layer(RedisChannelLayer, redis_url)
+    layer.capacity = 100
+    hub = await layer.new_channel("hub")
+    await layer.group_add("room.batch", hub)
+    for n in range(5):
+        await layer.group_send("room.batch", {"type": "frame", "n": n})
+    await layer.send(hub, {"type": "direct", "n": 5})
+    trips = []
+    real_command = Redis.execute_command
+
+    async def command(self, *args, **kwargs):
+        trips.append(args[0])
+        return await real_command(self, *args, **kwargs)
+
+    monkeypatch.setattr(Redis, "execute_command", command)
+    first = await layer.receive_many(hub, limit=4)
+    second = await layer.receive_many(hub)
+    monkeypatch.undo()
+    assert [m["n"] for m in first] == [0, 1, 2, 3]
+    assert [m["n"] for m in second] == [4, 5]
+    assert all("__asgi_channel__" not in m for m in first + second)
+    assert trips == ["ZPOPMIN", "ZPOPMIN"]
+    assert await layer.connection(0).zcard(layer.prefix + layer.non_local_name(hub)) == 0
+    await layer.flush()
+
+
+async def test_receive_many_waits_for_the_next_message(redis_url):
+    layer = _layer(RedisChannelLayer, redis_url)
+    hub = await layer.new_channel("hub")
+    reader = asyncio.create_task(layer.receive_many(hub))
+    await asyncio.sleep(0.2)
+    assert not reader.done()
+    await layer.send(hub, {"type": "direct", "n": 1})
+    assert [m["n"] for m in await asyncio.wait_for(reader, 5)] == [1]
+    await layer.flush()
+
+
+async def test_receive_many_drops_messages_for_an_earlier_channel_of_the_process(redis_url):
+    """A hub replaced after Redis went away gets a new channel name on the same
+    key; what was queued for the old one is not the new one's."""
+    layer = _layer(RedisChannelLayer, redis_url)
+    old, new = await layer.new_channel("hub"), await layer.new_channel("hub")
+    assert layer.non_local_name(old) == layer.non_local_name(new)
+    await layer.send(old, {"type": "direct", "n": 1})
+    await layer.group_add("room.both", old)
+    await layer.group_add("room.both", new)
+    await layer.group_send("room.both", {"type": "frame", "n": 2})  # one copy, addressed to both
+    await layer.send(new, {"type": "direct", "n": 3})
+    assert [m["n"] for m in await layer.receive_many(new)] == [2, 3]
+    await layer.flush()
+
+
+async def test_receive_many_blocks_for_less_than_the_socket_timeout(monkeypatch, redis_url):
+    layer = RedisChannelLayer(hosts=[{"address": redis_url, "socket_timeout": 1}], prefix=f"layer-test-{uuid.uuid4().hex[:8]}")
+    hub = await layer.new_channel("hub")
+    timeouts = []
+    real = Redis.bzpopmin
+
+    async def bzpopmin(self, keys, timeout=0):
+        timeouts.append(timeout)
+        return await real(self, keys, timeout=timeout)
+
+    monkeypatch.setattr(Redis, "bzpopmin", bzpopmin)
+    reader = asyncio.create_task(layer.receive_many(hub))
+    await asyncio.sleep(1.6)  # past one whole blocking read, which must not time out
+    await layer.send(hub, {"type": "direct", "n": 1})
+    assert [m["n"] for m in await asyncio.wait_for(reader, 5)] == [1]
+    assert timeouts and all(t <= 0.5 for t in timeouts)
     await layer.flush()
