@@ -24,9 +24,8 @@ bench/results/2026-12-06.analysis.md.)
 Both layers also have `receive_many(channel, limit)` for a process-local
 channel ("...!..."): it waits for the next message like receive(), then
 returns it together with every message already queued behind it, up to
-`limit`, in order. The process's hub reads its channel with it. On Redis a
-busy hub then pays one round trip (ZPOPMIN with a count) per batch instead of
-four per message (channels-redis's receive runs a clean-up script, BZPOPMIN,
+`limit`, in order. The process's hub reads its channel with it. On Redis the
+hub then pays one round trip (BZMPOP) per batch instead of four per message (channels-redis's receive runs a clean-up script, BZPOPMIN,
 a ZADD to its backup queue and a ZPOPMIN from it for every message)."""
 
 import logging
@@ -34,6 +33,12 @@ import time
 
 from channels.layers import InMemoryChannelLayer
 from channels_redis.core import RedisChannelLayer as CoreRedisChannelLayer
+from redis.exceptions import ResponseError
+
+try:
+    from redis._defaults import DEFAULT_SOCKET_TIMEOUT
+except ImportError:  # redis-py before 8 had no default socket timeout
+    DEFAULT_SOCKET_TIMEOUT = None
 
 logger = logging.getLogger(__name__)
 
@@ -104,41 +109,57 @@ class RedisChannelLayer(CoreRedisChannelLayer):
             if over_capacity > 0:
                 logger.info("%s of %s channels over capacity in group %s", over_capacity, len(channel_names), group)
 
+    _bzmpop = True  # until Redis says it has no BZMPOP (before 7.0)
+
     async def receive_many(self, channel: str, limit: int = RECEIVE_MANY) -> list[dict]:
         """The next messages on a process-local channel, at least one, at most
         `limit`, oldest first; only one coroutine may read a channel.
 
-        Taking a batch is one ZPOPMIN with a count, which is atomic in Redis;
-        only when the channel is empty does it block (BZPOPMIN, up to
-        brpop_timeout seconds at a time, then it looks again). There is no
-        backup queue: channels-redis's guards a message between its pop and
-        the caller against the receiving task being cancelled, and the hub's
-        reader is cancelled only when the process stops serving its sockets.
-        Messages addressed to another channel of this process (a hub that
-        was replaced after Redis went away) are dropped, as channels-redis
-        would leave them unread."""
+        One BZMPOP (Redis 7) takes what is queued, or waits for the next
+        message and takes it: one round trip per batch. Before Redis 7, a
+        ZPOPMIN with a count, and BZPOPMIN when the channel is empty. Each is
+        atomic in Redis. A read blocks for less than the client's socket
+        timeout, so an idle read never times out on our side with a message
+        already popped. There is no backup queue: channels-redis's guards a
+        message between its pop and the caller against the receiving task
+        being cancelled, and the hub's reader is cancelled only when the
+        process stops serving its sockets. Messages addressed to another
+        channel of this process (a hub that was replaced after Redis went
+        away) are dropped, as channels-redis would leave them unread."""
         assert self.require_valid_channel_name(channel) and "!" in channel, "a process-local channel is needed"
         real_channel = self.non_local_name(channel)
         key = self.prefix + real_channel
         connection = self.connection(self.consistent_hash(real_channel))
-        # Block for less than the client's socket timeout (if it has one), so
-        # an idle read never times out on our side with a message popped.
-        block = self.brpop_timeout
-        socket_timeout = connection.connection_pool.connection_kwargs.get("socket_timeout")
-        if socket_timeout:
-            block = min(block, socket_timeout / 2)
+        block = self._block_timeout(connection)
         while True:
-            popped = await connection.zpopmin(key, limit)
-            if not popped:
-                result = await connection.bzpopmin(key, timeout=block)
-                if result is None:
-                    continue
-                popped = [(result[1], result[2])]
+            popped = await self._pop(connection, key, limit, block)
             messages = []
-            for content, _ in popped:
+            for content in popped:
                 message = self.deserialize(content)
                 target = message.pop("__asgi_channel__", channel)
                 if target == channel or (isinstance(target, list) and channel in target):
                     messages.append(message)
             if messages:
                 return messages
+
+    def _block_timeout(self, connection) -> float:
+        socket_timeout = connection.connection_pool.connection_kwargs.get("socket_timeout", DEFAULT_SOCKET_TIMEOUT)
+        if socket_timeout:
+            return min(self.brpop_timeout, socket_timeout / 2)
+        return self.brpop_timeout
+
+    async def _pop(self, connection, key: str, limit: int, block: float) -> list[bytes]:
+        if self._bzmpop:
+            try:
+                result = await connection.bzmpop(block, 1, [key], min=True, count=limit)
+            except ResponseError as exc:
+                if "unknown command" not in str(exc).lower():
+                    raise
+                self._bzmpop = False
+            else:
+                return [member for member, _ in result[1]] if result else []
+        popped = await connection.zpopmin(key, limit)
+        if popped:
+            return [member for member, _ in popped]
+        result = await connection.bzpopmin(key, timeout=block)
+        return [result[1]] if result else []

@@ -76,9 +76,11 @@ async def test_group_send_is_two_round_trips(monkeypatch, redis_url):
 # --- receive_many: the hub's batched read -------------------------------------------
 
 
-async def test_receive_many_returns_what_is_queued_in_order_in_one_round_trip(monkeypatch, redis_url):
+@pytest.mark.parametrize("bzmpop", [True, False], ids=["redis7", "before-redis7"])
+async def test_receive_many_returns_what_is_queued_in_order_in_one_round_trip(monkeypatch, redis_url, bzmpop):
     layer = _layer(RedisChannelLayer, redis_url)
     layer.capacity = 100
+    layer._bzmpop = bzmpop
     hub = await layer.new_channel("hub")
     await layer.group_add("room.batch", hub)
     for n in range(5):
@@ -98,13 +100,15 @@ async def test_receive_many_returns_what_is_queued_in_order_in_one_round_trip(mo
     assert [m["n"] for m in first] == [0, 1, 2, 3]
     assert [m["n"] for m in second] == [4, 5]
     assert all("__asgi_channel__" not in m for m in first + second)
-    assert trips == ["ZPOPMIN", "ZPOPMIN"]
+    assert trips == (["BZMPOP", "BZMPOP"] if bzmpop else ["ZPOPMIN", "ZPOPMIN"])
     assert await layer.connection(0).zcard(layer.prefix + layer.non_local_name(hub)) == 0
     await layer.flush()
 
 
-async def test_receive_many_waits_for_the_next_message(redis_url):
+@pytest.mark.parametrize("bzmpop", [True, False], ids=["redis7", "before-redis7"])
+async def test_receive_many_waits_for_the_next_message(redis_url, bzmpop):
     layer = _layer(RedisChannelLayer, redis_url)
+    layer._bzmpop = bzmpop
     hub = await layer.new_channel("hub")
     reader = asyncio.create_task(layer.receive_many(hub))
     await asyncio.sleep(0.2)
@@ -129,20 +133,31 @@ async def test_receive_many_drops_messages_for_an_earlier_channel_of_the_process
     await layer.flush()
 
 
-async def test_receive_many_blocks_for_less_than_the_socket_timeout(monkeypatch, redis_url):
-    layer = RedisChannelLayer(hosts=[{"address": redis_url, "socket_timeout": 1}], prefix=f"layer-test-{uuid.uuid4().hex[:8]}")
+@pytest.mark.parametrize("socket_timeout", [None, 1], ids=["default", "1s"])
+async def test_receive_many_blocks_for_less_than_the_socket_timeout(monkeypatch, redis_url, socket_timeout):
+    """An idle read must never time out on the client's side: Redis may have
+    popped a message that the client then never reads."""
+    host = {"address": redis_url} if socket_timeout is None else {"address": redis_url, "socket_timeout": socket_timeout}
+    layer = RedisChannelLayer(hosts=[host], prefix=f"layer-test-{uuid.uuid4().hex[:8]}")
     hub = await layer.new_channel("hub")
-    timeouts = []
-    real = Redis.bzpopmin
+    connection = layer.connection(0)
+    await connection.ping()
+    real_timeout = (await connection.connection_pool.get_connection()).socket_timeout
+    assert real_timeout  # redis-py sets one by default
+    blocks = []
+    real = Redis.bzmpop
 
-    async def bzpopmin(self, keys, timeout=0):
-        timeouts.append(timeout)
-        return await real(self, keys, timeout=timeout)
+    async def bzmpop(self, timeout, *args, **kwargs):
+        blocks.append(timeout)
+        return await real(self, timeout, *args, **kwargs)
 
-    monkeypatch.setattr(Redis, "bzpopmin", bzpopmin)
+    monkeypatch.setattr(Redis, "bzmpop", bzmpop)
     reader = asyncio.create_task(layer.receive_many(hub))
-    await asyncio.sleep(1.6)  # past one whole blocking read, which must not time out
+    if socket_timeout:
+        await asyncio.sleep(socket_timeout * 1.6)  # past one whole blocking read, which must not time out
+    else:
+        await asyncio.sleep(0.2)
     await layer.send(hub, {"type": "direct", "n": 1})
-    assert [m["n"] for m in await asyncio.wait_for(reader, 5)] == [1]
-    assert timeouts and all(t <= 0.5 for t in timeouts)
+    assert [m["n"] for m in await asyncio.wait_for(reader, 10)] == [1]
+    assert blocks and all(t <= real_timeout / 2 for t in blocks), (blocks, real_timeout)
     await layer.flush()

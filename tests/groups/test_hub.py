@@ -157,13 +157,41 @@ async def test_live_events_wait_for_the_resume_backlog(settings, room, alumnus, 
     await sender.close()
 
 
+async def test_when_a_batched_read_times_out_every_local_socket_is_closed_to_resume(room, alumnus, monkeypatch):
+    """A batch Redis popped may be lost with the reply: the sockets resume from
+    the database rather than stay open and miss it."""
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    layer = get_channel_layer()
+    assert not hasattr(layer, "receive_many")  # the stock layer of these tests
+    a = await open_socket(alumnus, room.slug)
+    hub = await hub_module.get_hub()
+    real_receive = layer.receive
+
+    async def receive_many(channel, limit=100):
+        await real_receive(channel)
+        raise RedisTimeoutError("Timeout reading from socket")
+
+    monkeypatch.setattr(layer, "receive_many", receive_many, raising=False)
+    monkeypatch.setattr(hub, "_layer_answers", lambda: pytest.fail("a batched read is not retried"))
+    await group_send(room.group_name, {"type": "frame", "text": '{"type":"pong"}'})  # wakes the pending read
+    await group_send(room.group_name, {"type": "frame", "text": '{"type":"pong"}'})
+    assert await a.closed() == hub_module.CLOSE_RECONNECT
+    await a.close()
+
+
 @pytest.mark.redis
-async def test_on_redis_an_idle_hub_still_delivers(settings, redis_url, room, alumnus):
+@pytest.mark.parametrize(
+    "backend", ["channels_redis.core.RedisChannelLayer", "community.channel_layers.RedisChannelLayer"]
+)
+async def test_on_redis_an_idle_hub_still_delivers(settings, redis_url, room, alumnus, backend):
     """The hub's blocking read on Redis comes back empty every few seconds;
-    a room quiet for longer than that still gets the next message."""
+    a room quiet for longer than that still gets the next message, on the
+    same socket (an idle read that timed out on the client's side would
+    close it)."""
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": backend,
             "CONFIG": {"hosts": [redis_url], "prefix": f"hub-test-{uuid.uuid4().hex[:8]}"},
         }
     }
