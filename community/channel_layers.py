@@ -87,6 +87,56 @@ GROUP_SEND_LUA = """
 
 
 class RedisChannelLayer(CoreRedisChannelLayer):
+    async def group_send_many(self, events: list[tuple[str, dict]]) -> None:
+        """group_send each (group, message), in order, in two round trips for
+        the whole list: one pipeline reads every group once (trimming its
+        expired members first), one per Redis host queues every message, in
+        the list's order, with the same trim and script as group_send. A
+        channel gets the messages in the order of the list, as it would from
+        group_send after group_send; each group's members are read once, at
+        the start, as if the messages had all been sent at that moment."""
+        if len(events) == 1:
+            await self.group_send(*events[0])
+            return
+        groups = list(dict.fromkeys(group for group, _ in events))
+        for group in groups:
+            assert self.require_valid_group_name(group), "Group name not valid"
+        by_host: dict[int, list[str]] = {}
+        for group in groups:
+            by_host.setdefault(self.consistent_hash(group), []).append(group)
+        members: dict[str, list[str]] = {}
+        for index, host_groups in by_host.items():
+            pipe = self.connection(index).pipeline(transaction=False)
+            for group in host_groups:
+                key = self._group_key(group)
+                pipe.zremrangebyscore(key, min=0, max=int(time.time()) - self.group_expiry)
+                pipe.zrange(key, 0, -1)
+            replies = await pipe.execute()
+            for group, names in zip(host_groups, replies[1::2], strict=True):
+                members[group] = [name.decode("utf8") for name in names]
+        pipes: dict = {}
+        scripts: dict[int, list[tuple[int, str, int]]] = {}  # host -> (reply index, group, members)
+        for group, message in events:
+            channel_names = members[group]
+            if not channel_names:
+                continue
+            to_connection, messages, capacities = self._map_channel_keys_to_connection(channel_names, message)
+            for index, channel_keys in to_connection.items():
+                pipe = pipes.get(index)
+                if pipe is None:
+                    pipe = pipes[index] = self.connection(index).pipeline(transaction=False)
+                for channel_key in channel_keys:
+                    pipe.zremrangebyscore(channel_key, min=0, max=int(time.time()) - int(self.expiry))
+                args = [messages[k] for k in channel_keys] + [capacities[k] for k in channel_keys]
+                args += [time.time(), self.expiry]
+                pipe.eval(GROUP_SEND_LUA, len(channel_keys), *channel_keys, *args)
+                scripts.setdefault(index, []).append((len(pipe.command_stack) - 1, group, len(channel_names)))
+        for index, pipe in pipes.items():
+            replies = await pipe.execute()
+            for position, group, count in scripts[index]:
+                if replies[position] > 0:
+                    logger.info("%s of %s channels over capacity in group %s", replies[position], count, group)
+
     async def group_send(self, group, message):
         assert self.require_valid_group_name(group), "Group name not valid"
         key = self._group_key(group)

@@ -76,9 +76,14 @@ def send_now(group: str, event: dict) -> None:
     async_to_sync(layer.group_send)(group, event)
 
 
+# Broadcasts sent to the layer in one go, at most.
+SEND_MANY_MAX = 64
+
+
 class _OrderedSender:
     """Broadcasts handed over from worker threads, sent one after another on
-    the event loop in the order they were handed over."""
+    the event loop in the order they were handed over (those that queued
+    while one was being sent go together, where the layer can)."""
 
     def __init__(self, layer, loop: asyncio.AbstractEventLoop):
         self.layer = layer
@@ -99,14 +104,23 @@ class _OrderedSender:
         return True
 
     async def _drain(self) -> None:
+        send_many = getattr(self.layer, "group_send_many", None)
         while True:
-            event = await self.queue.get()
+            events = [await self.queue.get()]
+            # What queued meanwhile goes with it, in order, where the layer
+            # sends a list in one go (community.channel_layers).
+            while send_many is not None and len(events) < SEND_MANY_MAX and not self.queue.empty():
+                events.append(self.queue.get_nowait())
             try:
-                await self.layer.group_send(event["group"], event)
+                if len(events) == 1:
+                    await self.layer.group_send(events[0]["group"], events[0])
+                else:
+                    await send_many([(event["group"], event) for event in events])
             except Exception as exc:
                 # The message itself is stored; sockets that miss it are closed
                 # by their hub when the layer fails and resume with ?after=.
-                logger.warning("broadcast to %s failed (%s)", event["group"], type(exc).__name__)
+                groups = sorted({event["group"] for event in events})
+                logger.warning("broadcast to %s failed (%s)", ", ".join(groups), type(exc).__name__)
 
 
 _senders: dict[int, _OrderedSender] = {}

@@ -161,3 +161,71 @@ async def test_receive_many_blocks_for_less_than_the_socket_timeout(monkeypatch,
     assert [m["n"] for m in await asyncio.wait_for(reader, 10)] == [1]
     assert blocks and all(t <= real_timeout / 2 for t in blocks), (blocks, real_timeout)
     await layer.flush()
+
+
+# --- group_send_many: the broadcasts that queued, in one go ----------------------------
+
+
+async def _many_scenario(layer, send):
+    """Two groups sharing a channel, an expired member and a channel at
+    capacity; four messages alternating between the groups; what each
+    channel then receives, in order."""
+    for channel in ["both", "only_a", "full", "expired"]:
+        await layer.group_add("room.a", channel)
+    await layer.group_add("room.b", "both")
+    await layer.connection(0).zadd(layer._group_key("room.a"), {"expired": time.time() - 2 * 86400})
+    for n in range(3):
+        await layer.send("full", {"type": "filler", "n": n})
+    events = [("room.a", {"type": "frame", "n": 1}), ("room.b", {"type": "frame", "n": 2})]
+    events += [("room.a", {"type": "frame", "n": 3}), ("room.b", {"type": "frame", "n": 4})]
+    await send(layer, events)
+    connection = layer.connection(0)
+    held = {name: await connection.zcard(layer.prefix + name) for name in ["both", "only_a", "full", "expired"]}
+    got = {}
+    for name in ["both", "only_a"]:
+        got[name] = [(await layer.receive(name))["n"] for _ in range(held[name])]
+    members = sorted(m.decode() for m in await connection.zrange(layer._group_key("room.a"), 0, -1))
+    await layer.flush()
+    return held, got, members
+
+
+async def test_group_send_many_is_group_send_after_group_send(redis_url):
+    async def one_by_one(layer, events):
+        for group, message in events:
+            await layer.group_send(group, message)
+
+    async def together(layer, events):
+        await layer.group_send_many(events)
+
+    ours = await _many_scenario(_layer(RedisChannelLayer, redis_url), together)
+    stock = await _many_scenario(_layer(StockLayer, redis_url), one_by_one)
+    assert ours == stock
+    held, got, members = ours
+    assert held == {"both": 3, "only_a": 2, "full": 3, "expired": 0}  # "both" is at capacity (3) after three
+    assert got == {"both": [1, 2, 3], "only_a": [1, 3]}
+    assert members == ["both", "full", "only_a"]
+
+
+async def test_group_send_many_is_two_round_trips(monkeypatch, redis_url):
+    layer = _layer(RedisChannelLayer, redis_url)
+    layer.capacity = 100
+    for n in range(5):
+        await layer.group_add(f"room.g{n}", "listener")
+    trips = []
+    real_command, real_pipeline = Redis.execute_command, Pipeline.execute
+
+    async def command(self, *args, **kwargs):
+        trips.append(args[0])
+        return await real_command(self, *args, **kwargs)
+
+    async def pipeline(self, *args, **kwargs):
+        trips.append("pipeline")
+        return await real_pipeline(self, *args, **kwargs)
+
+    monkeypatch.setattr(Redis, "execute_command", command)
+    monkeypatch.setattr(Pipeline, "execute", pipeline)
+    await layer.group_send_many([(f"room.g{n % 5}", {"type": "frame", "n": n}) for n in range(20)])
+    monkeypatch.undo()
+    assert trips == ["pipeline", "pipeline"]
+    assert [(await layer.receive("listener"))["n"] for _ in range(20)] == list(range(20))
+    await layer.flush()

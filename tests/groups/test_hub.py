@@ -67,6 +67,45 @@ async def test_events_arrive_in_the_order_they_were_sent(room, alumnus, alumnus2
     await b.close()
 
 
+@pytest.mark.redis
+async def test_on_redis_a_burst_from_worker_threads_goes_in_batches_and_in_order(
+    settings, redis_url, room, alumnus, alumnus2, monkeypatch
+):
+    """Broadcasts that queue while one is being sent go to Redis together
+    (group_send_many), and every socket still sees them in the order given."""
+    from community.channel_layers import RedisChannelLayer
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "community.channel_layers.RedisChannelLayer",
+            "CONFIG": {"hosts": [redis_url], "prefix": f"hub-test-{uuid.uuid4().hex[:8]}", "capacity": 1000},
+        }
+    }
+    batches = []
+    real = RedisChannelLayer.group_send_many
+
+    async def group_send_many(self, events):
+        batches.append(len(events))
+        await real(self, events)
+
+    monkeypatch.setattr(RedisChannelLayer, "group_send_many", group_send_many)
+    a, b = await open_socket(alumnus, room.slug), await open_socket(alumnus2, room.slug)
+
+    def burst():
+        for n in range(300):
+            send_now(room.group_name, {"type": "frame", "text": f'{{"type":"pong","n":{n}}}'})
+
+    await sync_to_async(burst)()
+    for s in (a, b):
+        seen = [(await s.recv_type("pong", timeout=20))["n"] for _ in range(300)]
+        assert seen == list(range(300))
+    assert batches and max(batches) > 1
+    await a.close()
+    await b.close()
+    hub = await hub_module.get_hub()
+    await hub.close()
+
+
 async def test_a_members_own_groups_are_left_at_once_rooms_linger(room, alumnus):
     s = await open_socket(alumnus, room.slug)
     layer = get_channel_layer()
