@@ -112,7 +112,7 @@ def render(results: dict) -> str:
         label = (
             "Embedded default (SQLite WAL, in-memory channel layer, 1 process)"
             if backend == "embedded"
-            else (f"PostgreSQL + Redis (channels-redis pub/sub layer, {data.get('processes')} processes)")
+            else (f"PostgreSQL + Redis (Redis list channel layer, {data.get('processes')} processes)")
         )
         lines += [f"## {label}", ""]
         if "fanout" in data:

@@ -72,10 +72,15 @@ class NotificationConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         # Nothing to say from the client on this socket; reads go through HTTP.
         return
 
-    async def frame(self, event):
+    def hub_frame_text(self, event):
         if event.get("only_room") is not None:
-            return  # meant for the member's socket in one chat room
-        await self.send(text_data=event["text"])
+            return None  # meant for the member's socket in one chat room
+        return event["text"]
+
+    async def frame(self, event):
+        text = self.hub_frame_text(event)
+        if text is not None:
+            await self.send(text_data=text)
 
     async def force_disconnect(self, event):
         if event.get("room") is None:

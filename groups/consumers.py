@@ -27,7 +27,7 @@ from community import connect_gate
 from community.models import User
 from community.prepared import Prepared
 from community.realtime import SEND_MANY, encode, group_send, presence, session_group, user_group
-from community.realtime.hub import HubConsumerMixin
+from community.realtime.hub import FRAME_NEEDS_TASK, HubConsumerMixin
 from community.ws_auth import concrete_user, session_store, user_for_session
 
 from . import actions, permissions, queries
@@ -1064,25 +1064,20 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
 
     HUB_HANDLERS = {**HubConsumerMixin.HUB_HANDLERS, "blocks_changed": "blocks_changed"}
 
-    async def frame(self, event):
+    def hub_frame_text(self, event):
+        """What this socket sends for a frame event: its text, None (nothing),
+        or FRAME_NEEDS_TASK (the `frame` handler must read the database).
+        Plain code: the hub calls it for an idle socket (HubConsumerMixin)."""
         if event.get("exclude") == self.channel_name or event.get("author_id") in self.blocked:
-            return
+            return None
         only_room = event.get("only_room")
         if only_room is not None and only_room != self.room.slug:
-            return
+            return None
         if self.room.kind == Room.Kind.DIRECT and ("presence" in event or event.get("typing")):
-            # In a two-person room, presence and typing say exactly when the
-            # other is there: never across a block, in either direction (the
-            # blocked member never learns when the blocker is online). Read
-            # fresh: a block made after this socket opened counts at once.
-            hidden = await database_sync_to_async(queries.blocked_either_way)(self.user)
-            if event.get("typing") and event.get("author_id") in hidden:
-                return
-            if "presence" in event and hidden:
-                online = [u for u in event["presence"] if u.get("id") not in hidden]
-                text = encode({"type": "presence", "online": online, "count": len(online)})
-                await self.base_send({"type": "websocket.send", "text": text})
-                return
+            return FRAME_NEEDS_TASK
+        return self._unless_sent(event)
+
+    def _unless_sent(self, event):
         message_id = event.get("message_id")
         # Already sent from the resume backlog? An exact set, not a "max id
         # sent" mark: on PostgreSQL messages can commit out of id order, and a
@@ -1095,8 +1090,27 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
             and message_id in self.backlog_ids
             and self.backlog_ids.pop(message_id) == event.get("message_seq")
         ):
-            return
-        await self.base_send({"type": "websocket.send", "text": event["text"]})
+            return None
+        return event["text"]
+
+    async def frame(self, event):
+        text = self.hub_frame_text(event)
+        if text is FRAME_NEEDS_TASK:
+            # In a two-person room, presence and typing say exactly when the
+            # other is there: never across a block, in either direction (the
+            # blocked member never learns when the blocker is online). Read
+            # fresh: a block made after this socket opened counts at once.
+            hidden = await database_sync_to_async(queries.blocked_either_way)(self.user)
+            if event.get("typing") and event.get("author_id") in hidden:
+                return
+            if "presence" in event and hidden:
+                online = [u for u in event["presence"] if u.get("id") not in hidden]
+                text = encode({"type": "presence", "online": online, "count": len(online)})
+                await self.base_send({"type": "websocket.send", "text": text})
+                return
+            text = self._unless_sent(event)
+        if text is not None:
+            await self.base_send({"type": "websocket.send", "text": text})
 
     async def blocks_changed(self, event):
         """The member blocked or unblocked someone: filter from now on, and

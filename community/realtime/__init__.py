@@ -18,6 +18,9 @@ from django.db import transaction
 # A batch of text frames, one ASGI message (community.realtime.frames): the
 # message type, and the scope extension of a server that accepts it.
 SEND_MANY = "alumni.websocket.send_many"
+# One text frame sent from plain code, now (community.realtime.frames): the
+# scope extension whose value the server's send_text_nowait takes.
+TEXT_NOWAIT = "alumni.websocket.text_nowait"
 
 
 def user_group(user_id: int) -> str:

@@ -38,6 +38,13 @@ texts are kept like single frames, so the members of a room who resume from
 the same place after a network blip share them. Where the short path does not
 apply, each text takes the normal path, one after another.
 
+A text frame without a coroutine: a socket served here also has
+`TEXT_NOWAIT` in its scope's "extensions": the socket's protocol, whose
+`send_text_nowait(text)` sends one text now, from plain code. The hub hands a broadcast to
+each idle socket that way (community.realtime.hub): the consumer's checks,
+then the write, with no coroutine, context copy or trip through Channels'
+and Daphne's send coroutines per socket.
+
 Under Channels' WebsocketCommunicator (the tests) there is no Daphne and
 nothing here runs: consumers behave exactly as before (without the
 extension, they send text by text).
@@ -51,7 +58,7 @@ from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 from twisted.internet import tcp
 
-from . import SEND_MANY
+from . import SEND_MANY, TEXT_NOWAIT
 
 # Texts whose frames are kept; a broadcast's frame is reused while the Hub
 # hands it to each local socket. Bigger texts are framed per socket (the
@@ -188,6 +195,16 @@ class FrameOnceProtocol(WebSocketProtocol):
         if binary or not self._send_shared(content):
             super().serverSend(content, binary)
 
+    def send_text_nowait(self, text: str) -> bool:
+        """`websocket.send` of `text`, done now and without a coroutine, if
+        the short path applies; False: send it the normal way. As Daphne's
+        handle_reply, a socket the server no longer serves gets nothing
+        (True: there is nothing to do)."""
+        connection = self.server.connections.get(self)
+        if connection is None or connection.get("disconnected"):
+            return True
+        return self.state == _STATE_OPEN and self._send_shared(text)
+
     def _send_many(self, texts) -> None:
         """Each text as its own frame, in order: all in one write when the
         short path applies, else one by one as `websocket.send` would."""
@@ -269,13 +286,20 @@ def _write(transport, data: bytes) -> None:
     transport.write(data)
 
 
+# The extensions of every socket served here: SEND_MANY, and TEXT_NOWAIT
+# whose value is the socket's protocol (its send_text_nowait).
+_SEND_MANY_EXTENSION: dict = {}
+
+
 class FrameOnceServer(Server):
     """Daphne's Server whose WebSocket factory builds FrameOnceProtocol (and
-    whose sockets' scopes offer SEND_MANY)."""
+    whose sockets' scopes offer SEND_MANY and TEXT_NOWAIT)."""
 
     def create_application(self, protocol, scope):
         if scope.get("type") == "websocket" and type(protocol) is FrameOnceProtocol:
-            scope.setdefault("extensions", {})[SEND_MANY] = {}
+            extensions = scope.setdefault("extensions", {})
+            extensions[SEND_MANY] = _SEND_MANY_EXTENSION
+            extensions[TEXT_NOWAIT] = protocol
         return super().create_application(protocol, scope)
 
     @property

@@ -37,7 +37,7 @@ from typing import Protocol
 from channels.layers import get_channel_layer
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from . import start_sender
+from . import TEXT_NOWAIT, start_sender
 
 logger = logging.getLogger(__name__)
 
@@ -328,6 +328,10 @@ async def _forget_abandoned() -> None:
                     channels.pop(hub.channel, None)
 
 
+# What a consumer's hub_frame_text returns for a frame its async `frame`
+# handler must deliver (it needs the database, say).
+FRAME_NEEDS_TASK = object()
+
 CLOSE_RECONNECT = 4000
 # Events one socket may have waiting; more and it is closed to resume.
 OUTBOX_MAX = 1000
@@ -343,6 +347,13 @@ class HubConsumerMixin:
     dispatched to the handlers named in HUB_HANDLERS only. While `hold_events`
     is on (during connect, while the backlog is sent) events are kept and
     delivered in order by `release_events`.
+
+    A frame event for an idle socket on our Daphne server costs no
+    coroutine at all: the consumer's `hub_frame_text(event)` (plain code,
+    the same checks as its `frame` handler) gives the text, and the server
+    writes it now (community.realtime.frames, TEXT_NOWAIT). A consumer
+    without it, a frame that needs the handler, or a socket where the
+    server's short path does not apply take the way below.
 
     Delivery costs no task when it need not: an event for an idle socket
     (nothing queued, nothing being delivered) runs its handler at once, in
@@ -369,10 +380,12 @@ class HubConsumerMixin:
         self._holding = False
         self._drainer: asyncio.Task | None = None
         self._gone = False
+        self._protocol = None
 
     async def __call__(self, scope, receive, send):
         if scope.get("type") == "websocket":
             send = _past_session_wrappers(send)
+            self._protocol = scope.get("extensions", {}).get(TEXT_NOWAIT)
         return await super().__call__(scope, receive, send)
 
     async def hub_join(self, groups) -> None:
@@ -415,11 +428,32 @@ class HubConsumerMixin:
             self._give_up()
             return
         if not self._outbox and not self._holding and (self._drainer is None or self._drainer.done()):
+            if self._protocol is not None and event.get("type") == "frame" and self._frame_now(event):
+                return
             self._deliver_now(event)
             return
         self._outbox.append(event)
         if not self._holding:
             self._start_drain()
+
+    def _frame_now(self, event: dict) -> bool:
+        """An idle socket's frame event, from plain code: the consumer's
+        `hub_frame_text` says what to send (None: nothing; FRAME_NEEDS_TASK:
+        ask the async handler), and the server sends it now. True if done."""
+        text_for = getattr(self, "hub_frame_text", None)
+        if text_for is None:
+            return False
+        try:
+            text = text_for(event)
+            if text is None:
+                return True
+            if text is FRAME_NEEDS_TASK:
+                return False
+            return self._protocol.send_text_nowait(text)
+        except Exception:
+            logger.exception("hub: delivering to a socket failed; closing it to resume")
+            self._give_up()
+            return True
 
     def _deliver_now(self, event: dict) -> None:
         """An idle socket's event: run its handler at once, without a task of

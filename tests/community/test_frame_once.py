@@ -707,3 +707,121 @@ def test_autobahns_configuration_dump_is_formatted_only_if_written(monkeypatch):
     assert not isinstance(seen["value"], str)
     assert "\n{attrs}".format(attrs=seen["value"]) == "\n" + pprint.pformat(config)
     assert str(seen["value"]) == repr(seen["value"]) == pprint.pformat(config)
+
+
+# --- a frame sent from plain code (TEXT_NOWAIT) ------------------------------------------
+
+
+class _Protocol:
+    """What the scope's TEXT_NOWAIT holds: it says it sent, unless told."""
+
+    def __init__(self):
+        self.texts: list[str] = []
+        self.refuse = False
+
+    def send_text_nowait(self, text):
+        if self.refuse:
+            return False
+        self.texts.append(text)
+        return True
+
+
+class _TextSock(_Sock):
+    """A socket on our server: hub_frame_text decides, the server sends."""
+
+    def __init__(self):
+        super().__init__()
+        self._protocol = _Protocol()
+
+    def hub_frame_text(self, event):
+        if event.get("drop"):
+            return None
+        if event.get("needs_task"):
+            return hub_module.FRAME_NEEDS_TASK
+        if event.get("explode"):
+            raise RuntimeError("a broken check")
+        return f"text {event['n']}"
+
+
+def test_an_idle_sockets_frame_is_sent_from_plain_code():
+    async def run():
+        sock = _TextSock()
+        sent = sock._protocol
+        tasks_before = len(asyncio.all_tasks())
+        sock.hub_event_nowait({"type": "frame", "n": 0})
+        sock.hub_event_nowait({"type": "frame", "n": 1, "drop": True})
+        sock.hub_event_nowait({"type": "frame", "n": 2})
+        assert sent.texts == ["text 0", "text 2"]
+        assert sock.seen == []  # the async handler never ran
+        assert len(asyncio.all_tasks()) == tasks_before
+
+    asyncio.run(run())
+
+
+def test_frames_the_fast_way_cannot_send_take_the_handler():
+    async def run():
+        sock = _TextSock()
+        sock.hub_event_nowait({"type": "frame", "n": 0, "needs_task": True})
+        sock._protocol.refuse = True  # the server's short path does not apply (deflate, say)
+        sock.hub_event_nowait({"type": "frame", "n": 1})
+        assert sock.seen == [0, 1]
+        assert sock._protocol.texts == []
+
+    asyncio.run(run())
+
+
+def test_a_busy_socket_keeps_its_order_and_a_failing_check_closes_it():
+    async def run():
+        sock = _TextSock()
+        sock.gate = asyncio.Event()
+        sock.hub_event_nowait({"type": "frame", "n": 0, "needs_task": True})  # waits in the handler
+        sock.hub_event_nowait({"type": "frame", "n": 1})  # queued behind it, not sent ahead
+        assert sock._protocol.texts == [] and len(sock._outbox) == 1
+        sock.gate.set()
+        await asyncio.wait_for(asyncio.shield(sock._drainer), 2)
+        assert sock.seen == [0, 1]
+
+        broken = _TextSock()
+        broken.hub_event_nowait({"type": "frame", "n": 0, "explode": True})
+        await asyncio.sleep(0)
+        assert broken._gone and broken.closed_with == hub_module.CLOSE_RECONNECT
+
+    asyncio.run(run())
+
+
+def test_send_text_nowait_does_what_daphnes_send_would(monkeypatch):
+    def protocol(connections, state=FrameOnceProtocol.STATE_OPEN):
+        p = FrameOnceProtocol.__new__(FrameOnceProtocol)
+        p.server = type("Server", (), {"connections": connections})()
+        p.state = state
+        p.shared = []
+        return p
+
+    monkeypatch.setattr(FrameOnceProtocol, "_send_shared", lambda self, text: self.shared.append(text) or True)
+    gone = protocol({})
+    assert gone.send_text_nowait("x") is True and gone.shared == []  # not served: nothing to do
+    live = protocol({})
+    live.server.connections[live] = {}
+    assert live.send_text_nowait("x") is True and live.shared == ["x"]
+    live.server.connections[live] = {"disconnected": 1.0}
+    assert live.send_text_nowait("y") is True and live.shared == ["x"]
+    closing = protocol({}, FrameOnceProtocol.STATE_CLOSING)
+    closing.server.connections[closing] = {}
+    assert closing.send_text_nowait("z") is False and closing.shared == []
+
+
+def test_a_socket_served_here_is_offered_both_extensions(monkeypatch):
+    from daphne.server import Server
+
+    from community.realtime import SEND_MANY, TEXT_NOWAIT
+
+    made = []
+    monkeypatch.setattr(Server, "create_application", lambda self, protocol, scope: made.append(scope))
+    server = FrameOnceServer.__new__(FrameOnceServer)
+    protocol = FrameOnceProtocol.__new__(FrameOnceProtocol)
+    server.create_application(protocol, {"type": "websocket"})
+    server.create_application(object(), {"type": "websocket"})  # not our protocol
+    server.create_application(protocol, {"type": "http"})
+    assert made[0]["extensions"][TEXT_NOWAIT] is protocol
+    assert SEND_MANY in made[0]["extensions"]
+    assert "extensions" not in made[1] and "extensions" not in made[2]
