@@ -51,3 +51,16 @@ get_model()
 import gc  # noqa: E402
 
 gc.freeze()
+
+# Each open socket keeps about 190 objects the collector tracks, so at 2,000
+# sockets a full collection walks ~400,000 of them: 150-280 ms during which
+# no socket or page is served. With Python's default thresholds (700, 10, 10)
+# the short-lived cycles of page views and deliveries were promoted fast
+# enough to start one every few seconds under the community day's traffic
+# (11 full collections in a 2,000-member step; its slowest message took
+# 166-195 ms). Young collections 14x rarer let those cycles die young: no
+# full collection ran while the sockets were open, and the step's slowest
+# message took 40-47 ms (bench/results/2026-12-06.analysis.md). A full
+# collection still runs once the long-lived objects have grown by a quarter.
+GC_THRESHOLDS = (10_000, 20, 20)
+gc.set_threshold(*GC_THRESHOLDS)

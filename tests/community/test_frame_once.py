@@ -825,3 +825,15 @@ def test_a_socket_served_here_is_offered_both_extensions(monkeypatch):
     assert made[0]["extensions"][TEXT_NOWAIT] is protocol
     assert SEND_MANY in made[0]["extensions"]
     assert "extensions" not in made[1] and "extensions" not in made[2]
+
+
+def test_the_served_application_keeps_full_collections_rare(tmp_path):
+    """alumni.asgi freezes what it imported and makes young collections rarer
+    (a full collection at 2,000 sockets pauses everything for ~250 ms)."""
+    code = "import gc, alumni.asgi; print(gc.get_threshold(), gc.get_freeze_count())"
+    env = server_env(tmp_path / "gc.sqlite3")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    thresholds, frozen = out.stdout.strip().rsplit(" ", 1)
+    assert thresholds == "(10000, 20, 20)"
+    assert int(frozen) > 50_000
