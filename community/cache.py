@@ -48,7 +48,10 @@ class SharedRedisCacheClient(RedisCacheClient):
         client = self._redis_clients.get(id(pool))
         if client is None:
             with self._pools_lock:
-                client = self._redis_clients.setdefault(id(pool), self._client(connection_pool=pool))
+                if any(p is pool for p in self._pools.values()):
+                    client = self._redis_clients.setdefault(id(pool), self._client(connection_pool=pool))
+                else:  # disconnect() dropped the pool meanwhile: use it once, keep nothing
+                    client = self._client(connection_pool=pool)
         return client
 
     def disconnect(self) -> None:

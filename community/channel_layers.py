@@ -25,8 +25,13 @@ Both layers also have `receive_many(channel, limit)` for a process-local
 channel ("...!..."): it waits for the next message like receive(), then
 returns it together with every message already queued behind it, up to
 `limit`, in order. The process's hub reads its channel with it. On Redis the
-hub then pays one round trip (BZMPOP) per batch instead of four per message (channels-redis's receive runs a clean-up script, BZPOPMIN,
-a ZADD to its backup queue and a ZPOPMIN from it for every message)."""
+hub then pays one round trip (BZMPOP) per batch instead of four per message
+(channels-redis's receive runs a clean-up script, BZPOPMIN, a ZADD to its
+backup queue and a ZPOPMIN from it for every message).
+
+RedisChannelLayer.group_send_many sends a list of group messages in two
+round trips (the process's ordered sender hands it what queued while one
+broadcast was being sent)."""
 
 import logging
 import time
@@ -86,15 +91,28 @@ GROUP_SEND_LUA = """
 """
 
 
+class GroupSendFailed(Exception):
+    """Some of group_send_many's events may not have reached every member."""
+
+    def __init__(self, unsent: list[tuple[str, dict]]):
+        super().__init__(f"{len(unsent)} group sends failed")
+        self.unsent = unsent
+
+
 class RedisChannelLayer(CoreRedisChannelLayer):
     async def group_send_many(self, events: list[tuple[str, dict]]) -> None:
         """group_send each (group, message), in order, in two round trips for
-        the whole list: one pipeline reads every group once (trimming its
-        expired members first), one per Redis host queues every message, in
-        the list's order, with the same trim and script as group_send. A
-        channel gets the messages in the order of the list, as it would from
-        group_send after group_send; each group's members are read once, at
-        the start, as if the messages had all been sent at that moment."""
+        the whole list: one pipeline per Redis host reads its groups once
+        (trimming their expired members first), one per host queues every
+        message, in the list's order, with the same trim and script as
+        group_send. A channel gets the messages in the order of the list, as
+        it would from group_send after group_send; each group's members are
+        read once, at the start, as if the messages had all been sent then.
+
+        A host that fails does not stop the others. If any did, this raises
+        GroupSendFailed naming the events that may not have reached every
+        member (those whose group, or one of whose member channels, lives on
+        a failed host), in order, for the caller to send again."""
         if len(events) == 1:
             await self.group_send(*events[0])
             return
@@ -105,19 +123,25 @@ class RedisChannelLayer(CoreRedisChannelLayer):
         for group in groups:
             by_host.setdefault(self.consistent_hash(group), []).append(group)
         members: dict[str, list[str]] = {}
+        failed: list[BaseException] = []
         for index, host_groups in by_host.items():
             pipe = self.connection(index).pipeline(transaction=False)
             for group in host_groups:
                 key = self._group_key(group)
                 pipe.zremrangebyscore(key, min=0, max=int(time.time()) - self.group_expiry)
                 pipe.zrange(key, 0, -1)
-            replies = await pipe.execute()
+            try:
+                replies = await pipe.execute()
+            except Exception as exc:
+                failed.append(exc)
+                continue
             for group, names in zip(host_groups, replies[1::2], strict=True):
                 members[group] = [name.decode("utf8") for name in names]
+        unsent = {i for i, (group, _) in enumerate(events) if group not in members}
         pipes: dict = {}
-        scripts: dict[int, list[tuple[int, str, int]]] = {}  # host -> (reply index, group, members)
-        for group, message in events:
-            channel_names = members[group]
+        scripts: dict[int, list[tuple[int, int, int]]] = {}  # host -> (reply index, event index, members)
+        for i, (group, message) in enumerate(events):
+            channel_names = members.get(group)
             if not channel_names:
                 continue
             to_connection, messages, capacities = self._map_channel_keys_to_connection(channel_names, message)
@@ -130,12 +154,19 @@ class RedisChannelLayer(CoreRedisChannelLayer):
                 args = [messages[k] for k in channel_keys] + [capacities[k] for k in channel_keys]
                 args += [time.time(), self.expiry]
                 pipe.eval(GROUP_SEND_LUA, len(channel_keys), *channel_keys, *args)
-                scripts.setdefault(index, []).append((len(pipe.command_stack) - 1, group, len(channel_names)))
+                scripts.setdefault(index, []).append((len(pipe.command_stack) - 1, i, len(channel_names)))
         for index, pipe in pipes.items():
-            replies = await pipe.execute()
-            for position, group, count in scripts[index]:
+            try:
+                replies = await pipe.execute()
+            except Exception as exc:
+                failed.append(exc)
+                unsent.update(i for _, i, _ in scripts[index])
+                continue
+            for position, i, count in scripts[index]:
                 if replies[position] > 0:
-                    logger.info("%s of %s channels over capacity in group %s", replies[position], count, group)
+                    logger.info("%s of %s channels over capacity in group %s", replies[position], count, events[i][0])
+        if failed:
+            raise GroupSendFailed([events[i] for i in sorted(unsent)]) from failed[0]
 
     async def group_send(self, group, message):
         assert self.require_valid_group_name(group), "Group name not valid"
@@ -169,14 +200,15 @@ class RedisChannelLayer(CoreRedisChannelLayer):
         message and takes it: one round trip per batch. Before Redis 7, a
         ZPOPMIN with a count, and BZPOPMIN when the channel is empty. Each is
         atomic in Redis. A read blocks for less than the client's socket
-        timeout, so an idle read never times out on our side with a message
-        already popped. There is no backup queue: channels-redis's guards a
+        timeout (a quarter of it), so an idle read never times out on our side
+        with a message already popped. There is no backup queue: channels-redis's guards a
         message between its pop and the caller against the receiving task
         being cancelled, and the hub's reader is cancelled only when the
         process stops serving its sockets. Messages addressed to another
         channel of this process (a hub that was replaced after Redis went
         away) are dropped, as channels-redis would leave them unread."""
-        assert self.require_valid_channel_name(channel) and "!" in channel, "a process-local channel is needed"
+        assert self.require_valid_channel_name(channel)
+        assert "!" in channel, "a process-local channel is needed"
         real_channel = self.non_local_name(channel)
         key = self.prefix + real_channel
         connection = self.connection(self.consistent_hash(real_channel))
@@ -195,7 +227,9 @@ class RedisChannelLayer(CoreRedisChannelLayer):
     def _block_timeout(self, connection) -> float:
         socket_timeout = connection.connection_pool.connection_kwargs.get("socket_timeout", DEFAULT_SOCKET_TIMEOUT)
         if socket_timeout:
-            return min(self.brpop_timeout, socket_timeout / 2)
+            # A quarter: the reply has three quarters of the timeout to be read,
+            # even if Redis or this event loop stalls for a moment.
+            return min(self.brpop_timeout, socket_timeout / 4)
         return self.brpop_timeout
 
     async def _pop(self, connection, key: str, limit: int, block: float) -> list[bytes]:

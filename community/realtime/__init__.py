@@ -114,16 +114,30 @@ class _OrderedSender:
             # sends a list in one go (community.channel_layers).
             while send_many is not None and len(events) < SEND_MANY_MAX and not self.queue.empty():
                 events.append(self.queue.get_nowait())
-            try:
-                if len(events) == 1:
-                    await self.layer.group_send(events[0]["group"], events[0])
-                else:
+            if len(events) > 1:
+                try:
                     await send_many([(event["group"], event) for event in events])
-            except Exception as exc:
-                # The message itself is stored; sockets that miss it are closed
-                # by their hub when the layer fails and resume with ?after=.
-                groups = sorted({event["group"] for event in events})
-                logger.warning("broadcast to %s failed (%s)", ", ".join(groups), type(exc).__name__)
+                    continue
+                except Exception as exc:
+                    # Send again, one by one, what may not have gone out. A
+                    # member may then get a copy twice (the chat page replaces
+                    # a message it already shows; a notification may toast
+                    # twice); a lost one would stay lost until a reconnect.
+                    unsent = getattr(exc, "unsent", None)
+                    events = [event for _, event in unsent] if unsent is not None else events
+                    logger.warning(
+                        "broadcasting %d together failed (%s); sending them one by one", len(events), type(exc).__name__
+                    )
+            for event in events:
+                await self._send_one(event)
+
+    async def _send_one(self, event: dict) -> None:
+        try:
+            await self.layer.group_send(event["group"], event)
+        except Exception as exc:
+            # The message itself is stored; sockets that miss it are closed
+            # by their hub when the layer fails and resume with ?after=.
+            logger.warning("broadcast to %s failed (%s)", event["group"], type(exc).__name__)
 
 
 _senders: dict[int, _OrderedSender] = {}

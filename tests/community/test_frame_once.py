@@ -776,7 +776,8 @@ def test_a_busy_socket_keeps_its_order_and_a_failing_check_closes_it():
         sock.gate = asyncio.Event()
         sock.hub_event_nowait({"type": "frame", "n": 0, "needs_task": True})  # waits in the handler
         sock.hub_event_nowait({"type": "frame", "n": 1})  # queued behind it, not sent ahead
-        assert sock._protocol.texts == [] and len(sock._outbox) == 1
+        assert sock._protocol.texts == []
+        assert len(sock._outbox) == 1
         sock.gate.set()
         await asyncio.wait_for(asyncio.shield(sock._drainer), 2)
         assert sock.seen == [0, 1]
@@ -784,7 +785,8 @@ def test_a_busy_socket_keeps_its_order_and_a_failing_check_closes_it():
         broken = _TextSock()
         broken.hub_event_nowait({"type": "frame", "n": 0, "explode": True})
         await asyncio.sleep(0)
-        assert broken._gone and broken.closed_with == hub_module.CLOSE_RECONNECT
+        assert broken._gone
+        assert broken.closed_with == hub_module.CLOSE_RECONNECT
 
     asyncio.run(run())
 
@@ -799,15 +801,19 @@ def test_send_text_nowait_does_what_daphnes_send_would(monkeypatch):
 
     monkeypatch.setattr(FrameOnceProtocol, "_send_shared", lambda self, text: self.shared.append(text) or True)
     gone = protocol({})
-    assert gone.send_text_nowait("x") is True and gone.shared == []  # not served: nothing to do
+    assert gone.send_text_nowait("x") is True
+    assert gone.shared == []
     live = protocol({})
     live.server.connections[live] = {}
-    assert live.send_text_nowait("x") is True and live.shared == ["x"]
+    assert live.send_text_nowait("x") is True
+    assert live.shared == ["x"]
     live.server.connections[live] = {"disconnected": 1.0}
-    assert live.send_text_nowait("y") is True and live.shared == ["x"]
+    assert live.send_text_nowait("y") is True
+    assert live.shared == ["x"]
     closing = protocol({}, FrameOnceProtocol.STATE_CLOSING)
     closing.server.connections[closing] = {}
-    assert closing.send_text_nowait("z") is False and closing.shared == []
+    assert closing.send_text_nowait("z") is False
+    assert closing.shared == []
 
 
 def test_a_socket_served_here_is_offered_both_extensions(monkeypatch):
@@ -824,7 +830,8 @@ def test_a_socket_served_here_is_offered_both_extensions(monkeypatch):
     server.create_application(protocol, {"type": "http"})
     assert made[0]["extensions"][TEXT_NOWAIT] is protocol
     assert SEND_MANY in made[0]["extensions"]
-    assert "extensions" not in made[1] and "extensions" not in made[2]
+    assert "extensions" not in made[1]
+    assert "extensions" not in made[2]
 
 
 def test_the_served_application_keeps_full_collections_rare(tmp_path):

@@ -99,7 +99,8 @@ async def test_on_redis_a_burst_from_worker_threads_goes_in_batches_and_in_order
     for s in (a, b):
         seen = [(await s.recv_type("pong", timeout=20))["n"] for _ in range(300)]
         assert seen == list(range(300))
-    assert batches and max(batches) > 1
+    assert batches
+    assert max(batches) > 1
     await a.close()
     await b.close()
     hub = await hub_module.get_hub()
