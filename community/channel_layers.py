@@ -125,18 +125,10 @@ class RedisChannelLayer(CoreRedisChannelLayer):
         members: dict[str, list[str]] = {}
         failed: list[BaseException] = []
         for index, host_groups in by_host.items():
-            pipe = self.connection(index).pipeline(transaction=False)
-            for group in host_groups:
-                key = self._group_key(group)
-                pipe.zremrangebyscore(key, min=0, max=int(time.time()) - self.group_expiry)
-                pipe.zrange(key, 0, -1)
             try:
-                replies = await pipe.execute()
+                members.update(await self._read_groups(index, host_groups))
             except Exception as exc:
                 failed.append(exc)
-                continue
-            for group, names in zip(host_groups, replies[1::2], strict=True):
-                members[group] = [name.decode("utf8") for name in names]
         unsent = {i for i, (group, _) in enumerate(events) if group not in members}
         pipes: dict = {}
         scripts: dict[int, list[tuple[int, int, int]]] = {}  # host -> (reply index, event index, members)
@@ -144,17 +136,8 @@ class RedisChannelLayer(CoreRedisChannelLayer):
             channel_names = members.get(group)
             if not channel_names:
                 continue
-            to_connection, messages, capacities = self._map_channel_keys_to_connection(channel_names, message)
-            for index, channel_keys in to_connection.items():
-                pipe = pipes.get(index)
-                if pipe is None:
-                    pipe = pipes[index] = self.connection(index).pipeline(transaction=False)
-                for channel_key in channel_keys:
-                    pipe.zremrangebyscore(channel_key, min=0, max=int(time.time()) - int(self.expiry))
-                args = [messages[k] for k in channel_keys] + [capacities[k] for k in channel_keys]
-                args += [time.time(), self.expiry]
-                pipe.eval(GROUP_SEND_LUA, len(channel_keys), *channel_keys, *args)
-                scripts.setdefault(index, []).append((len(pipe.command_stack) - 1, i, len(channel_names)))
+            for index, position in self._queue(pipes, channel_names, message):
+                scripts.setdefault(index, []).append((position, i, len(channel_names)))
         for index, pipe in pipes.items():
             try:
                 replies = await pipe.execute()
@@ -170,25 +153,45 @@ class RedisChannelLayer(CoreRedisChannelLayer):
 
     async def group_send(self, group, message):
         assert self.require_valid_group_name(group), "Group name not valid"
-        key = self._group_key(group)
-        connection = self.connection(self.consistent_hash(group))
-        pipe = connection.pipeline(transaction=False)
-        pipe.zremrangebyscore(key, min=0, max=int(time.time()) - self.group_expiry)
-        pipe.zrange(key, 0, -1)
-        _, members = await pipe.execute()
-        channel_names = [name.decode("utf8") for name in members]
+        channel_names = (await self._read_groups(self.consistent_hash(group), [group]))[group]
+        pipes: dict = {}
+        self._queue(pipes, channel_names, message)
+        for pipe in pipes.values():
+            over_capacity = (await pipe.execute())[-1]
+            if over_capacity > 0:
+                logger.info("%s of %s channels over capacity in group %s", over_capacity, len(channel_names), group)
+
+    async def _read_groups(self, index: int, groups: list[str]) -> dict[str, list[str]]:
+        """The members of groups that live on one Redis host, in one pipeline:
+        each group's expired members trimmed, then the group read."""
+        pipe = self.connection(index).pipeline(transaction=False)
+        for group in groups:
+            key = self._group_key(group)
+            pipe.zremrangebyscore(key, min=0, max=int(time.time()) - self.group_expiry)
+            pipe.zrange(key, 0, -1)
+        replies = await pipe.execute()
+        return {
+            group: [name.decode("utf8") for name in names] for group, names in zip(groups, replies[1::2], strict=True)
+        }
+
+    def _queue(self, pipes: dict, channel_names: list[str], message: dict) -> list[tuple[int, int]]:
+        """Add group_send's commands for `message` to each host's pipeline in
+        `pipes` (made when first needed): trim each member channel's expired
+        messages, then the script that queues it. Returns (host, reply index)
+        of each script."""
         to_connection, messages, capacities = self._map_channel_keys_to_connection(channel_names, message)
+        scripts = []
         for index, channel_keys in to_connection.items():
-            connection = self.connection(index)
-            pipe = connection.pipeline(transaction=False)
+            pipe = pipes.get(index)
+            if pipe is None:
+                pipe = pipes[index] = self.connection(index).pipeline(transaction=False)
             for channel_key in channel_keys:
                 pipe.zremrangebyscore(channel_key, min=0, max=int(time.time()) - int(self.expiry))
             args = [messages[k] for k in channel_keys] + [capacities[k] for k in channel_keys]
             args += [time.time(), self.expiry]
             pipe.eval(GROUP_SEND_LUA, len(channel_keys), *channel_keys, *args)
-            over_capacity = (await pipe.execute())[-1]
-            if over_capacity > 0:
-                logger.info("%s of %s channels over capacity in group %s", over_capacity, len(channel_names), group)
+            scripts.append((index, len(pipe.command_stack) - 1))
+        return scripts
 
     _bzmpop = True  # until Redis says it has no BZMPOP (before 7.0)
 
@@ -199,9 +202,9 @@ class RedisChannelLayer(CoreRedisChannelLayer):
         One BZMPOP (Redis 7) takes what is queued, or waits for the next
         message and takes it: one round trip per batch. Before Redis 7, a
         ZPOPMIN with a count, and BZPOPMIN when the channel is empty. Each is
-        atomic in Redis. A read blocks for less than the client's socket
-        timeout (a quarter of it), so an idle read never times out on our side
-        with a message already popped. There is no backup queue: channels-redis's guards a
+        atomic in Redis. A read blocks for a quarter of the client's socket
+        timeout, so an idle read never times out on our side with a message
+        already popped. There is no backup queue: channels-redis's guards a
         message between its pop and the caller against the receiving task
         being cancelled, and the hub's reader is cancelled only when the
         process stops serving its sockets. Messages addressed to another

@@ -21,6 +21,25 @@ def _layer(cls, url):
     return cls(hosts=[url], prefix=f"layer-test-{uuid.uuid4().hex[:8]}", capacity=3, group_expiry=86400, expiry=60)
 
 
+def _count_round_trips(monkeypatch) -> list[str]:
+    """From now until monkeypatch.undo(): each round trip to Redis, as the
+    command's name, or "pipeline" for a whole pipeline."""
+    trips: list[str] = []
+    real_command, real_pipeline = Redis.execute_command, Pipeline.execute
+
+    async def command(self, *args, **kwargs):
+        trips.append(args[0])
+        return await real_command(self, *args, **kwargs)
+
+    async def pipeline(self, *args, **kwargs):
+        trips.append("pipeline")
+        return await real_pipeline(self, *args, **kwargs)
+
+    monkeypatch.setattr(Redis, "execute_command", command)
+    monkeypatch.setattr(Pipeline, "execute", pipeline)
+    return trips
+
+
 async def _scenario(layer):
     """A group of three live channels, one that expired from the group and one
     already at capacity; a group_send; what each channel then holds."""
@@ -54,19 +73,7 @@ async def test_group_send_is_two_round_trips(monkeypatch, redis_url):
     channels = ["count0", "count1"]
     for channel in channels:
         await layer.group_add("room.count", channel)
-    trips = []
-    real_command, real_pipeline = Redis.execute_command, Pipeline.execute
-
-    async def command(self, *args, **kwargs):
-        trips.append(args[0])
-        return await real_command(self, *args, **kwargs)
-
-    async def pipeline(self, *args, **kwargs):
-        trips.append("pipeline")
-        return await real_pipeline(self, *args, **kwargs)
-
-    monkeypatch.setattr(Redis, "execute_command", command)
-    monkeypatch.setattr(Pipeline, "execute", pipeline)
+    trips = _count_round_trips(monkeypatch)
     await layer.group_send("room.count", {"type": "chat.message", "text": "one"})
     monkeypatch.undo()
     assert trips == ["pipeline", "pipeline"]
@@ -87,14 +94,7 @@ async def test_receive_many_returns_what_is_queued_in_order_in_one_round_trip(mo
     for n in range(5):
         await layer.group_send("room.batch", {"type": "frame", "n": n})
     await layer.send(hub, {"type": "direct", "n": 5})
-    trips = []
-    real_command = Redis.execute_command
-
-    async def command(self, *args, **kwargs):
-        trips.append(args[0])
-        return await real_command(self, *args, **kwargs)
-
-    monkeypatch.setattr(Redis, "execute_command", command)
+    trips = _count_round_trips(monkeypatch)
     first = await layer.receive_many(hub, limit=4)
     second = await layer.receive_many(hub)
     monkeypatch.undo()
@@ -291,19 +291,7 @@ async def test_group_send_many_is_two_round_trips(monkeypatch, redis_url):
     layer.capacity = 100
     for n in range(5):
         await layer.group_add(f"room.g{n}", "listener")
-    trips = []
-    real_command, real_pipeline = Redis.execute_command, Pipeline.execute
-
-    async def command(self, *args, **kwargs):
-        trips.append(args[0])
-        return await real_command(self, *args, **kwargs)
-
-    async def pipeline(self, *args, **kwargs):
-        trips.append("pipeline")
-        return await real_pipeline(self, *args, **kwargs)
-
-    monkeypatch.setattr(Redis, "execute_command", command)
-    monkeypatch.setattr(Pipeline, "execute", pipeline)
+    trips = _count_round_trips(monkeypatch)
     await layer.group_send_many([(f"room.g{n % 5}", {"type": "frame", "n": n}) for n in range(20)])
     monkeypatch.undo()
     assert trips == ["pipeline", "pipeline"]
