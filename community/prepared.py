@@ -20,6 +20,11 @@ in those places. Arguments are integers (ids) or, declared with
 `args=(int, str)`, strings; rows come back as the model
 instances the queryset would have made, related objects included, through
 Django's own converters and populators.
+
+A query over a list of ids is one Prepared per length (PreparedFamily):
+
+    MEMBERSHIPS = PreparedFamily(lambda *pks: Membership.objects.filter(pk__in=pks))
+    rows = MEMBERSHIPS.all([3, 5, 8])
 """
 
 import threading
@@ -52,7 +57,8 @@ class Prepared:
     def __init__(self, build, args: tuple[type, ...] | None = None):
         """`args`: the type of each argument, int (the default) or str."""
         self._build = build
-        self._nargs = build.__code__.co_argcount
+        # A builder taking *args says how many through `args`.
+        self._nargs = len(args) if args is not None else build.__code__.co_argcount
         self._types = args or (int,) * self._nargs
         if len(self._types) != self._nargs or not set(self._types) <= {int, str}:
             raise TypeError("Prepared: one type per argument of the builder, int or str")
@@ -132,6 +138,37 @@ class Prepared:
         return rows[0] if rows else None
 
 
+class PreparedFamily:
+    """A Prepared query per number of arguments, for a builder that takes any
+    number (`*ids`): a list of ids becomes the arguments of the one compiled
+    for its length. Lists longer than `chunk` are read in chunks of that
+    length, so at most `chunk` queries are ever compiled (and no statement
+    outgrows the database's limit on parameters). `per_item` is how many
+    arguments one item of the list is (two for (user id, room id) pairs)."""
+
+    def __init__(self, build, *, per_item: int = 1, chunk: int = 32):
+        self._build = build
+        self._per_item = per_item
+        self._chunk = chunk
+        self._by_length: dict[int, Prepared] = {}
+
+    def _member(self, items: int) -> Prepared:
+        prepared = self._by_length.get(items)
+        if prepared is None:
+            # setdefault: two threads compiling the same length keep one.
+            prepared = self._by_length.setdefault(items, Prepared(self._build, args=(int,) * (items * self._per_item)))
+        return prepared
+
+    def all(self, items: list) -> list:
+        """The rows for `items` (ids, or tuples of `per_item` ids)."""
+        found = []
+        for start in range(0, len(items), self._chunk):
+            part = items[start : start + self._chunk]
+            args = list(part) if self._per_item == 1 else [value for item in part for value in item]
+            found += self._member(len(part)).all(*args)
+        return found
+
+
 class PreparedInsert:
     """One new row's INSERT with its id back (`RETURNING`, SQLite 3.35+ and
     PostgreSQL), its SQL written once per thread. Values go through each
@@ -181,3 +218,36 @@ class PreparedInsert:
         obj._state.adding = False
         obj._state.db = db
         return obj
+
+    def save_new_many(self, objs: list) -> list:
+        """save_new for several new rows in one multi-row INSERT. Ids are
+        handed out in the order the rows are inserted (a PostgreSQL sequence,
+        SQLite's rowid), so the returned ids, sorted, belong to `objs` in
+        order, whatever order RETURNING lists them in (SQLite leaves it
+        unspecified). The count is checked."""
+        if len(objs) == 1:
+            return [self.save_new(objs[0])]
+        db, connection, fields, sql = self._compiled()
+        values = []
+        for obj in objs:
+            if not obj._state.adding or obj.pk is not None:
+                raise ValueError("PreparedInsert.save_new_many takes new, unsaved instances.")
+            obj._prepare_related_fields_for_save(operation_name="save")
+            for field in fields:
+                value = field.pre_save(obj, True)
+                if hasattr(value, "resolve_expression"):
+                    raise TypeError(f"PreparedInsert: {field.name} is an expression; use Model.save()")
+                values.append(field.get_db_prep_save(value, connection))
+        head, _, tail = sql.partition(" VALUES ")
+        row, _, returning = tail.partition(" RETURNING ")
+        many_sql = f"{head} VALUES {', '.join([row] * len(objs))} RETURNING {returning}"
+        with connection.cursor() as cursor:
+            cursor.execute(many_sql, values)
+            pks = sorted(pk for (pk,) in cursor.fetchall())
+        if len(pks) != len(objs):
+            raise RuntimeError(f"PreparedInsert: {len(objs)} rows inserted, {len(pks)} ids returned")
+        for obj, pk in zip(objs, pks, strict=True):
+            obj.pk = obj._meta.pk.to_python(pk)
+            obj._state.adding = False
+            obj._state.db = db
+        return objs

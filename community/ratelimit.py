@@ -78,6 +78,113 @@ def _count(current_key: str, previous_key: str, ttl: int, cost: int) -> tuple[in
     return int(current), int(previous) if previous is not None else 0
 
 
+class Batch:
+    """`hit` for a batch of events, one per key in `keys` (several may share
+    a key), that are checked one after another: the counters are read and
+    advanced for all of them in one round trip to Redis instead of one each.
+
+    Each event then asks `hit(index)` in index order, or never asks (it was
+    refused before its check). It gets exactly the answer `hit` would have
+    given it after the events before it: an earlier event of its key that
+    never asked, or was refused, is not counted against it. Call `settle()`
+    when every event has had its turn: it gives back, in one round trip, the
+    counts of the events that did not count. Until then other processes see
+    those counts (the limit is briefly a little stricter for them).
+
+    Without Redis (the embedded default's local-memory cache) each `hit`
+    simply calls the module's `hit`. If Redis cannot be reached every event
+    is allowed, as `hit` allows it."""
+
+    def __init__(self, keys: list[str], *, limit: int, window: float, now: float | None = None):
+        self.keys = keys
+        self.limit = limit
+        self.window = window
+        self.now = time.time() if now is None else now
+        self.index = math.floor(self.now / window)
+        self.next = 0  # the first event that has not had its turn
+        self.uncounted: dict[str, int] = {}
+        self.counts: list[tuple[int, int]] | None = None
+        self.allow_all = False
+        self.client = None
+        if not keys:
+            return
+        try:
+            self.client = _redis_client(f"rl:{keys[0]}:{self.index}")
+            if self.client is not None:
+                self.counts = self._count_all()
+        except Exception:
+            logger.warning("rate limiter cache unavailable; allowing", exc_info=True)
+            self.client, self.counts, self.allow_all = None, None, True
+
+    def _names(self, key: str) -> tuple[str, str]:
+        return (
+            cache.make_and_validate_key(f"rl:{key}:{self.index}"),
+            cache.make_and_validate_key(f"rl:{key}:{self.index - 1}"),
+        )
+
+    def _count_all(self) -> list[tuple[int, int]]:
+        """(current, previous) for each event, in one pipeline: the current
+        window's counter advanced once per event, in order."""
+        ttl = int(self.window * 2) + 1
+        pipe = self.client.pipeline(transaction=False)
+        for key in self.keys:
+            current, previous = self._names(key)
+            pipe.set(current, 0, ex=ttl, nx=True)
+            pipe.incrby(current, 1)
+            pipe.get(previous)
+        replies = pipe.execute()
+        return [
+            (int(replies[i + 1]), int(replies[i + 2]) if replies[i + 2] is not None else 0)
+            for i in range(0, len(replies), 3)
+        ]
+
+    def _skip_to(self, index: int) -> None:
+        for earlier in range(self.next, index):
+            key = self.keys[earlier]
+            self.uncounted[key] = self.uncounted.get(key, 0) + 1
+        self.next = max(self.next, index)
+
+    def hit(self, index: int) -> float:
+        """Count event `index`: 0 if allowed, else seconds to wait (and it is
+        not counted)."""
+        if index < self.next:
+            raise ValueError(f"rate limit batch: event {index} has had its turn")
+        self._skip_to(index)
+        self.next = index + 1
+        key = self.keys[index]
+        if self.allow_all:
+            return 0.0
+        if self.counts is None:
+            return hit(key, limit=self.limit, window=self.window, now=self.now)
+        current, previous = self.counts[index]
+        current -= self.uncounted.get(key, 0)
+        elapsed = (self.now / self.window) - self.index
+        if previous * (1.0 - elapsed) + current <= self.limit:
+            return 0.0
+        self.uncounted[key] = self.uncounted.get(key, 0) + 1
+        if previous:
+            needed = (previous + current - self.limit) / previous
+            wait = max(needed - elapsed, 0.0) * self.window
+        else:
+            wait = (1.0 - elapsed) * self.window
+        return round(max(wait, 0.05), 2)
+
+    def settle(self) -> None:
+        """Give back the counts of the events that did not count."""
+        self._skip_to(len(self.keys))
+        if self.counts is None or not any(self.uncounted.values()):
+            return
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            for key, count in self.uncounted.items():
+                if count:
+                    pipe.decrby(self._names(key)[0], count)
+            pipe.execute()
+        except Exception:
+            logger.info("rate limiter: could not give back %d counts", sum(self.uncounted.values()))
+        self.uncounted = {}
+
+
 def _redis_client(key: str):
     """The redis-py client behind Django's Redis cache, or None for any other
     cache. (Counters are plain integers there, as Django's incr leaves them.)"""

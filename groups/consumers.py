@@ -10,10 +10,12 @@ import asyncio
 import collections
 import json
 import logging
+import operator
 import threading
 import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial, reduce
 from urllib.parse import parse_qs
 
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
@@ -21,17 +23,19 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, close_old_connections, connection
+from django.db.models import Q
 from redis.exceptions import RedisError
 
 from community import connect_gate
 from community.models import User
-from community.prepared import Prepared
+from community.prepared import Prepared, PreparedFamily
 from community.realtime import SEND_MANY, encode, group_send, presence, session_group, user_group
 from community.realtime.hub import FRAME_NEEDS_TASK, HubConsumerMixin
 from community.ws_auth import concrete_user, session_store, user_for_session
 
 from . import actions, permissions, queries
 from .actions.common import _parse_client_id as parse_client_id
+from .actions.common import send_rate_batch
 from .errors import ChatError
 from .models import Membership, Room
 
@@ -354,6 +358,43 @@ def _fresh_for_send(user, room_id):
     return user, room, membership
 
 
+# The same for every (user, room) pair of a batch of sends, in one query.
+MEMBERS_IN_ROOMS = PreparedFamily(
+    lambda *pairs: (
+        Membership.objects.select_related("user", "room")
+        .filter(reduce(operator.or_, (Q(user_id=pairs[i], room_id=pairs[i + 1]) for i in range(0, len(pairs), 2))))
+        .order_by("pk")
+    ),
+    per_item=2,
+    chunk=16,
+)
+
+
+def _fresh_for_send_many(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Membership]:
+    """The membership (with its user and room) of each (user id, room id)
+    pair that has one, in one query; pairs without one are left out (their
+    sends take _fresh_for_send's other path). If the read fails, nothing is
+    returned and every send reads its own."""
+    found = {}
+    try:
+        for membership in MEMBERS_IN_ROOMS.all(sorted(set(pairs))):
+            found.setdefault((membership.user_id, membership.room_id), membership)
+    except DatabaseError:
+        close_old_connections()
+        return {}
+    return found
+
+
+def _fresh_from(found: dict, user, room_id):
+    """_fresh_for_send, from a membership _fresh_for_send_many read."""
+    membership = found.get((user.pk, room_id))
+    if membership is None:
+        return _fresh_for_send(user, room_id)
+    if not permissions.may_chat(membership.user):
+        raise ChatError("forbidden", "Your account cannot use chat right now.")
+    return membership.user, membership.room, membership
+
+
 def _send(user, room_id, frame):
     """message.send in one trip to the database thread: re-read the user,
     room and membership, store, and for a re-send read back the stored copy."""
@@ -516,11 +557,15 @@ def _send_many(items: list[tuple]) -> list[tuple[bool, object]]:
     outcomes: list[tuple[bool, object] | None] = [None] * len(items)
     waiting = []  # (index, user, room, PendingPost)
     refused = []  # (index, user, room, client_id): a re-send of one waiting here?
+    found = _fresh_for_send_many([(user.pk, room_id) for user, room_id, _frame in items])
+    rates = send_rate_batch([user for user, _room_id, _frame in items])
     for i, (user, room_id, frame) in enumerate(items):
         room = None
         try:
-            user, room, membership = _fresh_for_send(user, room_id)
-            pending = actions.prepare_post(author=user, room=room, membership=membership, **_post_fields(frame))
+            user, room, membership = _fresh_from(found, user, room_id)
+            pending = actions.prepare_post(
+                author=user, room=room, membership=membership, send_hit=partial(rates.hit, i), **_post_fields(frame)
+            )
             if isinstance(pending, actions.PostResult):  # a refused re-send: its stored copy
                 outcomes[i] = (True, (user, room, pending, queries.message_dict(pending.message)))
             else:
@@ -531,6 +576,7 @@ def _send_many(items: list[tuple]) -> list[tuple[bool, object]]:
                 refused.append((i, user, room, frame.get("client_id")))
             if isinstance(exc, DatabaseError):
                 close_old_connections()
+    rates.settle()
     stored = actions.store_posts([pending for *_, pending in waiting])
     by_client_id = {}
     for (i, user, room, pending), (ok, value) in zip(waiting, stored, strict=True):

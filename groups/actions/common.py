@@ -97,9 +97,24 @@ def _parse_client_id(client_id) -> uuid.UUID:
         raise ChatError("invalid", "client_id must be a UUID.") from None
 
 
-def _check_rate(author: User, room: Room, moderator: bool) -> None:
+def send_rate_batch(authors: list[User]) -> ratelimit.Batch:
+    """The send limit of a batch of sends by `authors` (one each, in order),
+    counted in one round trip: prepare_post's `send_hit` for the i-th is
+    `partial(batch.hit, i)`; settle the batch before storing."""
     burst = settings.RATE_LIMIT_BURST
-    wait = ratelimit.hit(f"send:{author.pk}", limit=burst, window=burst / settings.RATE_LIMIT_PER_SECOND)
+    return ratelimit.Batch(
+        [f"send:{author.pk}" for author in authors], limit=burst, window=burst / settings.RATE_LIMIT_PER_SECOND
+    )
+
+
+def _check_rate(author: User, room: Room, moderator: bool, send_hit=None) -> None:
+    """The author's send limit (counted by `send_hit()` when given, a
+    send_rate_batch's turn for this send) and the room's slow mode."""
+    if send_hit is None:
+        burst = settings.RATE_LIMIT_BURST
+        wait = ratelimit.hit(f"send:{author.pk}", limit=burst, window=burst / settings.RATE_LIMIT_PER_SECOND)
+    else:
+        wait = send_hit()
     if wait:
         raise ChatError(
             "rate_limited", "You're sending messages quickly. Take a breath and try again.", retry_after=wait

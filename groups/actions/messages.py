@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from community.actions import notify, record_audit
 from community.models import Notification, User
-from community.prepared import Prepared, PreparedInsert
+from community.prepared import Prepared, PreparedFamily, PreparedInsert
 from community.queries import crisis_resources
 from community.realtime import broadcast_on_commit, frame_event
 
@@ -238,6 +238,7 @@ def prepare_post(
     notify_conversation=True,
     from_request=False,
     membership=LOOK_UP,
+    send_hit=None,
 ) -> "PendingPost | PostResult":
     """post_message's checks, with no write: the rate limits are charged,
     the word lists, the crisis detector and mentions are read. Raises
@@ -253,7 +254,11 @@ def prepare_post(
 
     `membership`: the author's membership in the room (or None), when the
     caller has just read it with the author and room (the socket does, in
-    one query); by default it is read here."""
+    one query); by default it is read here.
+
+    `send_hit`: counts this send against the author's send limit (a turn of
+    common.send_rate_batch, for a batch of sends); by default one round trip
+    of its own."""
     body = _clean_body(body)
     client_uuid = _parse_client_id(client_id)
     if not isinstance(content_note, str) or len(content_note) > 60:
@@ -270,7 +275,7 @@ def prepare_post(
     try:
         if membership is LOOK_UP:
             membership = permissions.get_membership(author, room)
-        draft = _draft(author, room, membership, body, reply_to_id, from_request)
+        draft = _draft(author, room, membership, body, reply_to_id, from_request, send_hit)
     except ChatError:
         stored = _stored(author, room, client_uuid)
         if stored is None:
@@ -342,6 +347,12 @@ def _outcome(func, *args) -> tuple[bool, object]:
 
 
 def _store_run(run: list[PendingPost]) -> list[tuple[bool, object]]:
+    """A run of plain messages in one transaction, in as few statements as
+    its rooms allow: per room one statement hands out the run's seqs for it
+    (taking the room's lock, in room id order), one read checks every
+    author's membership again under the locks, one INSERT writes every
+    message, and the authors' read markers go together (executemany: one
+    round trip on PostgreSQL), in (room, member) order."""
     if len(run) == 1:
         return [_outcome(_commit_post, run[0])]
     order = sorted(range(len(run)), key=lambda i: run[i].room.pk)  # stable: a room's keep their order
@@ -352,24 +363,67 @@ def _store_run(run: list[PendingPost]) -> list[tuple[bool, object]]:
             # The first commit callback: it runs only if the run committed, so
             # an error raised after the commit is never taken for a failed run.
             transaction.on_commit(lambda: committed.append(True), robust=True)
+            now = timezone.now()
+            seqs = _take_run_seqs(run, order, now)
+            _recheck_run_under_locks(run)
+            messages = MESSAGE_INSERT.save_new_many(
+                [
+                    _new_message(p.author, p.room, p.body, p.client_uuid, p.content_note, p.draft, seqs[i], now)
+                    for i, p in ((i, run[i]) for i in order)
+                ]
+            )
             markers = {}
-            for i in order:
+            for i, message in zip(order, messages, strict=True):
                 p = run[i]
-                message = _insert(p.author, p.room, p.body, p.client_uuid, p.content_note, p.draft)
+                _finish_new(message, p.author, p.room)
                 if p.draft.membership is not None:
-                    markers[(p.room.pk, p.author.pk)] = (p.draft.membership.pk, message.pk)
+                    markers[(p.room.pk, p.author.pk)] = (message.pk, message.pk, p.draft.membership.pk)
                 # Robust: one room's failed broadcast is logged and the run's
                 # other rooms still hear theirs.
                 broadcast_on_commit(p.room.group_name, _message_event(message), robust=True)
                 results[i] = PostResult(message, created=True, private_frames=[])
-            for key in sorted(markers):
-                _read_up_to(*markers[key])
+            if markers:
+                with connection.cursor() as cursor:
+                    cursor.executemany(_marker_forward_sql("id"), [markers[key] for key in sorted(markers)])
     except Exception:
         if committed:
             logger.exception("after storing %d messages together", len(run))
             return [(True, result) for result in results]
         return [_outcome(_commit_post, p) for p in run]
     return [(True, result) for result in results]
+
+
+def _take_run_seqs(run: list[PendingPost], order: list[int], now) -> dict[int, int]:
+    """The seq of each message of the run (by its index), from one statement
+    per room, rooms in id order; sets each room's is_locked as read under
+    its lock."""
+    seqs = {}
+    by_room: dict[int, list[int]] = {}
+    for i in order:
+        by_room.setdefault(run[i].room.pk, []).append(i)
+    for indices in by_room.values():
+        last, locked = _take_seq(run[indices[0]].room, now, count=len(indices))
+        for offset, i in enumerate(indices):
+            seqs[i] = last - len(indices) + 1 + offset
+            run[i].room.is_locked = locked
+    return seqs
+
+
+# The memberships of a run's authors, read again under the rooms' locks.
+MEMBERSHIPS = PreparedFamily(lambda *pks: Membership.objects.filter(pk__in=pks))
+
+
+def _recheck_run_under_locks(run: list[PendingPost]) -> None:
+    """_recheck_under_lock for every message of a run, in one read of their
+    memberships: raises the first refusal (the run then falls back to one
+    transaction per message, where each gets its own answer)."""
+    fresh = {m.pk: m for m in MEMBERSHIPS.all(sorted({p.draft.membership.pk for p in run if p.draft.membership}))}
+    for p in run:
+        if p.draft.membership is None:
+            if p.room.is_locked and not p.draft.moderator:
+                raise ChatError("locked", DENIAL_DETAIL["locked"])
+            continue
+        _deny(p.author, p.room, fresh.get(p.draft.membership.pk))
 
 
 def _stored(author: User, room: Room, client_uuid) -> Message | None:
@@ -389,13 +443,13 @@ class _Draft:
     charged: bool  # the send counted against the author's rate limits
 
 
-def _draft(author: User, room: Room, membership, body: str, reply_to_id, from_request: bool) -> _Draft:
+def _draft(author: User, room: Room, membership, body: str, reply_to_id, from_request: bool, send_hit=None) -> _Draft:
     """May the author post here, within the rate limits, and what do the word
     lists, the crisis detector and @-mentions make of the text? No writes."""
     _deny(author, room, membership)
     moderator = permissions.can_moderate_room(author, room, membership)
     if not from_request:
-        _check_rate(author, room, moderator)
+        _check_rate(author, room, moderator, send_hit)
     reply_to = None
     if reply_to_id is not None:
         reply_to = (
@@ -412,7 +466,7 @@ def _draft(author: User, room: Room, membership, body: str, reply_to_id, from_re
     return _Draft(membership, reply_to, screening, mentioned, html, moderator, charged=not from_request)
 
 
-def _take_seq(room: Room, now) -> tuple[int, bool]:
+def _take_seq(room: Room, now, count: int = 1) -> tuple[int, bool]:
     """Advance the room's seq and activity time in one statement, which also
     takes the room's row lock, held to commit: messages of one room are
     inserted one at a time, so within a room ids and seqs commit in order and
@@ -426,13 +480,13 @@ def _take_seq(room: Room, now) -> tuple[int, bool]:
     # Only the model's own table and column names are formatted in; the
     # values travel as parameters.
     sql = (
-        f"UPDATE {quote(Room._meta.db_table)} SET {quote('last_seq')} = {quote('last_seq')} + 1, "  # noqa: S608
+        f"UPDATE {quote(Room._meta.db_table)} SET {quote('last_seq')} = {quote('last_seq')} + %s, "  # noqa: S608
         f"{at} = CASE WHEN {at} IS NULL OR {at} < %s THEN %s ELSE {at} END "
         f"WHERE {quote('id')} = %s RETURNING {quote('last_seq')}, {quote('is_locked')}"
     )
     stamp = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [stamp, stamp, room.pk])
+        cursor.execute(sql, [count, stamp, stamp, room.pk])
         seq, locked = cursor.fetchone()
     return seq, bool(locked)
 
@@ -489,10 +543,16 @@ def _recheck_under_lock(author: User, room: Room, draft: "_Draft", locked: bool)
 def _insert(author, room, body, client_uuid, content_note, draft: _Draft) -> Message:
     """The message's row: a visible one gets its seq (taking the room's lock,
     and reading the membership again under it) first."""
-    screening = draft.screening
-    hold = screening.hold
     now = timezone.now()
-    message = Message(
+    # A held message gets its place when a moderator releases it.
+    seq = None if draft.screening.hold else _placed(author, room, draft, now)
+    message = _new_message(author, room, body, client_uuid, content_note, draft, seq, now)
+    MESSAGE_INSERT.save_new(message)
+    return _finish_new(message, author, room)
+
+
+def _new_message(author, room, body, client_uuid, content_note, draft: _Draft, seq: int | None, now) -> Message:
+    return Message(
         room=room,
         author=author,
         client_id=client_uuid,
@@ -500,13 +560,14 @@ def _insert(author, room, body, client_uuid, content_note, draft: _Draft) -> Mes
         html=draft.html,
         content_note=content_note.strip(),
         reply_to=draft.reply_to,
-        crisis_level=screening.level,
-        status=Message.Status.HELD if hold else Message.Status.VISIBLE,
+        crisis_level=draft.screening.level,
+        status=Message.Status.HELD if draft.screening.hold else Message.Status.VISIBLE,
         created_at=now,
-        # A held message gets its place when a moderator releases it.
-        seq=None if hold else _placed(author, room, draft, now),
+        seq=seq,
     )
-    MESSAGE_INSERT.save_new(message)
+
+
+def _finish_new(message: Message, author: User, room: Room) -> Message:
     message.author = author
     message.room = room
     # A new message has no reactions: the frame needs no query for them.

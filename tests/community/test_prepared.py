@@ -143,3 +143,54 @@ def test_querysets_it_cannot_reproduce_are_refused(db):
     ):
         with pytest.raises(ValueError, match="only plain model querysets"):
             Prepared(build).first(1)
+
+
+def test_a_family_reads_a_list_of_ids_with_one_query_per_chunk(room, alumnus, alumnus2, django_assert_num_queries):
+    from community.prepared import PreparedFamily
+
+    family = PreparedFamily(lambda *pks: Membership.objects.filter(pk__in=pks).order_by("pk"), chunk=2)
+    pks = list(Membership.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(pks) >= 2
+    expected = [_values(m) for m in Membership.objects.filter(pk__in=pks).order_by("pk")]
+    with django_assert_num_queries((len(pks) + 1) // 2):
+        found = family.all(pks)
+    assert sorted((_values(m) for m in found), key=lambda v: v["id"]) == expected
+    assert family.all([]) == []
+    assert [m.pk for m in family.all([pks[0]])] == [pks[0]]
+
+
+def test_a_family_of_pairs_reads_each_pair(room, alumnus, alumnus2, outsider):
+    from community.prepared import PreparedFamily
+    from groups.consumers import MEMBERS_IN_ROOMS
+
+    other = Room.objects.create(name="Other", slug="other-pairs", kind=Room.Kind.TOPIC)
+    Membership.objects.create(room=other, user=alumnus2)
+    pairs = [(alumnus.pk, room.pk), (alumnus2.pk, other.pk), (outsider.pk, room.pk), (alumnus.pk, other.pk)]
+    found = {(m.user_id, m.room_id): m for m in MEMBERS_IN_ROOMS.all(pairs)}
+    # Only the pairs that are memberships, each with its own user and room.
+    assert set(found) == {(alumnus.pk, room.pk), (alumnus2.pk, other.pk)}
+    assert found[(alumnus2.pk, other.pk)].room.slug == "other-pairs"
+    assert found[(alumnus.pk, room.pk)].user.display_name == alumnus.display_name
+    with pytest.raises(TypeError):
+        PreparedFamily(lambda *a: Membership.objects.filter(pk__in=a), per_item=2).all([(1,)])
+
+
+def test_insert_many_gives_each_row_its_own_id_in_order(room, alumnus, alumnus2):
+    from community.prepared import PreparedInsert
+    from groups.models import Message
+
+    insert = PreparedInsert(Message)
+    when = timezone.now()
+    rows = [
+        Message(room=room, author=author, body=f"b{i}", html=f"<p>b{i}</p>", created_at=when, seq=10 + i)
+        for i, author in enumerate([alumnus, alumnus2, alumnus, alumnus2, alumnus])
+    ]
+    saved = insert.save_new_many(rows)
+    assert saved == rows
+    assert [m.pk for m in rows] == sorted(m.pk for m in rows)
+    for m in rows:
+        stored = Message.objects.get(pk=m.pk)
+        assert (stored.body, stored.seq, stored.author_id) == (m.body, m.seq, m.author_id)
+        assert m._state.adding is False
+    with pytest.raises(ValueError, match="new, unsaved"):
+        insert.save_new_many([rows[0], Message(room=room, author=alumnus, body="x", html="", created_at=when)])

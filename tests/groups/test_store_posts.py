@@ -89,21 +89,51 @@ def test_a_run_of_plain_messages_is_one_commit_and_keeps_each_rooms_order(settin
     assert Membership.objects.get(room=second, user=alumnus2).last_read_message_id == Message.objects.get(body="s2").pk
 
 
-def test_a_run_costs_fewer_statements_than_its_messages_alone(settings, rooms, alumnus, alumnus2):
-    """Per plain message in a run: the seq, the membership read again under
-    the lock, the insert, the read marker (the commit is shared)."""
+def test_a_run_costs_a_statement_per_room_and_three_more(settings, rooms, alumnus, alumnus2):
+    """However many plain messages a run holds: per room one statement hands
+    out its seqs (and takes its lock), then one read of the authors'
+    memberships under the locks, one INSERT of every message, and the read
+    markers (one executemany: one round trip on PostgreSQL). The commit is
+    shared."""
     settings.RATE_LIMIT_BURST = 100
     first, second = rooms
-    pendings = [
-        _prepare(member, r, f"q{i}") for i, (member, r) in enumerate([(alumnus, first), (alumnus2, second)] * 4)
-    ]
-    with CaptureQueriesContext(connection) as queries:
-        outcomes = actions.store_posts(pendings)
-    assert all(ok for ok, _ in outcomes)
-    statements = [
-        q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("BEGIN", "SAVEPOINT", "RELEASE"))
-    ]
-    assert len(statements) <= 4 * len(pendings), statements
+    for count in (2, 8):
+        pendings = [
+            _prepare(member, r, f"q{count}-{i}")
+            for i, (member, r) in enumerate([(alumnus, first), (alumnus2, second)] * (count // 2))
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            outcomes = actions.store_posts(pendings)
+        assert all(ok for ok, _ in outcomes)
+        statements = [
+            q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("BEGIN", "SAVEPOINT", "RELEASE"))
+        ]
+        assert len(statements) == 2 + 3, statements
+    seqs = list(Message.objects.filter(room=first).order_by("id").values_list("seq", "body"))
+    assert seqs == [(1, "q2-0"), (2, "q8-0"), (3, "q8-2"), (4, "q8-4"), (5, "q8-6")]
+    top = Message.objects.filter(room=second).order_by("-id").first()
+    assert (top.body, top.seq) == ("q8-7", 5)
+    assert Membership.objects.get(room=second, user=alumnus2).last_read_message_id == top.pk
+
+
+def test_a_site_moderator_without_membership_posts_in_a_run_and_a_lock_refuses_only_members(
+    settings, rooms, alumnus, moderator
+):
+    """A site moderator who is no member of the room has no membership to
+    read again: their message goes in the run; a lock that committed before
+    the run refuses the member's message only (the run falls back)."""
+    settings.RATE_LIMIT_BURST = 100
+    first, second = rooms
+    assert not Membership.objects.filter(room=first, user=moderator).exists()
+    outcomes = actions.store_posts([_prepare(moderator, first, "mod note"), _prepare(alumnus, second, "hi")])
+    assert [ok for ok, _ in outcomes] == [True, True]
+    pendings = [_prepare(moderator, first, "still here"), _prepare(alumnus, first, "me too")]
+    Room.objects.filter(pk=first.pk).update(is_locked=True)
+    outcomes = actions.store_posts(pendings)
+    assert outcomes[0][0]
+    assert not outcomes[1][0]
+    assert outcomes[1][1].code == "locked"
+    assert _bodies(first) == ["mod note", "still here"]
 
 
 def test_a_resent_client_id_in_a_run_answers_with_the_stored_copy_and_the_rest_are_stored(
@@ -330,3 +360,47 @@ def test_a_resend_refused_by_its_checks_in_the_batch_of_its_original_gets_the_st
     assert again.message.pk == first.message.pk
     assert stored["id"] == first.message.pk
     assert Message.objects.filter(body="only once").count() == 1
+
+
+def _send_frame(body):
+    return {"type": "message.send", "body": body, "client_id": str(uuid.uuid4())}
+
+
+def test_a_batch_of_sends_reads_the_same_however_many_it_holds(settings, rooms, alumnus, alumnus2):
+    """The socket's batch (consumers._send_many) reads every sender's
+    membership, user and room in one query and stores the run in a statement
+    per room and three more: its statements do not grow with its size."""
+    from groups import consumers
+
+    settings.RATE_LIMIT_BURST = 100
+    first, second = rooms
+    counts = []
+    for size in (3, 4, 12):  # the first fills the word lists' cache
+        items = [
+            (member, r.pk, _send_frame(f"{size}-{i}"))
+            for i, (member, r) in enumerate([(alumnus, first), (alumnus2, second), (alumnus2, first)] * (size // 3 + 1))
+        ][:size]
+        with CaptureQueriesContext(connection) as queries:
+            outcomes = consumers._send_many(items)
+        assert [ok for ok, _ in outcomes] == [True] * size
+        assert [value[2].message.body for _, value in outcomes] == [frame["body"] for *_, frame in items]
+        counts.append(len([q for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]))
+    # The membership read, the seqs of two rooms, the re-read under the
+    # locks, the INSERT, the read markers.
+    assert counts[1:] == [6, 6], counts
+
+
+def test_a_batch_refuses_what_sends_one_by_one_would_refuse(settings, rooms, alumnus, alumnus2, outsider, moderator):
+    """The send limit counted for the whole batch at once, a refused sender
+    (no member) and a site moderator who is no member, mixed: each send gets
+    the answer it gets alone, in order."""
+    from groups import consumers
+
+    settings.RATE_LIMIT_BURST = 2
+    settings.RATE_LIMIT_PER_SECOND = 0.01
+    first, _second = rooms
+    plan = [alumnus, outsider, alumnus, moderator, alumnus, alumnus2, alumnus2, alumnus2, alumnus]
+    outcomes = consumers._send_many([(who, first.pk, _send_frame(f"m{i}")) for i, who in enumerate(plan)])
+    answers = ["ok" if ok else getattr(value, "code", type(value).__name__) for ok, value in outcomes]
+    assert answers == ["ok", "forbidden", "ok", "ok", "rate_limited", "ok", "ok", "rate_limited", "rate_limited"]
+    assert _bodies(first) == ["m0", "m2", "m3", "m5", "m6"]
