@@ -27,6 +27,7 @@ A query over a list of ids is one Prepared per length (PreparedFamily):
     rows = MEMBERSHIPS.all([3, 5, 8])
 """
 
+import inspect
 import threading
 from dataclasses import dataclass
 
@@ -58,7 +59,8 @@ class Prepared:
         """`args`: the type of each argument, int (the default) or str."""
         self._build = build
         # A builder taking *args says how many through `args`.
-        self._nargs = len(args) if args is not None else build.__code__.co_argcount
+        takes_any = bool(build.__code__.co_flags & inspect.CO_VARARGS)
+        self._nargs = len(args) if args is not None and takes_any else build.__code__.co_argcount
         self._types = args or (int,) * self._nargs
         if len(self._types) != self._nargs or not set(self._types) <= {int, str}:
             raise TypeError("Prepared: one type per argument of the builder, int or str")
@@ -225,8 +227,8 @@ class PreparedInsert:
         SQLite's rowid), so the returned ids, sorted, belong to `objs` in
         order, whatever order RETURNING lists them in (SQLite leaves it
         unspecified). The count is checked."""
-        if len(objs) == 1:
-            return [self.save_new(objs[0])]
+        if len(objs) <= 1:
+            return [self.save_new(obj) for obj in objs]
         db, connection, fields, sql = self._compiled()
         values = []
         for obj in objs:

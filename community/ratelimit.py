@@ -78,6 +78,17 @@ def _count(current_key: str, previous_key: str, ttl: int, cost: int) -> tuple[in
     return int(current), int(previous) if previous is not None else 0
 
 
+# Lower each counter that still exists (as `refund` does: a counter that
+# expired or was forgotten meanwhile is not brought back below zero).
+_GIVE_BACK = """
+for i, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('DECRBY', key, ARGV[i])
+  end
+end
+"""
+
+
 class Batch:
     """`hit` for a batch of events, one per key in `keys` (several may share
     a key), that are checked one after another: the counters are read and
@@ -174,12 +185,11 @@ class Batch:
         self._skip_to(len(self.keys))
         if self.counts is None or not any(self.uncounted.values()):
             return
+        keys = [key for key, count in self.uncounted.items() if count]
         try:
-            pipe = self.client.pipeline(transaction=False)
-            for key, count in self.uncounted.items():
-                if count:
-                    pipe.decrby(self._names(key)[0], count)
-            pipe.execute()
+            self.client.eval(
+                _GIVE_BACK, len(keys), *(self._names(key)[0] for key in keys), *(self.uncounted[key] for key in keys)
+            )
         except Exception:
             logger.info("rate limiter: could not give back %d counts", sum(self.uncounted.values()))
         self.uncounted = {}

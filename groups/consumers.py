@@ -379,10 +379,27 @@ def _fresh_for_send_many(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], 
     try:
         for membership in MEMBERS_IN_ROOMS.all(sorted(set(pairs))):
             found.setdefault((membership.user_id, membership.room_id), membership)
-    except DatabaseError:
-        close_old_connections()
+    except Exception as exc:
+        logger.warning("reading a batch of senders failed; each send reads its own", exc_info=True)
+        if isinstance(exc, DatabaseError):
+            close_old_connections()
         return {}
     return found
+
+
+def _reaches_send_limit(user, room, membership) -> bool:
+    """Whether prepare_post will count this send against its author's send
+    limit: a send it refuses first (banned, muted, locked, guidelines not
+    accepted...) is left out of the batch's count, so a muted member's
+    burst never counts against their sends elsewhere. A two-person room's
+    refusals read the database: such a send is counted, and given back at
+    the batch's settle if it was refused."""
+    if room.kind == Room.Kind.DIRECT:
+        return True
+    try:
+        return permissions.post_denial(user, room, membership) is None
+    except Exception:
+        return True  # prepare_post meets the same error and refuses it; settle gives the count back
 
 
 def _fresh_from(found: dict, user, room_id):
@@ -551,20 +568,43 @@ def _send_many(items: list[tuple]) -> list[tuple[bool, object]]:
     user, room and membership; rate limits; word lists), then the accepted
     ones are stored together (actions.store_posts: a run of plain messages
     in one transaction). After a database error the connection is checked
-    (and dropped if it broke) before going on, as a new trip would."""
+    (and dropped if it broke) before going on, as a new trip would.
+
+    Every sender's membership, user and room are read together at the start
+    of the batch (one query), and the send limit is counted for the batch
+    in one round trip (ratelimit.Batch). A suspension that commits while
+    the batch is being checked (a few milliseconds) is seen by the next
+    batch; a mute, ban, lock or leave is still read again under the room's
+    lock before a message becomes visible (actions.store_posts)."""
     if len(items) == 1:
         return [_send_one(*items[0])]
     outcomes: list[tuple[bool, object] | None] = [None] * len(items)
     waiting = []  # (index, user, room, PendingPost)
     refused = []  # (index, user, room, client_id): a re-send of one waiting here?
     found = _fresh_for_send_many([(user.pk, room_id) for user, room_id, _frame in items])
-    rates = send_rate_batch([user for user, _room_id, _frame in items])
-    for i, (user, room_id, frame) in enumerate(items):
+    fresh: list = []
+    for user, room_id, _frame in items:
+        try:
+            fresh.append(_fresh_from(found, user, room_id))
+        except Exception as exc:
+            fresh.append(exc)
+    # The send limit of the sends that will reach it, counted together.
+    counted = [i for i, f in enumerate(fresh) if not isinstance(f, Exception) and _reaches_send_limit(*f)]
+    rates = send_rate_batch([fresh[i][0] for i in counted])
+    turns = {i: turn for turn, i in enumerate(counted)}
+    for i, (user, _room_id, frame) in enumerate(items):
         room = None
         try:
-            user, room, membership = _fresh_from(found, user, room_id)
+            if isinstance(fresh[i], Exception):
+                raise fresh[i]
+            user, room, membership = fresh[i]
+            turn = turns.get(i)
             pending = actions.prepare_post(
-                author=user, room=room, membership=membership, send_hit=partial(rates.hit, i), **_post_fields(frame)
+                author=user,
+                room=room,
+                membership=membership,
+                send_hit=None if turn is None else partial(rates.hit, turn),
+                **_post_fields(frame),
             )
             if isinstance(pending, actions.PostResult):  # a refused re-send: its stored copy
                 outcomes[i] = (True, (user, room, pending, queries.message_dict(pending.message)))

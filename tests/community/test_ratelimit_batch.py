@@ -68,17 +68,18 @@ def test_each_event_gets_the_answer_hits_one_after_another_give(limiter_cache, s
 
 @pytest.mark.parametrize("limiter_cache", ["redis"], indirect=True)
 def test_a_batch_costs_one_round_trip_and_one_to_settle(limiter_cache, monkeypatch):
-    from redis.client import Pipeline
+    from redis.client import Pipeline, Redis
 
     trips = []
-    real = Pipeline.execute
-    monkeypatch.setattr(Pipeline, "execute", lambda self, *a, **k: trips.append(len(self)) or real(self, *a, **k))
+    real_execute, real_eval = Pipeline.execute, Redis.eval
+    monkeypatch.setattr(Pipeline, "execute", lambda self, *a, **k: trips.append("count") or real_execute(self, *a, **k))
+    monkeypatch.setattr(Redis, "eval", lambda self, *a, **k: trips.append("give back") or real_eval(self, *a, **k))
     tag = uuid.uuid4().hex[:6]
     keys = [f"trip{tag}{i % 3}" for i in range(12)]
     batch = ratelimit.Batch(keys, limit=2, window=WINDOW)
     answers = [batch.hit(i) for i in range(len(keys))]
     batch.settle()
-    assert len(trips) == 2  # the counts, then the give-back of the six refused
+    assert trips == ["count", "give back"]  # the give-back of the six refused
     assert answers.count(0.0) == 6
     assert all(answers[i] > 0 for i in range(6, 12))
 
@@ -106,3 +107,22 @@ def test_without_redis_every_event_is_allowed(settings):
         batch.settle()
     finally:
         shared_cache.forget_clients()
+
+
+@pytest.mark.parametrize("limiter_cache", ["redis"], indirect=True)
+def test_giving_back_never_brings_a_forgotten_counter_below_zero(limiter_cache):
+    """Erasure forgets a member's counters (ratelimit.forget); if that happens
+    between a batch's count and its settle, the give-back leaves nothing
+    behind (a counter at -n with no expiry would lift the limit for good)."""
+    tag = uuid.uuid4().hex[:6]
+    batch = ratelimit.Batch([f"gone{tag}"] * 5, limit=1, window=WINDOW)
+    answers = [batch.hit(i) for i in range(5)]
+    assert answers[0] == 0.0
+    ratelimit.forget([(f"gone{tag}", WINDOW)])
+    batch.settle()
+    assert cache.get(f"rl:gone{tag}:{int(batch.now // WINDOW)}") is None
+    # A counter that is still there is lowered as before.
+    kept = ratelimit.Batch([f"kept{tag}"] * 5, limit=2, window=WINDOW)
+    [kept.hit(i) for i in range(3)]
+    kept.settle()
+    assert _current(f"kept{tag}", kept.now) == 2

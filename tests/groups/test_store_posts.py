@@ -404,3 +404,44 @@ def test_a_batch_refuses_what_sends_one_by_one_would_refuse(settings, rooms, alu
     answers = ["ok" if ok else getattr(value, "code", type(value).__name__) for ok, value in outcomes]
     assert answers == ["ok", "forbidden", "ok", "ok", "rate_limited", "ok", "ok", "rate_limited", "rate_limited"]
     assert _bodies(first) == ["m0", "m2", "m3", "m5", "m6"]
+
+
+def test_sends_refused_before_the_limit_are_not_counted_in_the_batch(
+    settings, monkeypatch, room, alumnus, alumnus2, moderator
+):
+    """A muted member's burst never reaches the send limit: the batch counts
+    only the sends that will (so nothing of it weighs on their sends
+    elsewhere, even for the moment until the batch settles)."""
+    from community import ratelimit
+    from groups import consumers
+
+    settings.RATE_LIMIT_BURST = 100
+    moderation.mute_member(moderator=moderator, member=alumnus, room=room, minutes=10, reason="cool off")
+    keys = []
+    real = ratelimit.Batch.__init__
+
+    def recorded(self, keys_, **kwargs):
+        keys.append(list(keys_))
+        real(self, keys_, **kwargs)
+
+    monkeypatch.setattr(ratelimit.Batch, "__init__", recorded)
+    items = [(alumnus, room.pk, _send_frame(f"m{i}")) for i in range(4)] + [(alumnus2, room.pk, _send_frame("bob"))]
+    outcomes = consumers._send_many(items)
+    assert [getattr(value, "code", "ok") if not ok else "ok" for ok, value in outcomes] == ["muted"] * 4 + ["ok"]
+    assert keys == [[f"send:{alumnus2.pk}"]]
+
+
+def test_a_failed_batch_read_leaves_each_send_to_read_its_own(settings, monkeypatch, rooms, alumnus, alumnus2):
+    from groups import consumers
+
+    settings.RATE_LIMIT_BURST = 100
+    first, second = rooms
+
+    def broken(pairs):
+        raise RuntimeError("compile failed")
+
+    monkeypatch.setattr(consumers.MEMBERS_IN_ROOMS, "all", broken)
+    outcomes = consumers._send_many([(alumnus, first.pk, _send_frame("a")), (alumnus2, second.pk, _send_frame("b"))])
+    assert [ok for ok, _ in outcomes] == [True, True]
+    assert _bodies(first) == ["a"]
+    assert _bodies(second) == ["b"]
