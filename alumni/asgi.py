@@ -22,15 +22,14 @@ from community.asgi_http import PooledThreadsHandler  # noqa: E402
 # (HTTP_THREADS=0: Django's own, a thread per request).
 django_asgi_app = PooledThreadsHandler(settings.HTTP_THREADS) if settings.HTTP_THREADS else ASGIHandler()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from alumni.routing import websocket_urlpatterns  # noqa: E402
-from community.connect_gate import ConnectGate  # noqa: E402
-from community.origin import SiteOriginValidator  # noqa: E402
-from community.ws_auth import SocketAuthStack  # noqa: E402
+from community.socket_entry import SocketEntry  # noqa: E402
 
-# ConnectGate first: a burst of connects waits its turn before any database work.
-websocket_application = ConnectGate(SiteOriginValidator(SocketAuthStack(URLRouter(websocket_urlpatterns))))
+# The origin check, the connect gate (a burst of connects waits its turn
+# before any database work), cookies, session, user and routing, in one step.
+websocket_application = SocketEntry(websocket_urlpatterns)
 
 application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
 

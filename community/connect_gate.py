@@ -52,46 +52,67 @@ current_slot: contextvars.ContextVar["Slot | None"] = contextvars.ContextVar("co
 
 
 class Slot:
-    """One socket's place in the gate; shared through the scope."""
+    """One socket's place in the gate, and the receive and send the
+    application gets through it: `receive` hands on first what the client
+    sent while it waited, `send` gives the place back at accept (unless the
+    consumer holds it past accept) or close."""
 
-    def __init__(self, gate: asyncio.Semaphore):
+    __slots__ = ("_early", "_gate", "_held", "_receive", "_send", "hold_past_accept")
+
+    def __init__(self, gate: asyncio.Semaphore, early: list, receive, send):
         self._gate = gate
         self._held = True
         self.hold_past_accept = False
+        self._early = early
+        self._receive = receive
+        self._send = send
 
     def release(self) -> None:
         if self._held:
             self._held = False
             self._gate.release()
 
+    async def receive(self):
+        if self._early:
+            return self._early.pop(0)
+        return await self._receive()
+
+    async def send(self, message):
+        if self._held:
+            kind = message.get("type")
+            if kind == "websocket.close" or (kind == "websocket.accept" and not self.hold_past_accept):
+                self.release()
+        await self._send(message)
+
+
+async def admit(receive, send) -> Slot | None:
+    """Wait for a place in this event loop's gate. Returns the socket's Slot
+    (whose receive and send the application is to use, and which the caller
+    releases when the application ends), or None if the client left or
+    waited past its handshake timeout: then nothing is to be done."""
+    gate = _gate()
+    early = await _queue(gate, receive)
+    if early is None:
+        return None
+    return Slot(gate, early, receive, send)
+
 
 class ConnectGate:
+    """The gate as ASGI middleware (community.socket_entry does the same
+    work without a layer of its own)."""
+
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "websocket":
             return await self.app(scope, receive, send)
-        gate = _gate()
-        early = await _queue(gate, receive)
-        if early is None:
+        slot = await admit(receive, send)
+        if slot is None:
             return  # the client left, or waited past its handshake timeout
-        slot = Slot(gate)
-
-        async def replayed_receive():
-            if early:
-                return early.pop(0)
-            return await receive()
-
-        async def gated_send(message):
-            kind = message.get("type")
-            if kind == "websocket.close" or (kind == "websocket.accept" and not slot.hold_past_accept):
-                slot.release()
-            await send(message)
-
         try:
             current_slot.set(slot)
-            return await self.app(scope, replayed_receive, gated_send)
+            return await self.app(scope, slot.receive, slot.send)
         finally:
             slot.release()
 

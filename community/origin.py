@@ -11,7 +11,6 @@ configure it like any setting.
 
 from urllib.parse import urlsplit
 
-from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -41,18 +40,3 @@ def origin_allowed(raw: bytes | None) -> bool:
         return False
     origin = normalise_origin(raw.decode("latin-1"))
     return origin is not None and origin in {normalise_origin(o) for o in settings.SITE_ORIGINS}
-
-
-class SiteOriginValidator:
-    """ASGI middleware for the socket stack: refuses the handshake (403)
-    unless the Origin header is one of the site's origins."""
-
-    def __init__(self, application):
-        self.application = application
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "websocket":
-            origins = [value for name, value in scope.get("headers", []) if name == b"origin"]
-            if len(origins) != 1 or not origin_allowed(origins[0]):
-                return await WebsocketDenier()(scope, receive, send)
-        return await self.application(scope, receive, send)

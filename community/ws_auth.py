@@ -1,6 +1,7 @@
-"""Who a socket belongs to: Channels' AuthMiddleware with the user read by a
-statement written once (community.prepared) — a reconnect storm of a thousand
-members re-reads a thousand users.
+"""Who a socket belongs to (community.socket_entry puts it in the scope):
+the user as Channels' AuthMiddleware finds it, read by a statement written
+once (community.prepared) — a reconnect storm of a thousand members
+re-reads a thousand users.
 
 The rules are Channels' own (channels.auth.get_user): the session names the
 user and the backend that logged them in; a backend no longer configured
@@ -19,8 +20,6 @@ closed. `concrete_user` gives the resolved user."""
 
 from importlib import import_module
 
-from channels.auth import CookieMiddleware, SessionMiddleware
-from channels.middleware import BaseMiddleware
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 from django.contrib.auth.backends import ModelBackend
@@ -80,16 +79,3 @@ def concrete_user(user):
             user._setup()
         return user._wrapped
     return user
-
-
-class SocketAuthMiddleware(BaseMiddleware):
-    async def __call__(self, scope, receive, send):
-        if "session" not in scope:
-            raise ValueError("SocketAuthMiddleware needs the session: put SessionMiddleware above it.")
-        scope = dict(scope)
-        scope.setdefault("user", SocketUser(scope["session"]))
-        return await super().__call__(scope, receive, send)
-
-
-def SocketAuthStack(inner):
-    return CookieMiddleware(SessionMiddleware(SocketAuthMiddleware(inner)))

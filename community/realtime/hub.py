@@ -32,8 +32,10 @@ import logging
 import secrets
 import weakref
 from contextlib import suppress
+from functools import partial
 from typing import Protocol
 
+from channels.exceptions import StopConsumer
 from channels.layers import get_channel_layer
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -60,6 +62,9 @@ REFRESH_FRACTION = 0.25
 REFRESH_MAX = 3600.0
 
 
+JOINED = object()  # Hub.added: this process's channel is in the group
+
+
 class Subscriber(Protocol):
     def hub_event_nowait(self, event: dict) -> None: ...
 
@@ -72,7 +77,10 @@ class Hub:
         self.loop = loop
         self.channel: str | None = None
         self.members: dict[str, dict[Subscriber, None]] = {}
-        self.added: dict[str, asyncio.Task] = {}
+        # Per group: the task adding this process's channel to it, then JOINED
+        # once it has (a done task kept per group would keep its coroutine:
+        # two of them for every socket's own user and session groups).
+        self.added: dict[str, asyncio.Task | object] = {}
         self.empty_since: dict[str, float] = {}
         self._ops: dict[str, asyncio.Task] = {}
         self._reader: asyncio.Task | None = None
@@ -94,7 +102,9 @@ class Hub:
             added = self.added.get(group)
             if added is None:
                 added = self.added[group] = self._chain(group, self.layer.group_add, group, self.channel)
-            waits.append((group, added))
+                added.add_done_callback(partial(self._joined, group))
+            if added is not JOINED:
+                waits.append((group, added))
         for group, added in waits:
             try:
                 await asyncio.shield(added)
@@ -103,6 +113,10 @@ class Hub:
                     del self.added[group]
                 self.unsubscribe(sock, groups)
                 raise
+
+    def _joined(self, group: str, task: asyncio.Task) -> None:
+        if self.added.get(group) is task and not task.cancelled() and task.exception() is None:
+            self.added[group] = JOINED
 
     def unsubscribe(self, sock: Subscriber, groups) -> None:
         for group in groups:
@@ -363,9 +377,6 @@ class HubConsumerMixin:
     must not rely on asyncio.current_task() (nor asyncio.timeout(), nor
     cancelling itself) before its first await — until then the current task
     is the Hub's reader. A busy socket's events wait in its outbox, as before.
-
-    On a socket, frames go to the server without Channels' session wrapper
-    (see _past_session_wrappers): it only ever acts on HTTP responses.
     """
 
     channel_layer_alias = "__hub_no_layer__"
@@ -376,17 +387,31 @@ class HubConsumerMixin:
         self.channel_name = "socket." + secrets.token_hex(12)
         self._hub: Hub | None = None
         self._hub_groups: tuple[str, ...] = ()
-        self._outbox: collections.deque[dict] = collections.deque()
+        # Made when an event has to wait (most sockets are idle, and an empty
+        # deque is most of a kilobyte); dropped again once drained.
+        self._outbox: collections.deque[dict] | None = None
         self._holding = False
         self._drainer: asyncio.Task | None = None
         self._gone = False
         self._protocol = None
 
     async def __call__(self, scope, receive, send):
+        """Channels' AsyncConsumer.__call__ for a consumer with no channel
+        layer of its own (the hub delivers its events): the client's
+        messages are read and dispatched one after another in the socket's
+        own task. Channels' await_many_dispatch would read them in a second
+        task and wait on it through asyncio.wait: three more coroutines, a
+        task and a future kept by every idle socket."""
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
         if scope.get("type") == "websocket":
-            send = _past_session_wrappers(send)
             self._protocol = scope.get("extensions", {}).get(TEXT_NOWAIT)
-        return await super().__call__(scope, receive, send)
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
 
     async def hub_join(self, groups) -> None:
         groups = tuple(g for g in groups if g)
@@ -407,7 +432,7 @@ class HubConsumerMixin:
     def drop_held_events(self) -> None:
         """Forget what arrived while held (groups the socket should not have
         joined after all); events stay held."""
-        self._outbox.clear()
+        self._outbox = None
 
     async def release_events(self) -> None:
         """Deliver what arrived while held, in order, then go live."""
@@ -423,16 +448,19 @@ class HubConsumerMixin:
         misses nothing, and the queue never grows without bound."""
         if self._gone:
             return
-        if len(self._outbox) >= OUTBOX_MAX:
+        outbox = self._outbox
+        if outbox is not None and len(outbox) >= OUTBOX_MAX:
             logger.warning("hub: a socket fell %d events behind; closing it to resume", OUTBOX_MAX)
             self._give_up()
             return
-        if not self._outbox and not self._holding and (self._drainer is None or self._drainer.done()):
+        if not outbox and not self._holding and (self._drainer is None or self._drainer.done()):
             if self._protocol is not None and event.get("type") == "frame" and self._frame_now(event):
                 return
             self._deliver_now(event)
             return
-        self._outbox.append(event)
+        if outbox is None:
+            outbox = self._outbox = collections.deque()
+        outbox.append(event)
         if not self._holding:
             self._start_drain()
 
@@ -491,6 +519,8 @@ class HubConsumerMixin:
         # starts it again after the backlog.
         while self._outbox and not self._gone and not self._holding:
             event = self._outbox.popleft()
+            if not self._outbox:
+                self._outbox = None
             try:
                 await self._handle_hub_event(event)
             except Exception:
@@ -501,7 +531,7 @@ class HubConsumerMixin:
 
     def _give_up(self) -> None:
         self._gone = True
-        self._outbox.clear()
+        self._outbox = None
         self.hub_leave()
         task = asyncio.get_running_loop().create_task(self.close(code=CLOSE_RECONNECT))
         _closing.add(task)
@@ -514,27 +544,6 @@ class HubConsumerMixin:
 
     async def hub_lost(self) -> None:
         await self.close(code=CLOSE_RECONNECT)
-
-
-def _past_session_wrappers(send):
-    """The send callable under Channels' session middleware.
-
-    SessionMiddleware wraps `send` to save the session and set its cookie on
-    an HTTP response ("http.response.start"); every WebSocket message passes
-    through it unchanged, after two reads of the lazy session. A socket that
-    sends each broadcast frame to the server directly skips that per-frame
-    cost. Anything other than Channels' own wrapper is kept as it is."""
-    from channels.sessions import InstanceSessionWrapper
-
-    while True:
-        wrapper = getattr(send, "__self__", None)
-        if (
-            type(wrapper) is not InstanceSessionWrapper
-            or getattr(send, "__func__", None) is not InstanceSessionWrapper.send
-            or getattr(wrapper, "real_send", None) is None
-        ):
-            return send
-        send = wrapper.real_send
 
 
 class _Resume:

@@ -656,27 +656,6 @@ def test_context_changes_in_one_delivery_do_not_leak_into_the_next():
     asyncio.run(run())
 
 
-def test_only_channels_session_wrapper_is_skipped_on_sockets():
-    from channels.sessions import InstanceSessionWrapper
-
-    async def server_send(message):
-        pass
-
-    wrapper = InstanceSessionWrapper.__new__(InstanceSessionWrapper)
-    wrapper.real_send = server_send
-    outer = InstanceSessionWrapper.__new__(InstanceSessionWrapper)
-    outer.real_send = wrapper.send
-    assert hub_module._past_session_wrappers(outer.send) is server_send
-    assert hub_module._past_session_wrappers(server_send) is server_send
-
-    class Other:
-        async def send(self, message):
-            pass
-
-    other = Other()
-    assert hub_module._past_session_wrappers(other.send) == other.send
-
-
 def test_production_runs_the_frame_once_server():
     from community import serve
 

@@ -1,0 +1,94 @@
+"""The way in for sockets (community.socket_entry) does in one step what
+Channels' middleware stack did in six: what an open socket keeps is one
+scope and a short chain of coroutines, and every rule still holds."""
+
+import asyncio
+import collections
+import gc
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from alumni.asgi import application
+from community.realtime import hub as hub_module
+from community.socket_entry import SocketEntry
+
+from .conftest import ORIGIN, open_socket
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+def _coroutines() -> collections.Counter:
+    """The coroutines that are kept (garbage collected first)."""
+    gc.collect()
+    return collections.Counter(o.__qualname__ for o in gc.get_objects() if type(o).__name__ == "coroutine")
+
+
+async def test_an_open_socket_keeps_one_short_chain_and_nothing_of_a_middleware_stack(room, alumnus, alumnus2):
+    before = _coroutines()
+    sockets = [await open_socket(member, room.slug) for member in (alumnus, alumnus2)]
+    await asyncio.sleep(0.2)  # presence and the rest of the connects settle
+    gained = _coroutines() - before
+    per_socket = {
+        name: count / len(sockets)
+        for name, count in gained.items()
+        if count >= len(sockets) and name not in ("Queue.get", "sleep")  # the test's communicators' own
+    }
+    # The protocol router, the entry, the consumer application, its read
+    # loop and the gate's read it waits on (Channels' stack kept 17).
+    assert per_socket == {
+        "ProtocolTypeRouter.__call__": 1,
+        "SocketEntry.__call__": 1,
+        "RoomConsumer": 1,
+        "HubConsumerMixin.__call__": 1,
+        "Slot.receive": 1,
+    }, gained
+    for middleware in ("CookieMiddleware", "SessionMiddleware", "BaseMiddleware", "URLRouter", "await_many_dispatch"):
+        assert not any(middleware in name for name in gained), gained
+    # Idle sockets keep no outbox, and the hub no finished task per group.
+    hub = await hub_module.get_hub()
+    consumers = [sock for members in hub.members.values() for sock in members]
+    assert consumers
+    assert all(sock._outbox is None for sock in consumers)
+    assert set(map(id, hub.added.values())) == {id(hub_module.JOINED)}
+    for sock in sockets:
+        await sock.close()
+
+
+async def test_the_scope_has_the_cookies_session_user_and_route(room, alumnus):
+    from community.ws_auth import SocketUser
+
+    entry = SocketEntry(application.application_mapping["websocket"].routes)
+    scope = {
+        "type": "websocket",
+        "path": f"/ws/rooms/{room.slug}/",
+        "headers": [ORIGIN, (b"cookie", b"sessionid=abcdefgh12345678; theme=dark")],
+    }
+    consumer, routed = entry.route(scope)
+    assert routed["cookies"] == {"sessionid": "abcdefgh12345678", "theme": "dark"}
+    assert routed["session"].session_key == "abcdefgh12345678"
+    assert isinstance(routed["user"], SocketUser)
+    assert routed["url_route"] == {"args": (), "kwargs": {"slug": room.slug}}
+    assert "cookies" not in scope  # the server's scope is not changed
+    with pytest.raises(ValueError, match="No route found"):
+        entry.route({**scope, "path": "/ws/nowhere/"})
+    with pytest.raises(ValueError, match="No route found"):
+        entry.route({**scope, "root_path": "/community"})
+    consumer2, routed = entry.route({**scope, "root_path": "/community", "path": f"/community/ws/rooms/{room.slug}/"})
+    assert consumer2 is consumer
+    assert routed["url_route"]["kwargs"] == {"slug": room.slug}
+
+
+async def test_a_foreign_origin_is_refused_without_taking_a_place_in_the_gate(room, alumnus, monkeypatch):
+    from community import connect_gate
+
+    admitted = []
+    real = connect_gate.admit
+    monkeypatch.setattr(connect_gate, "admit", lambda *a: admitted.append(a) or real(*a))
+    communicator = WebsocketCommunicator(
+        application, f"/ws/rooms/{room.slug}/", headers=[(b"origin", b"https://elsewhere.example")]
+    )
+    connected, _ = await communicator.connect(timeout=3)
+    assert not connected
+    assert admitted == []
+    await communicator.disconnect()
