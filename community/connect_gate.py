@@ -9,8 +9,8 @@ their database work at a time: the queue never holds more than a handful of
 connect jobs ahead of a send, and the connects themselves finish about as
 fast, since the database thread was the bottleneck anyway.
 
-A slot is taken before the session and user are read (Channels' auth
-middleware does that before the consumer runs) and given back when the
+A slot is taken before the consumer runs (it reads the session and user in
+its first trip to the database thread) and given back when the
 socket is accepted or refused — or, for a consumer that claims it
 (`hold_past_accept`), when that consumer says its connect work is done (the
 room socket sends its resume backlog after accepting). A slot is always
@@ -52,25 +52,38 @@ current_slot: contextvars.ContextVar["Slot | None"] = contextvars.ContextVar("co
 
 
 class Slot:
-    """One socket's place in the gate, and the receive and send the
-    application gets through it: `receive` hands on first what the client
-    sent while it waited, `send` gives the place back at accept (unless the
-    consumer holds it past accept) or close."""
+    """One socket's place in the gate: given back once (`release`), at
+    accept unless the consumer holds it past accept (`hold_past_accept`),
+    or at close. This is what current_slot holds, and only this: a task
+    started from the socket's context (the hub's reader, say) copies it, and
+    must not keep the socket's server objects alive with it."""
 
-    __slots__ = ("_early", "_gate", "_held", "_receive", "_send", "hold_past_accept")
+    __slots__ = ("_gate", "_held", "hold_past_accept")
 
-    def __init__(self, gate: asyncio.Semaphore, early: list, receive, send):
+    def __init__(self, gate: asyncio.Semaphore):
         self._gate = gate
         self._held = True
         self.hold_past_accept = False
-        self._early = early
-        self._receive = receive
-        self._send = send
 
     def release(self) -> None:
         if self._held:
             self._held = False
             self._gate.release()
+
+
+class Admission:
+    """A socket let through the gate: its Slot, and the receive and send the
+    application gets: `receive` hands on first what the client sent while
+    it waited, `send` gives the slot back at accept (unless held past
+    accept) or close."""
+
+    __slots__ = ("_early", "_receive", "_send", "slot")
+
+    def __init__(self, slot: Slot, early: list, receive, send):
+        self.slot = slot
+        self._early = early
+        self._receive = receive
+        self._send = send
 
     async def receive(self):
         if self._early:
@@ -78,23 +91,25 @@ class Slot:
         return await self._receive()
 
     async def send(self, message):
-        if self._held:
+        slot = self.slot
+        if slot._held:
             kind = message.get("type")
-            if kind == "websocket.close" or (kind == "websocket.accept" and not self.hold_past_accept):
-                self.release()
+            if kind == "websocket.close" or (kind == "websocket.accept" and not slot.hold_past_accept):
+                slot.release()
         await self._send(message)
 
 
-async def admit(receive, send) -> Slot | None:
-    """Wait for a place in this event loop's gate. Returns the socket's Slot
-    (whose receive and send the application is to use, and which the caller
-    releases when the application ends), or None if the client left or
-    waited past its handshake timeout: then nothing is to be done."""
+async def admit(receive, send) -> Admission | None:
+    """Wait for a place in this event loop's gate. Returns the socket's
+    Admission (whose receive and send the application is to use, and whose
+    slot the caller releases when the application ends), or None if the
+    client left or waited past its handshake timeout: then nothing is to be
+    done."""
     gate = _gate()
     early = await _queue(gate, receive)
     if early is None:
         return None
-    return Slot(gate, early, receive, send)
+    return Admission(Slot(gate), early, receive, send)
 
 
 class ConnectGate:
@@ -107,14 +122,14 @@ class ConnectGate:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "websocket":
             return await self.app(scope, receive, send)
-        slot = await admit(receive, send)
-        if slot is None:
+        admitted = await admit(receive, send)
+        if admitted is None:
             return  # the client left, or waited past its handshake timeout
         try:
-            current_slot.set(slot)
-            return await self.app(scope, slot.receive, slot.send)
+            current_slot.set(admitted.slot)
+            return await self.app(scope, admitted.receive, admitted.send)
         finally:
-            slot.release()
+            admitted.slot.release()
 
 
 async def _queue(gate: asyncio.Semaphore, receive) -> list | None:

@@ -29,6 +29,7 @@ HTTP response; a socket sends none, so nothing of that is lost.
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http import parse_cookie
+from django.urls import URLPattern
 from django.urls.exceptions import Resolver404
 
 from community import connect_gate
@@ -36,25 +37,37 @@ from community.origin import origin_allowed
 from community.ws_auth import SocketUser, session_store
 
 
+class _Denier(WebsocketDenier):
+    """Refuses the handshake (403) without opening a channel-layer channel:
+    a flood of cross-site handshakes costs no Redis round trip."""
+
+    channel_layer_alias = "__socket_entry_no_layer__"
+
+
 class SocketEntry:
     def __init__(self, routes):
         self.routes = list(routes)
+        for route in self.routes:
+            # Plain path()s to consumers: no include() or nested router,
+            # which this routing (the outermost URLRouter's) does not follow.
+            if not isinstance(route, URLPattern) or getattr(route.callback, "_path_routing", False):
+                raise ValueError(f"SocketEntry routes plain path()s to consumers, not {route!r}")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "websocket":
             raise ValueError(f"SocketEntry serves sockets, not {scope['type']!r}")
         origins = [value for name, value in scope.get("headers", ()) if name == b"origin"]
         if len(origins) != 1 or not origin_allowed(origins[0]):
-            return await WebsocketDenier()(scope, receive, send)
+            return await _Denier()(scope, receive, send)
         application, scope = self.route(scope)
-        slot = await connect_gate.admit(receive, send)
-        if slot is None:
+        admitted = await connect_gate.admit(receive, send)
+        if admitted is None:
             return  # the client left, or waited past its handshake timeout
         try:
-            connect_gate.current_slot.set(slot)
-            return await application(scope, slot.receive, slot.send)
+            connect_gate.current_slot.set(admitted.slot)
+            return await application(scope, admitted.receive, admitted.send)
         finally:
-            slot.release()
+            admitted.slot.release()
 
     def route(self, scope: dict) -> tuple:
         """The consumer application for the socket's path, and the scope it

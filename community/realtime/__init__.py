@@ -6,6 +6,7 @@ erases, or one a reconnecting client cannot find yet.
 """
 
 import asyncio
+import contextvars
 import hashlib
 import json
 import logging
@@ -93,7 +94,9 @@ class _OrderedSender:
         self.loop = loop
         self.thread = threading.get_ident()
         self.queue: asyncio.Queue = asyncio.Queue()
-        self.task = loop.create_task(self._drain())
+        # A context of its own: it lives as long as the loop, and must not keep
+        # the context of whatever socket or request started it.
+        self.task = loop.create_task(self._drain(), context=contextvars.Context())
 
     def submit(self, layer, event: dict) -> bool:
         if layer is not self.layer or self.loop.is_closed() or not self.loop.is_running():

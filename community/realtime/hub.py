@@ -158,7 +158,10 @@ class Hub:
         if self._reader is not None and not self._reader.done():
             return
         if self._starting is None or self._starting.done():
-            self._starting = self.loop.create_task(self._open())
+            # A context of its own: the reader and housekeeper it starts live
+            # as long as the process and must not keep the first socket's
+            # context (its connect slot, say) alive with them.
+            self._starting = self.loop.create_task(self._open(), context=contextvars.Context())
         await asyncio.shield(self._starting)
 
     async def _open(self) -> None:
@@ -412,6 +415,11 @@ class HubConsumerMixin:
                 await self.dispatch(await receive())
         except StopConsumer:
             pass
+        finally:
+            # However the socket's task ends (a handler's error, a
+            # cancellation), the hub stops delivering to it.
+            self._gone = True
+            self.hub_leave()
 
     async def hub_join(self, groups) -> None:
         groups = tuple(g for g in groups if g)

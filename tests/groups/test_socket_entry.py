@@ -41,7 +41,7 @@ async def test_an_open_socket_keeps_one_short_chain_and_nothing_of_a_middleware_
         "SocketEntry.__call__": 1,
         "RoomConsumer": 1,
         "HubConsumerMixin.__call__": 1,
-        "Slot.receive": 1,
+        "Admission.receive": 1,
     }, gained
     for middleware in ("CookieMiddleware", "SessionMiddleware", "BaseMiddleware", "URLRouter", "await_many_dispatch"):
         assert not any(middleware in name for name in gained), gained
@@ -91,4 +91,60 @@ async def test_a_foreign_origin_is_refused_without_taking_a_place_in_the_gate(ro
     connected, _ = await communicator.connect(timeout=3)
     assert not connected
     assert admitted == []
+    await communicator.disconnect()
+
+
+async def test_a_socket_whose_handler_fails_leaves_the_hub(room, alumnus, alumnus2, monkeypatch):
+    """A handler's unexpected error ends the socket's task (the server closes
+    it with 1011): the hub stops delivering to it at once."""
+    from groups.consumers import RoomConsumer
+
+    sock = await open_socket(alumnus, room.slug)
+    other = await open_socket(alumnus2, room.slug)
+    hub = await hub_module.get_hub()
+    group = room.group_name
+    assert len(hub.members[group]) == 2
+
+    async def explode(self, text_data=None, bytes_data=None):
+        raise RuntimeError("a bug in a handler")
+
+    monkeypatch.setattr(RoomConsumer, "receive", explode)
+    await sock.send({"type": "typing"})
+    with pytest.raises(RuntimeError, match="a bug in a handler"):
+        await sock.c.receive_output(timeout=3)
+    assert len(hub.members[group]) == 1
+    await other.close()
+
+
+async def test_routes_must_be_plain_paths_to_consumers():
+    from channels.routing import URLRouter
+    from django.urls import include, path
+
+    from groups.consumers import RoomConsumer
+
+    SocketEntry([path("ws/rooms/<slug:slug>/", RoomConsumer.as_asgi())])
+    with pytest.raises(ValueError, match="plain path"):
+        SocketEntry([path("ws/", URLRouter([path("rooms/<slug:slug>/", RoomConsumer.as_asgi())]))])
+    with pytest.raises(ValueError, match="plain path"):
+        SocketEntry([path("ws/", include("groups.routing"))])
+
+
+async def test_a_refused_origin_opens_no_channel_on_the_layer(room, monkeypatch):
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    opened = []
+    real = layer.new_channel
+
+    async def counted(*args, **kwargs):
+        opened.append(args)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(layer, "new_channel", counted)
+    communicator = WebsocketCommunicator(
+        application, f"/ws/rooms/{room.slug}/", headers=[(b"origin", b"https://elsewhere.example")]
+    )
+    connected, _ = await communicator.connect(timeout=3)
+    assert not connected
+    assert opened == []
     await communicator.disconnect()
