@@ -45,11 +45,18 @@ def _hit(key: str, *, limit: int, window: float, now: float | None = None, cost:
     previous_key = f"rl:{key}:{index - 1}"
     ttl = int(window * 2) + 1
     current, previous = _count(current_key, previous_key, ttl, cost)
-    elapsed = (now / window) - index
-    estimate = previous * (1.0 - elapsed) + current
-    if estimate <= limit:
+    wait = _wait(current, previous, limit=limit, window=window, elapsed=(now / window) - index)
+    if wait:
+        cache.decr(current_key, cost)
+    return wait
+
+
+def _wait(current: int, previous: int, *, limit: int, window: float, elapsed: float) -> float:
+    """The sliding window's answer for counts that include this event: 0 if
+    allowed, else seconds to wait. `elapsed`: how far into the current
+    window (0 to 1)."""
+    if previous * (1.0 - elapsed) + current <= limit:
         return 0.0
-    cache.decr(current_key, cost)
     if previous:
         # Wait until the older window's weight has shrunk enough for one more.
         needed = (previous + current - limit) / previous
@@ -170,15 +177,10 @@ class Batch:
         current, previous = self.counts[index]
         current -= self.uncounted.get(key, 0)
         elapsed = (self.now / self.window) - self.index
-        if previous * (1.0 - elapsed) + current <= self.limit:
-            return 0.0
-        self.uncounted[key] = self.uncounted.get(key, 0) + 1
-        if previous:
-            needed = (previous + current - self.limit) / previous
-            wait = max(needed - elapsed, 0.0) * self.window
-        else:
-            wait = (1.0 - elapsed) * self.window
-        return round(max(wait, 0.05), 2)
+        wait = _wait(current, previous, limit=self.limit, window=self.window, elapsed=elapsed)
+        if wait:
+            self.uncounted[key] = self.uncounted.get(key, 0) + 1
+        return wait
 
     def settle(self) -> None:
         """Give back the counts of the events that did not count."""

@@ -419,11 +419,7 @@ def _recheck_run_under_locks(run: list[PendingPost]) -> None:
     transaction per message, where each gets its own answer)."""
     fresh = {m.pk: m for m in MEMBERSHIPS.all(sorted({p.draft.membership.pk for p in run if p.draft.membership}))}
     for p in run:
-        if p.draft.membership is None:
-            if p.room.is_locked and not p.draft.moderator:
-                raise ChatError("locked", DENIAL_DETAIL["locked"])
-            continue
-        _deny(p.author, p.room, fresh.get(p.draft.membership.pk))
+        _deny_under_lock(p.author, p.room, p.draft, fresh.get(p.draft.membership.pk) if p.draft.membership else None)
 
 
 def _stored(author: User, room: Room, client_uuid) -> Message | None:
@@ -532,11 +528,18 @@ def _recheck_under_lock(author: User, room: Room, draft: "_Draft", locked: bool)
     again under it (one query: the membership), so nothing committed before
     this message gets in is bypassed. Refuses with the same errors as before."""
     room.is_locked = locked
+    fresh = MEMBERSHIP.first(draft.membership.pk) if draft.membership is not None else None
+    _deny_under_lock(author, room, draft, fresh)
+
+
+def _deny_under_lock(author: User, room: Room, draft: "_Draft", fresh) -> None:
+    """Refuse what the room's state read under its lock refuses: a lock for
+    a non-member's message (a site moderator's passes), else whatever the
+    membership read again (`fresh`) says."""
     if draft.membership is None:
-        if locked and not draft.moderator:
+        if room.is_locked and not draft.moderator:
             raise ChatError("locked", DENIAL_DETAIL["locked"])
         return
-    fresh = MEMBERSHIP.first(draft.membership.pk)
     _deny(author, room, fresh)
 
 
