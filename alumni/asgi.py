@@ -51,9 +51,13 @@ import gc  # noqa: E402
 
 gc.freeze()
 
-# Each open socket keeps about 190 objects the collector tracks, so at 2,000
-# sockets a full collection walks ~400,000 of them: 150-280 ms during which
-# no socket or page is served. With Python's default thresholds (700, 10, 10)
+# Each open socket keeps about 110 objects the collector tracks (190 when
+# these thresholds were chosen), so at 2,000 sockets a full collection walks
+# 200,000-400,000 of them: 100-280 ms during which no socket or page is
+# served. A closed socket leaves no reference cycle behind
+# (community.realtime.frames): with rare collections, the cycles each closed
+# socket used to leave piled up between full collections (+180 MiB in the
+# first 40 minutes of a soak with 20 reconnects a second). With Python's default thresholds (700, 10, 10)
 # the short-lived cycles of page views and deliveries were promoted fast
 # enough to start one every few seconds under the community day's traffic
 # (11 full collections in a 2,000-member step; its slowest message took

@@ -130,8 +130,10 @@ async def measure(ctx, kind: str, servers: H.Servers, minutes: float) -> dict:
                 return
             burst_specs = [(port, "/ws/rooms/fanout/", sessions[u], None, ("burst", u)) for u in range(BURST)]
             joined, _ = await H.connect_many(burst_specs, concurrency=BURST, deadline=time.monotonic() + 30)
-            await asyncio.sleep(BURST_STAY)
-            H.close_all(joined)
+            try:
+                await asyncio.sleep(BURST_STAY)
+            finally:  # the run may end while a burst is in: it leaves too
+                H.close_all(joined)
 
     async def sample():
         while not stop.is_set():

@@ -54,9 +54,11 @@ from __future__ import annotations
 
 import autobahn.websocket.protocol as _autobahn_protocol
 from autobahn.websocket.protocol import WebSocketProtocol as _AutobahnProtocol
+from daphne.http_protocol import WebRequest
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 from twisted.internet import tcp
+from twisted.internet.protocol import connectionDone
 
 from . import SEND_MANY, TEXT_NOWAIT
 
@@ -177,6 +179,16 @@ class FrameOnceProtocol(WebSocketProtocol):
         finally:
             _autobahn_protocol.pformat = _pformat
 
+    def connectionLost(self, reason=connectionDone):
+        super().connectionLost(reason)
+        # autobahn resolves `is_closed` with the protocol itself, a reference
+        # cycle that keeps the closed socket (its buffers, headers, request
+        # and queue: ~50 objects the collector tracks) until a full
+        # collection. Nobody waits on it here; let it go with the socket.
+        closed = self.is_closed
+        if getattr(closed, "called", False) and getattr(closed, "result", None) is self:
+            closed.result = None
+
     def handle_reply(self, message):
         if message.get("type") == SEND_MANY:
             self._send_many(message["texts"])
@@ -294,6 +306,19 @@ _SEND_MANY_EXTENSION: dict = {}
 class FrameOnceServer(Server):
     """Daphne's Server whose WebSocket factory builds FrameOnceProtocol (and
     whose sockets' scopes offer SEND_MANY and TEXT_NOWAIT)."""
+
+    def protocol_disconnected(self, protocol):
+        super().protocol_disconnected(protocol)
+        # Daphne calls this as an HTTP request hands its connection over to
+        # a WebSocket (it takes the request's transport first). The request
+        # stays in its HTTP channel's list of requests, and refers to that
+        # channel: a cycle that Twisted breaks when the channel's connection
+        # is lost, which never happens to a channel whose connection went to
+        # another protocol. Take the request out of the list.
+        if isinstance(protocol, WebRequest) and protocol.transport is None:
+            requests = getattr(protocol.channel, "requests", None)
+            if requests and protocol in requests:
+                requests.remove(protocol)
 
     def create_application(self, protocol, scope):
         if scope.get("type") == "websocket" and type(protocol) is FrameOnceProtocol:

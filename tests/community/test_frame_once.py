@@ -132,6 +132,31 @@ serve.main(sys.argv[1:])
 """
 
 
+# community.serve with the cyclic garbage collector off: at exit, everything
+# left in reference cycles is collected and counted by type (module.name).
+CYCLE_SERVER = """
+import atexit, collections, gc, json, os, sys
+from community import serve
+
+gc.disable()
+
+def count():
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    gc.collect()
+    def kind(o):
+        name = f"{type(o).__module__}.{type(o).__qualname__}"
+        if name == "daphne.http_protocol.WebRequest":  # which request: a socket's or a page's
+            name += " " + (o.path or b"").decode()
+        return name
+
+    kinds = collections.Counter(map(kind, gc.garbage))
+    open(os.environ["CYCLE_COUNTS"], "w").write(json.dumps(kinds))
+
+atexit.register(count)
+serve.main(sys.argv[1:])
+"""
+
+
 def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1) as response:
@@ -428,6 +453,46 @@ def test_each_broadcast_is_framed_once_and_written_straight_to_each_socket(serve
         assert c["built"] == 1, (text, c)  # one frame per broadcast per process
         assert c["sent"] >= members - 1, (text, c)  # ... sent to every socket of the room
         assert c["direct"] == c["sent"], (text, c)  # idle sockets: nothing left in Twisted's buffer
+
+
+def test_a_closed_socket_leaves_nothing_for_the_cycle_collector(served):
+    """A socket's protocol, HTTP request and consumer are freed as it closes,
+    not left in reference cycles for a full collection: at 20 reconnects a
+    second those cycles (~50 tracked objects and the socket's buffers each)
+    grew the soak's memory by 180 MiB between full collections."""
+    counts_path = served.tmp / "cycles.json"
+    env = {**served.env, "CYCLE_COUNTS": str(counts_path)}
+    members = 8
+
+    async def run(port):
+        for _ in range(2):
+            sockets = [await RawSocket.open(port, key) for key in served.sessions[:members]]
+            await _settle(sockets)
+            body = f"cycles {uuid.uuid4()}"
+            _post(sockets[0], body)
+            await asyncio.gather(*(s.until_message(body) for s in sockets[1:]))
+            for s in sockets:
+                s.close()
+        await asyncio.sleep(3)  # the server notices and lets the consumers finish
+
+    with _server(served.tmp, env, "cycles", [sys.executable, "-c", CYCLE_SERVER]) as port:
+        asyncio.run(run(port))
+    garbage = json.loads(counts_path.read_text())
+    # (The readiness checks' plain HTTP requests do leave a cycle each:
+    # Django's request and its message storage refer to each other. They
+    # die young, and are not what this is about.)
+    socket_parts = {
+        "community.realtime.frames.FrameOnceProtocol",
+        "daphne.http_protocol.WebRequest /ws/rooms/frames/",
+        "twisted.web.http.HTTPChannel",
+        "twisted.internet.defer.Deferred",
+        "autobahn.websocket.types.ConnectionRequest",
+        "autobahn.websocket.protocol.TrafficStats",
+        "groups.consumers.RoomConsumer",
+    }
+    assert "daphne.http_protocol.WebRequest /healthz" in garbage  # the count does see cycles
+    left = {kind: n for kind, n in garbage.items() if kind in socket_parts}
+    assert left == {}, left
 
 
 async def _post_and_resume(port, sessions, bodies, *, deflate=False):
