@@ -112,26 +112,6 @@ async def admit(receive, send) -> Admission | None:
     return Admission(Slot(gate), early, receive, send)
 
 
-class ConnectGate:
-    """The gate as ASGI middleware (community.socket_entry does the same
-    work without a layer of its own)."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "websocket":
-            return await self.app(scope, receive, send)
-        admitted = await admit(receive, send)
-        if admitted is None:
-            return  # the client left, or waited past its handshake timeout
-        try:
-            current_slot.set(admitted.slot)
-            return await self.app(scope, admitted.receive, admitted.send)
-        finally:
-            admitted.slot.release()
-
-
 async def _queue(gate: asyncio.Semaphore, receive) -> list | None:
     """Wait for a slot, reading what the client sends meanwhile (its connect
     request). Returns those messages to hand on, with the slot held; or None,

@@ -1,19 +1,30 @@
-"""A burst of connects does its database work a few at a time."""
+"""A burst of connects does its database work a few at a time: the gate,
+as every socket meets it, in community.socket_entry."""
 
 import asyncio
 
 import pytest
+from django.conf import settings
+from django.urls import path
 
 from community import connect_gate
-from community.connect_gate import ConnectGate
+from community.socket_entry import SocketEntry
 
 pytestmark = pytest.mark.asyncio
 
 
 def gate_app(inner, limit, monkeypatch):
+    """`inner` as the consumer of a socket that comes in through SocketEntry
+    from the site's own origin, with a gate of `limit` places."""
     monkeypatch.setattr(connect_gate, "_gates", connect_gate.weakref.WeakKeyDictionary())
     monkeypatch.setattr(connect_gate.settings, "WS_CONNECTS_AT_ONCE", limit, raising=False)
-    return ConnectGate(inner)
+    entry = SocketEntry([path("ws/gate/", inner)])
+    origin = settings.SITE_ORIGINS[0].encode()
+
+    async def app(scope, receive, send):
+        return await entry({"path": "/ws/gate/", "headers": [(b"origin", origin)], **scope}, receive, send)
+
+    return app
 
 
 async def _noop_receive():
@@ -97,15 +108,33 @@ async def test_a_failing_connect_gives_its_slot_back(monkeypatch):
     await asyncio.wait_for(app({"type": "websocket", "client": 1}, _noop_receive, send), timeout=2)
 
 
-async def test_http_is_not_gated(monkeypatch):
-    calls = []
+async def test_a_handshake_from_another_site_is_refused_without_waiting_for_a_place(monkeypatch):
+    release_first = asyncio.Event()
 
     async def inner(scope, receive, send):
-        calls.append(scope["type"])
+        await release_first.wait()  # holds the only place
 
     app = gate_app(inner, 1, monkeypatch)
-    await asyncio.gather(*(app({"type": "http"}, _noop_receive, None) for _ in range(5)))
-    assert calls == ["http"] * 5
+
+    async def send(message):
+        pass
+
+    first = asyncio.create_task(app({"type": "websocket", "client": 0}, _noop_receive, send))
+    await asyncio.sleep(0.02)
+    sent = []
+
+    async def record(message):
+        sent.append(message)
+
+    foreign_receive, feeder = _scripted_receive(
+        [(0, {"type": "websocket.connect"}), (0.05, {"type": "websocket.disconnect", "code": 1006})]
+    )
+    scope = {"type": "websocket", "client": 1, "headers": [(b"origin", b"https://elsewhere.example")]}
+    await asyncio.wait_for(app(scope, foreign_receive, record), timeout=2)
+    assert [m["type"] for m in sent] == ["websocket.close"]  # refused (403) while the place was taken
+    release_first.set()
+    await first
+    feeder.cancel()
 
 
 def _scripted_receive(messages):
