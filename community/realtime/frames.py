@@ -180,14 +180,23 @@ class FrameOnceProtocol(WebSocketProtocol):
             _autobahn_protocol.pformat = _pformat
 
     def connectionLost(self, reason=connectionDone):
-        super().connectionLost(reason)
-        # autobahn resolves `is_closed` with the protocol itself, a reference
-        # cycle that keeps the closed socket (its buffers, headers, request
-        # and queue: ~50 objects the collector tracks) until a full
-        # collection. Nobody waits on it here; let it go with the socket.
-        closed = self.is_closed
-        if getattr(closed, "called", False) and getattr(closed, "result", None) is self:
-            closed.result = None
+        try:
+            super().connectionLost(reason)
+        finally:
+            # Two reference cycles would keep the closed socket (its buffers,
+            # headers, request and queue: ~50 objects the collector tracks)
+            # until a full collection; nobody waits on either once the
+            # connection is gone (Daphne sends nothing to a socket it has
+            # seen disconnect):
+            # - autobahn resolves `is_closed` with the protocol itself;
+            # - a socket that closed before it was accepted or refused (it
+            #   left while waiting in the connect gate, say) still has the
+            #   handshake's Deferred, whose callbacks refer to the protocol.
+            state = self.__dict__
+            state.pop("handshake_deferred", None)
+            closed = state.get("is_closed")
+            if getattr(closed, "called", False) and getattr(closed, "result", None) is self:
+                closed.result = None
 
     def handle_reply(self, message):
         if message.get("type") == SEND_MANY:
@@ -316,7 +325,7 @@ class FrameOnceServer(Server):
         # is lost, which never happens to a channel whose connection went to
         # another protocol. Take the request out of the list.
         if isinstance(protocol, WebRequest) and protocol.transport is None:
-            requests = getattr(protocol.channel, "requests", None)
+            requests = getattr(getattr(protocol, "channel", None), "requests", None)
             if requests and protocol in requests:
                 requests.remove(protocol)
 

@@ -108,6 +108,7 @@ async def test_a_failing_connect_gives_its_slot_back(monkeypatch):
     await asyncio.wait_for(app({"type": "websocket", "client": 1}, _noop_receive, send), timeout=2)
 
 
+@pytest.mark.django_db(transaction=True)  # Channels' consumer closes stale connections
 async def test_a_handshake_from_another_site_is_refused_without_waiting_for_a_place(monkeypatch):
     release_first = asyncio.Event()
 
