@@ -54,16 +54,18 @@ gc.freeze()
 # Each open socket keeps about 110 objects the collector tracks (190 when
 # these thresholds were chosen), so at 2,000 sockets a full collection walks
 # 200,000-400,000 of them: 100-280 ms during which no socket or page is
-# served. A closed socket leaves no reference cycle behind
-# (community.realtime.frames): with rare collections, the cycles each closed
-# socket used to leave piled up between full collections (+180 MiB in the
-# first 40 minutes of a soak with 20 reconnects a second). With Python's default thresholds (700, 10, 10)
-# the short-lived cycles of page views and deliveries were promoted fast
-# enough to start one every few seconds under the community day's traffic
-# (11 full collections in a 2,000-member step; its slowest message took
-# 166-195 ms). Young collections 14x rarer let those cycles die young: no
-# full collection ran while the sockets were open, and the step's slowest
-# message took 40-47 ms (bench/results/2026-12-06.analysis.md). A full
-# collection still runs once the long-lived objects have grown by a quarter.
+# served. With Python's default thresholds (700, 10, 10) the short-lived
+# cycles of page views and deliveries were promoted fast enough to start one
+# every few seconds under the community day's traffic (11 full collections
+# in a 2,000-member step; its slowest message took 166-195 ms). Young
+# collections 14x rarer let those cycles die young: no full collection ran
+# while the sockets were open, and the step's slowest message took 40-47 ms
+# (bench/results/2026-12-06.analysis.md). A full collection still runs once
+# the long-lived objects have grown by a quarter.
+#
+# Rare collections need a closed socket to leave no reference cycle behind
+# (community.realtime.frames): the cycles each closed socket used to leave
+# outlived two young collections and piled up until a full one (+180 MiB in
+# the first 40 minutes of a soak with 20 reconnects a second).
 GC_THRESHOLDS = (10_000, 20, 20)
 gc.set_threshold(*GC_THRESHOLDS)
