@@ -21,10 +21,24 @@ in those places. Arguments are integers (ids) or, declared with
 instances the queryset would have made, related objects included, through
 Django's own converters and populators.
 
+A `values_list()` queryset gives its tuples (or, flat, its values) instead
+of instances.
+
 A query over a list of ids is one Prepared per length (PreparedFamily):
 
     MEMBERSHIPS = PreparedFamily(lambda *pks: Membership.objects.filter(pk__in=pks))
     rows = MEMBERSHIPS.all([3, 5, 8])
+
+Fixed arguments may come before the list (`lead`), and a list used only in
+`IN (...)` may be padded to the next power of two by repeating its last
+item (`pad`), so a handful of statements serve every length:
+
+    BLOCKED = PreparedFamily(
+        lambda user_id, *ids: Block.objects.filter(blocker_id=user_id, blocked_id__in=ids)
+        .values_list("blocked_id", flat=True),
+        lead=(int,), pad=True,
+    )
+    BLOCKED.all([3, 5, 8], user.pk)
 """
 
 import inspect
@@ -32,7 +46,13 @@ import threading
 from dataclasses import dataclass
 
 from django.db import connections, router
-from django.db.models.query import ModelIterable, QuerySet, get_related_populators
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    QuerySet,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 # Stand-in parameter values: integers no id of this project reaches.
 _STAND_IN = 7_340_032_001
@@ -43,7 +63,9 @@ class _Compiled:
     db: str
     sql: str
     params: list
-    positions: list[int]
+    positions: list[list[int]]  # each argument's places among the params
+    values: str | None  # "tuples" or "flat" for a values_list() queryset
+    col_count: int
     connection: object
     compiler: object
     converters: dict
@@ -78,12 +100,13 @@ class Prepared:
         # refuse a queryset that would make something else of them, rather
         # than silently drop its extras.
         query = queryset.query
+        values = {ValuesListIterable: "tuples", FlatValuesListIterable: "flat"}.get(queryset._iterable_class)
         if (
             query.annotation_select
             or query.extra_select
             or queryset._prefetch_related_lookups
             or queryset._known_related_objects
-            or queryset._iterable_class is not ModelIterable
+            or (queryset._iterable_class is not ModelIterable and values is None)
             or type(queryset)._fetch_all is not QuerySet._fetch_all
         ):
             raise ValueError("Prepared: only plain model querysets (select_related, filters, order, slice)")
@@ -92,25 +115,35 @@ class Prepared:
         sql, params = compiler.as_sql()
         params = list(params)
         positions = []
-        for value in stand_ins:
-            if params.count(value) != 1:
-                raise ValueError(f"Prepared query: argument {stand_ins.index(value)} must appear once in {params!r}")
-            positions.append(params.index(value))
+        for i, value in enumerate(stand_ins):
+            places = [at for at, param in enumerate(params) if param == value]
+            if not places:
+                raise ValueError(f"Prepared query: argument {i} must appear as given in {params!r}")
+            positions.append(places)
         select, klass_info = compiler.select, compiler.klass_info
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        if values:
+            start = end = 0
+            model, init_list, populators = None, [], []
+        else:
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            model = klass_info["model"]
+            init_list = [s[0].target.attname for s in select[start:end]]
+            populators = get_related_populators(klass_info, select, db)
         compiled = _Compiled(
             db=db,
             sql=sql,
             params=params,
             positions=positions,
+            values=values,
+            col_count=compiler.col_count,
             connection=connections[db],
             compiler=compiler,
             converters=compiler.get_converters([s[0] for s in select[: compiler.col_count]]),
-            model=klass_info["model"],
+            model=model,
             start=start,
             end=end,
-            init_list=[s[0].target.attname for s in select[start:end]],
-            populators=get_related_populators(klass_info, select, db),
+            init_list=init_list,
+            populators=populators,
         )
         self._local.compiled = compiled
         return compiled
@@ -120,13 +153,18 @@ class Prepared:
             raise TypeError(f"Prepared query takes arguments of types {self._types}, got {args!r}")
         c = self._compiled()
         params = list(c.params)
-        for position, value in zip(c.positions, args, strict=True):
-            params[position] = value
+        for places, value in zip(c.positions, args, strict=True):
+            for position in places:
+                params[position] = value
         with c.connection.cursor() as cursor:
             cursor.execute(c.sql, params)
             rows = cursor.fetchall()
         if c.converters:
             rows = c.compiler.apply_converters(rows, c.converters)
+        if c.values == "flat":
+            return [row[0] for row in rows]
+        if c.values == "tuples":
+            return [tuple(row[: c.col_count]) for row in rows]
         found = []
         for row in rows:
             obj = c.model.from_db(c.db, c.init_list, row[c.start : c.end])
@@ -146,28 +184,48 @@ class PreparedFamily:
     for its length. Lists longer than `chunk` are read in chunks of that
     length, so at most `chunk` queries are ever compiled (and no statement
     outgrows the database's limit on parameters). `per_item` is how many
-    arguments one item of the list is (two for (user id, room id) pairs)."""
+    arguments one item of the list is (two for (user id, room id) pairs), and
+    `item` their type (int or str).
 
-    def __init__(self, build, *, per_item: int = 1, chunk: int = 32):
+    `lead`: the types of fixed arguments the builder takes before the list's
+    (given after the list to `all`). `pad`: a list is padded to the next
+    power of two (at most `chunk`) by repeating its last item, so at most
+    log2(chunk) + 1 statements are compiled; only for a builder in which a
+    repeated item changes nothing (ids in `__in`). Nothing is read for an
+    empty list."""
+
+    def __init__(self, build, *, per_item: int = 1, chunk: int = 32, item: type = int, lead=(), pad: bool = False):
         self._build = build
         self._per_item = per_item
         self._chunk = chunk
+        self._item = item
+        self._lead = tuple(lead)
+        self._pad = pad
         self._by_length: dict[int, Prepared] = {}
 
     def _member(self, items: int) -> Prepared:
         prepared = self._by_length.get(items)
         if prepared is None:
+            args = self._lead + (self._item,) * (items * self._per_item)
             # setdefault: two threads compiling the same length keep one.
-            prepared = self._by_length.setdefault(items, Prepared(self._build, args=(int,) * (items * self._per_item)))
+            prepared = self._by_length.setdefault(items, Prepared(self._build, args=args))
         return prepared
 
-    def all(self, items: list) -> list:
-        """The rows for `items` (ids, or tuples of `per_item` ids)."""
+    def all(self, items: list, *lead) -> list:
+        """The rows for `items` (ids, or tuples of `per_item` ids), with the
+        fixed arguments `lead` first."""
+        if len(lead) != len(self._lead):
+            raise TypeError(f"Prepared family takes {len(self._lead)} fixed arguments, got {lead!r}")
         found = []
         for start in range(0, len(items), self._chunk):
-            part = items[start : start + self._chunk]
-            args = list(part) if self._per_item == 1 else [value for item in part for value in item]
-            found += self._member(len(part)).all(*args)
+            part = list(items[start : start + self._chunk])
+            if self._pad:
+                size = 1
+                while size < len(part):
+                    size *= 2
+                part += part[-1:] * (min(size, self._chunk) - len(part))
+            args = part if self._per_item == 1 else [value for item in part for value in item]
+            found += self._member(len(part)).all(*lead, *args)
         return found
 
 

@@ -8,13 +8,14 @@ leaks to someone who may not see it.
 from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Now
 from django.http import Http404
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from community.models import Notification, User
 from community.permissions import is_active_member, is_family, is_site_moderator, is_staff, mfa_setup_missing
-from community.prepared import Prepared
+from community.prepared import Prepared, PreparedFamily
 
 from .models import Block, DirectRequest, Membership, Message, Report, Room, Sanction
 
@@ -436,6 +437,61 @@ def direct_closed(user, room: Room) -> bool:
     return is_blocked_between(user, other.user)
 
 
+# direct_targets' reads, compiled once per thread for lists padded to a
+# power of two (community.prepared): the room page asks them for every author
+# on screen, and building them through the ORM was a third of its time.
+BLOCKS_WITH = PreparedFamily(
+    lambda user_id, *others: Block.objects.filter(
+        Q(blocker_id=user_id, blocked_id__in=others) | Q(blocked_id=user_id, blocker_id__in=others)
+    ).values_list("blocker_id", "blocked_id"),
+    lead=(int,),
+    pad=True,
+)
+OPEN_CONVERSATIONS = PreparedFamily(
+    lambda *keys: Room.objects.filter(kind=Room.Kind.DIRECT, pair_key__in=keys, is_locked=False).values_list(
+        "pair_key", flat=True
+    ),
+    item=str,
+    pad=True,
+)
+MENTORSHIP_PARTNERS = PreparedFamily(  # among the ids: in a live mentorship room with the user
+    lambda user_id, *others: Membership.objects.filter(
+        room_id__in=Membership.objects.filter(
+            user_id=user_id, left_at__isnull=True, room__kind=Room.Kind.MENTORSHIP, room__is_locked=False
+        ).values("room_id"),
+        user_id__in=others,
+        left_at__isnull=True,
+    ).values_list("user_id", flat=True),
+    lead=(int,),
+    pad=True,
+)
+
+
+def _unbanned_now():
+    return Q(banned_permanently=False) & (Q(banned_until__isnull=True) | Q(banned_until__lte=Now()))
+
+
+SHARING_GROUP_ROOMS = PreparedFamily(  # among the ids: in a group room with the user, neither banned
+    lambda user_id, *others: (
+        Membership.objects.filter(
+            _unbanned_now(),
+            user_id__in=others,
+            room_id__in=Membership.objects.filter(
+                _unbanned_now(),
+                user_id=user_id,
+                left_at__isnull=True,
+                room__kind__in=[Room.Kind.TOPIC, Room.Kind.COHORT, Room.Kind.PRIVATE, Room.Kind.STAFF],
+            ).values("room_id"),
+            left_at__isnull=True,
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    ),
+    lead=(int,),
+    pad=True,
+)
+
+
 def direct_targets(user, others) -> set[int]:
     """The ids among `others` (members) this user may message now: an open
     conversation with them, or a request they would accept. The set form of
@@ -444,29 +500,17 @@ def direct_targets(user, others) -> set[int]:
     others = {o.pk: o for o in others if o is not None and o.pk != user.pk and is_active_member(o)}
     if not others or not is_active_member(user):
         return set()
-    pairs = Block.objects.filter(Q(blocker=user, blocked_id__in=others) | Q(blocked=user, blocker_id__in=others))
-    blocked = {pk for pair in pairs.values_list("blocker_id", "blocked_id") for pk in pair}
+    blocked = {pk for pair in BLOCKS_WITH.all(sorted(others), user.pk) for pk in pair}
     candidates = {pk: o for pk, o in others.items() if pk not in blocked}
     if not candidates:
         return set()
     keys = {pair_key(user, o): pk for pk, o in candidates.items()}
-    allowed = {
-        keys[key]
-        for key in Room.objects.filter(kind=Room.Kind.DIRECT, pair_key__in=keys, is_locked=False).values_list(
-            "pair_key", flat=True
-        )
-    }
+    allowed = {keys[key] for key in OPEN_CONVERSATIONS.all(sorted(keys))}
     if is_site_moderator(user):
         return allowed | {pk for pk, o in candidates.items() if o.direct_messages_from != User.DirectMessages.NOBODY}
     asking = {pk: o for pk, o in candidates.items() if pk not in allowed}
     if any(o.direct_messages_from != User.DirectMessages.NOBODY for o in asking.values()):
-        mine = Membership.objects.filter(user=user, left_at__isnull=True)
-        mentorship_rooms = mine.filter(room__kind=Room.Kind.MENTORSHIP, room__is_locked=False).values("room_id")
-        mentors = set(
-            Membership.objects.filter(
-                room_id__in=mentorship_rooms, user_id__in=asking, left_at__isnull=True
-            ).values_list("user_id", flat=True)
-        )
+        mentors = set(MENTORSHIP_PARTNERS.all(sorted(asking), user.pk))
         allowed |= {pk for pk in mentors if asking[pk].direct_messages_from != User.DirectMessages.NOBODY}
         open_to_rooms = [pk for pk, o in asking.items() if o.direct_messages_from == User.DirectMessages.SHARED_ROOM]
         if open_to_rooms:
@@ -476,21 +520,7 @@ def direct_targets(user, others) -> set[int]:
 
 def _sharing_rooms(user, member_ids) -> set[int]:
     """The ids among `member_ids` who share a group room with `user` (one query)."""
-    now = timezone.now()
-    mine = (
-        Membership.objects.filter(user=user, left_at__isnull=True, banned_permanently=False)
-        .filter(Q(banned_until__isnull=True) | Q(banned_until__lte=now))
-        .filter(room__kind__in=[Room.Kind.TOPIC, Room.Kind.COHORT, Room.Kind.PRIVATE, Room.Kind.STAFF])
-        .values("room_id")
-    )
-    return set(
-        Membership.objects.filter(
-            user_id__in=member_ids, room_id__in=mine, left_at__isnull=True, banned_permanently=False
-        )
-        .filter(Q(banned_until__isnull=True) | Q(banned_until__lte=now))
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
+    return set(SHARING_GROUP_ROOMS.all(sorted(member_ids), user.pk))
 
 
 def push_still_allowed(notification) -> bool:
