@@ -12,7 +12,7 @@ from community.decorators import permission_required
 from community.forms import MemberCohortForm
 from community.models import User
 from community.staff_views import _member_page, _object_or_404
-from groups.queries import directory_rooms
+from groups.queries import my_rooms
 
 from . import family, onboarding
 from . import home as home_sections
@@ -24,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "alumni/family_home.html", family.family_home(request.user))
     if not permissions.is_active_member(request.user):
         return render(request, "community/landing.html")
-    rooms = [r for r in directory_rooms(request.user) if r.my_membership_id]
+    rooms = my_rooms(request.user)
     context = {"rooms": rooms, "sections": home_sections.sections(request.user)}
     return render(request, "community/home.html", context)
 

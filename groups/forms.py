@@ -26,6 +26,12 @@ class SearchForm(forms.Form):
     q = forms.CharField(label="Search messages", max_length=200, min_length=2)
 
 
+class FindRoomForm(forms.Form):
+    """The room directory's filter (GET): words in a room's name or description."""
+
+    q = forms.CharField(label="Find a room by name or topic", max_length=100, required=False)
+
+
 class AddMemberForm(forms.Form):
     display_name = forms.CharField(label="Member's display name", max_length=40)
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
@@ -220,43 +220,64 @@ def directory_rooms(user) -> list[DirectoryRoom]:
     """Rooms for the directory with the member's membership, unread count
     (0 in rooms they are not an active member of) and last activity, in one
     query."""
+    return [DirectoryRoom(*row) for row in _directory(user)]
 
+
+def my_rooms(user) -> list[DirectoryRoom]:
+    """directory_rooms, only those the member is an active member of (the
+    directory's and the home page's "Your rooms"), in one query."""
+    return [DirectoryRoom(*row) for row in _directory(user, joined=True)]
+
+
+def rooms_to_join(user, text: str = ""):
+    """The directory's rooms the member is not in (rows for DirectoryRoom,
+    no unread count to read), those whose name or description holds `text`
+    if given, in the directory's order: a queryset, for a Paginator."""
+    rooms = _directory(user, joined=False)
+    if text:
+        rooms = rooms.filter(Q(name__icontains=text) | Q(description__icontains=text))
+    return rooms
+
+
+def _directory(user, joined: bool | None = None):
     if not permissions.may_chat(user):
-        return []
+        return Room.objects.none().values_list(*(f.name for f in fields(DirectoryRoom)))
     mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
-    unread = (
-        Message.objects.filter(
-            room=OuterRef("pk"),
-            id__gt=OuterRef("my_last_read"),
-            status=Message.Status.VISIBLE,
-            deleted_at__isnull=True,
+    # Direct conversations are listed on the Messages page, by the other's name.
+    rooms = Room.objects.visible_to(user).exclude(kind=Room.Kind.DIRECT)
+    if joined is False:
+        # Not an active member: no membership to show and nothing unread.
+        rooms = rooms.exclude(Exists(mine.filter(left_at__isnull=True))).annotate(
+            my_membership_id=Value(None, output_field=IntegerField()), unread=Value(0)
         )
-        .exclude(author=user)
-        .order_by()
-        .values("room")
-        .annotate(n=Count("id"))
-        .values("n")[:1]
-    )
-    rooms = (
-        Room.objects.visible_to(user)
-        # Direct conversations are listed on the Messages page, by the other's name.
-        .exclude(kind=Room.Kind.DIRECT)
-        .annotate(
+    else:
+        if joined:
+            rooms = rooms.filter(Exists(mine.filter(left_at__isnull=True)))
+        unread = (
+            Message.objects.filter(
+                room=OuterRef("pk"),
+                id__gt=OuterRef("my_last_read"),
+                status=Message.Status.VISIBLE,
+                deleted_at__isnull=True,
+            )
+            .exclude(author=user)
+            .order_by()
+            .values("room")
+            .annotate(n=Count("id"))
+            .values("n")[:1]
+        )
+        rooms = rooms.annotate(
             my_membership_id=Subquery(mine.filter(left_at__isnull=True).values("pk")[:1]),
             my_last_read=Coalesce(Subquery(mine.values("last_read_message_id")[:1]), 0),
-        )
-        # Only an active member's card shows the unread badge; counting a
-        # room's history for everyone else was most of the query's work.
-        .annotate(
+        ).annotate(
+            # Only an active member's card shows the unread badge; counting a
+            # room's history for everyone else was most of the query's work.
             unread=Case(
                 When(my_membership_id__isnull=False, then=Coalesce(Subquery(unread), 0)),
                 default=0,
             )
         )
-        .order_by("kind", "name")
-        .values_list(*(f.name for f in fields(DirectoryRoom)))
-    )
-    return [DirectoryRoom(*row) for row in rooms]
+    return rooms.order_by("kind", "name", "pk").values_list(*(f.name for f in fields(DirectoryRoom)))
 
 
 # --- Two-person conversations -----------------------------------------------------------

@@ -26,8 +26,9 @@ def three_rooms(room, staff, alumnus):
 
 def test_directory_with_one_room(client, room, alumnus, django_assert_num_queries):
     client.force_login(alumnus)
-    # 1 session, 2 user, 3 rooms with membership and unread count, 4 unread notification count
-    with django_assert_num_queries(4):
+    # 1 session, 2 user, 3 their rooms with unread counts, 4 count of rooms to
+    # join (none: no page of them is read), 5 unread notification count
+    with django_assert_num_queries(5):
         response = client.get(reverse("groups:directory"))
     assert response.status_code == 200
     assert [r.slug for r in response.context["rooms"]] == ["anxiety"]
@@ -35,7 +36,7 @@ def test_directory_with_one_room(client, room, alumnus, django_assert_num_querie
 
 def test_directory_with_three_rooms_costs_the_same(client, three_rooms, alumnus, django_assert_num_queries):
     client.force_login(alumnus)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get(reverse("groups:directory"))
     assert sorted(r.slug for r in response.context["rooms"]) == ["anxiety", "evenings", "family"]
 
@@ -72,7 +73,7 @@ def test_directory_links_open_for_members_and_join_for_others(client, room, staf
 
     client.force_login(outsider)
     html = client.get(reverse("groups:directory")).content.decode()
-    assert f'<h2><a href="{open_url}">Anxiety</a></h2>' in html
+    assert f'<h3><a href="{open_url}">Anxiety</a></h3>' in html
     assert f'<form method="post" action="{join_url}">' in html
     assert "Quiet corner" not in html
     assert private.slug not in html
@@ -86,6 +87,95 @@ def test_directory_hides_rooms_the_member_may_not_see(client, room, staff, cohor
     assert [r.slug for r in response.context["rooms"]] == ["anxiety"]
     assert b"Spring" not in response.content
     assert b"Moderators" not in response.content
+
+
+@pytest.fixture
+def thirty_rooms(staff):
+    """Thirty topic rooms besides "anxiety", named so their order is known."""
+    return [
+        Room.objects.create(name=f"Circle {i:02d}", slug=f"circle-{i:02d}", kind=Room.Kind.TOPIC, created_by=staff)
+        for i in range(30)
+    ]
+
+
+def test_directory_shows_all_of_mine_and_a_page_of_the_rest(client, room, thirty_rooms, alumnus, outsider):
+    from groups.views import ROOMS_PER_PAGE
+
+    mine = thirty_rooms[5:8]
+    for r in mine:
+        actions.join_room(member=alumnus, room=r)
+    client.force_login(alumnus)
+    response = client.get(reverse("groups:directory"))
+    # Every room of theirs ("anxiety" too), then the first page of the others.
+    assert [r.slug for r in response.context["mine"]] == ["anxiety", *(r.slug for r in mine)]
+    to_join = [r.slug for r in thirty_rooms if r not in mine]
+    assert [r.slug for r in response.context["others"]] == to_join[:ROOMS_PER_PAGE]
+    html = response.content.decode()
+    assert '<nav class="pagination" aria-label="Pages of rooms to join">' in html
+    assert f"Page 1 of {-(-len(to_join) // ROOMS_PER_PAGE)}" in html
+    assert 'href="?page=2" rel="next"' in html
+
+    second = client.get(reverse("groups:directory"), {"page": 2})
+    assert [r.slug for r in second.context["mine"]] == ["anxiety", *(r.slug for r in mine)]
+    assert [r.slug for r in second.context["others"]] == to_join[ROOMS_PER_PAGE:]
+    # A page number that is not one gives the first page; past the end, the last.
+    assert client.get(reverse("groups:directory"), {"page": "x"}).context["others"] == response.context["others"]
+    assert [r.slug for r in client.get(reverse("groups:directory"), {"page": 99}).context["others"]] == to_join[
+        ROOMS_PER_PAGE:
+    ]
+
+
+def test_directory_costs_the_same_on_any_page(client, room, thirty_rooms, outsider, django_assert_num_queries):
+    client.force_login(outsider)
+    # 1 session, 2 user, 3 their rooms, 4 count and 5 page of rooms to join,
+    # 6 unread notification count
+    for page in (1, 2):
+        with django_assert_num_queries(6):
+            response = client.get(reverse("groups:directory"), {"page": page})
+        assert response.context["others"]
+
+
+def test_directory_finds_rooms_to_join_by_name_or_topic(client, room, thirty_rooms, alumnus, outsider):
+    Room.objects.filter(pk=thirty_rooms[3].pk).update(description="For early mornings and sleep trouble.")
+    actions.join_room(member=alumnus, room=thirty_rooms[1])
+    client.force_login(alumnus)
+    found = client.get(reverse("groups:directory"), {"q": "  CIRCLE 0 "})
+    # Case does not matter, spaces around the words are dropped; only rooms
+    # to join are listed under the filter, "Your rooms" stays whole.
+    assert [r.slug for r in found.context["others"]] == [f"circle-{i:02d}" for i in range(10) if i != 1]
+    assert [r.slug for r in found.context["mine"]] == ["anxiety", "circle-01"]
+    html = found.content.decode()
+    assert "9 rooms to join match “CIRCLE 0”." in html
+    assert 'value="CIRCLE 0"' in html
+
+    by_topic = client.get(reverse("groups:directory"), {"q": "sleep"})
+    assert [r.slug for r in by_topic.context["others"]] == ["circle-03"]
+
+    none = client.get(reverse("groups:directory"), {"q": "knitting"})
+    assert none.context["others"] == []
+    assert "No room to join matches “knitting”." in none.content.decode()
+
+    # The filter is kept on the other pages' links.
+    many = client.get(reverse("groups:directory"), {"q": "circle"})
+    assert 'href="?q=circle&amp;page=2" rel="next"' in many.content.decode()
+
+
+def test_a_filter_too_long_is_refused_with_the_reason(client, room, thirty_rooms, outsider):
+    client.force_login(outsider)
+    response = client.get(reverse("groups:directory"), {"q": "x" * 101})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'aria-invalid="true"' in html
+    assert "at most 100 characters" in html
+    # Nothing is filtered: the first page of every room to join.
+    assert len(response.context["others"]) == 24
+
+
+def test_directory_filter_escapes_what_it_repeats(client, room, outsider):
+    client.force_login(outsider)
+    html = client.get(reverse("groups:directory"), {"q": '<script>alert("x")</script>'}).content.decode()
+    assert '<script>alert("x")</script>' not in html
+    assert "&lt;script&gt;" in html
 
 
 @pytest.mark.parametrize("count", [1, 3])
