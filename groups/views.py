@@ -95,8 +95,16 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         messages_, _ = queries.messages_before(room, int(around) + page // 2, limit=page, hidden_authors=hidden)
         has_more = True
     initial = [queries.message_dict(m, room_slug=room.slug) for m in messages_]
-    if messages_ and not around and membership is not None and membership.is_active:
+    if (
+        messages_
+        and not around
+        and membership is not None
+        and membership.is_active
+        and (membership.last_read_message_id or 0) < messages_[-1].pk
+    ):
         # Opening the room reads it: its unread badges clear on every page.
+        # (A marker already at the newest message has nothing to move: it
+        # never goes back, so no write.)
         actions.mark_read(member=request.user, room=room, message_id=messages_[-1].pk)
     posting = actions.posting_frame(request.user, room, membership)
     config = {

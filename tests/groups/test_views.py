@@ -185,7 +185,7 @@ def test_room_page_query_count_does_not_grow_with_messages(
     for i in range(count):
         message = post_as(alumnus2, room, f"message {i}")
         actions.toggle_reaction(member=alumnus, room=room, message_id=message.pk, emoji="heart")
-    actions.post_message(author=alumnus, room=room, body="a reply", client_id=uuid.uuid4(), reply_to_id=message.pk)
+    actions.post_message(author=alumnus2, room=room, body="a reply", client_id=uuid.uuid4(), reply_to_id=message.pk)
     client.force_login(alumnus)
     # 1 session, 2 user, 3 room (+pinned message), 4 membership,
     # 5 messages (+author, reply_to and its author), 6 reactions (prefetch),
@@ -196,6 +196,12 @@ def test_room_page_query_count_does_not_grow_with_messages(
     with django_assert_num_queries(12):
         response = client.get(reverse("groups:room", args=[room.slug]))
     assert len(response.context["initial_messages"]) == count + 1
+    newest = response.context["initial_messages"][-1]["id"]
+    assert Membership.objects.get(room=room, user=alumnus).last_read_message_id == newest
+    # Opened again with nothing new: the marker is already there, no write.
+    with django_assert_num_queries(11):
+        client.get(reverse("groups:room", args=[room.slug]))
+    assert Membership.objects.get(room=room, user=alumnus).last_read_message_id == newest
 
 
 def test_room_page_starts_with_the_latest_page_of_messages(client, room, alumnus, alumnus2, settings):
