@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from community.permissions import is_active_account
 
@@ -107,6 +108,8 @@ class Day:
     in_month: bool
     is_today: bool
     occurrences: list = field(default_factory=list)
+    weekday_name: str = ""  # "Monday", as the |date:"l" filter writes it
+    label: str = ""  # "Dec 7", as |date:"M j" writes it
 
 
 def month_grid(user, *, year: int, month: int, filters: Filters) -> list[list[Day]]:
@@ -147,7 +150,24 @@ def month_grid(user, *, year: int, month: int, filters: Filters) -> list[list[Da
         )
         by_day.setdefault(local.date(), []).append(entry)
     today = timezone.localdate(timezone.now(), zone)
-    return [[Day(d, d.month == month, d == today, by_day.get(d, [])) for d in week] for week in weeks_dates]
+    # Each cell's names, formatted once per weekday and month shown rather
+    # than through two template filters per cell (a sixth of the page).
+    weekday_names = {d.weekday(): date_format(d, "l") for d in weeks_dates[0]}
+    month_names = {d.month: date_format(d, "M") for week in weeks_dates for d in (week[0], week[-1])}
+    return [
+        [
+            Day(
+                d,
+                d.month == month,
+                d == today,
+                by_day.get(d, []),
+                weekday_name=weekday_names[d.weekday()],
+                label=f"{month_names[d.month]} {d.day}",
+            )
+            for d in week
+        ]
+        for week in weeks_dates
+    ]
 
 
 def my_meetups(user) -> tuple[list[Occurrence], list[Occurrence]]:

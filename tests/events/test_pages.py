@@ -108,6 +108,20 @@ def test_month_view_places_meetups_on_local_days(client, alumnus, three_meetups)
     assert response.context["weeks"][0][0].date.weekday() == 0
 
 
+@pytest.mark.parametrize(("year", "month"), [(2026, 12), (2027, 1), (2028, 2)])
+def test_month_cells_are_named_as_the_date_filter_names_them(client, alumnus, year, month):
+    from django.template.defaultfilters import date as date_filter
+
+    client.force_login(alumnus)
+    response = client.get(f"/meetups/month/{year}/{month}/")
+    days = [d for week in response.context["weeks"] for d in week]
+    # Days of the months before and after are named too (Dec 2026 ends in January).
+    assert {d.date.month for d in days} > {month}
+    for d in days:
+        assert (d.weekday_name, d.label) == (date_filter(d.date, "l"), date_filter(d.date, "M j"))
+        assert f'<span class="ev-dayname">{d.weekday_name}, </span>{d.label}' in response.content.decode()
+
+
 def test_month_view_for_a_berlin_member_moves_7pm_chicago_to_the_next_day(client, alumnus, staff):
     make_event(staff, start_date=date(2099, 10, 20))  # 19:00 CDT = 02:00 CEST on the 21st
     alumnus.time_zone = "Europe/Berlin"
