@@ -81,6 +81,42 @@ async def test_group_send_is_two_round_trips(monkeypatch, redis_url):
     await layer.flush()
 
 
+async def _added(layer):
+    """Two channels added to a group, one of them again: the group's members
+    with their scores and the group's time to live."""
+    await layer.group_add("room.added", "one")
+    await layer.group_add("room.added", "two")
+    await asyncio.sleep(0.01)
+    await layer.group_add("room.added", "one")  # again: its time moves on
+    connection = layer.connection(0)
+    key = layer._group_key("room.added")
+    members = await connection.zrange(key, 0, -1, withscores=True)
+    ttl = await connection.ttl(key)
+    await layer.flush()
+    return members, ttl
+
+
+async def test_group_add_leaves_redis_as_channels_redis_does_in_one_round_trip(monkeypatch, redis_url):
+    before = time.time()
+    ours, ours_ttl = await _added(_layer(RedisChannelLayer, redis_url))
+    stock, stock_ttl = await _added(_layer(StockLayer, redis_url))
+    # The same members in the same order (by time of their last add), the
+    # same expiry of the group.
+    assert [m for m, _ in ours] == [m for m, _ in stock] == [b"two", b"one"]
+    assert all(before <= score <= time.time() for _, score in ours)
+    assert 86390 <= ours_ttl <= 86400
+    assert 86390 <= stock_ttl <= 86400
+
+    layer = _layer(RedisChannelLayer, redis_url)
+    trips = _count_round_trips(monkeypatch)
+    await layer.group_add("room.trips", "one")
+    monkeypatch.undo()
+    assert trips == ["pipeline"]
+    await layer.group_send("room.trips", {"type": "chat.message", "text": "reached"})
+    assert (await layer.receive("one"))["text"] == "reached"
+    await layer.flush()
+
+
 # --- receive_many: the hub's batched read -------------------------------------------
 
 

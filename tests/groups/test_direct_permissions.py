@@ -4,12 +4,14 @@ sender's role and relation × blocks either way × the accounts' state.
 Alice is the recipient. Bob shares the topic room with her; Mo mentors her
 (a live mentorship room); Charlie (the outsider) shares nothing with her."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
 from community.models import User
 from groups import actions, permissions
-from groups.models import Block
+from groups.models import Block, Membership
 from tests.conftest import make_member
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +107,30 @@ def test_an_ended_mentorship_no_longer_counts(cast, alumnus):
 def test_a_banned_roommate_shares_no_room(room, alumnus, banned):
     _set(alumnus, "shared_room")
     assert permissions.can_request_direct(banned, alumnus) is False
+
+
+@pytest.mark.parametrize(
+    ("ban", "shares"),
+    [
+        ({"banned_permanently": False, "banned_until": None}, True),
+        ({"banned_permanently": False, "banned_until": timedelta(minutes=-1)}, True),  # the ban has ended
+        ({"banned_permanently": False, "banned_until": timedelta(minutes=5)}, False),
+        ({"banned_permanently": False, "banned_until": timedelta(seconds=30)}, False),
+    ],
+)
+@pytest.mark.parametrize("whose", ["hers", "his"])
+def test_a_room_ban_counts_while_it_lasts(room, alumnus, banned, ban, shares, whose):
+    # Dana (banned in the room for good by the fixture) gets a timed ban instead.
+    _set(alumnus, "shared_room")
+    values = dict(ban)
+    if values["banned_until"] is not None:
+        values["banned_until"] = timezone.now() + values["banned_until"]
+    member = alumnus if whose == "hers" else banned
+    Membership.objects.filter(room=room, user=banned).update(banned_permanently=False)
+    Membership.objects.filter(room=room, user=member).update(**values)
+
+    assert permissions.can_request_direct(banned, alumnus) is shares
+    assert (alumnus.pk in permissions.direct_targets(banned, [alumnus])) is shares
 
 
 def test_direct_targets_costs_the_same_for_one_or_many(cast, alumnus, alumnus2, outsider, django_assert_num_queries):
