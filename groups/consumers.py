@@ -37,7 +37,7 @@ from . import actions, permissions, queries
 from .actions.common import _parse_client_id as parse_client_id
 from .actions.common import send_rate_batch
 from .errors import ChatError
-from .models import Membership, Room
+from .models import Membership, Room, room_group
 
 logger = logging.getLogger(__name__)
 
@@ -768,7 +768,7 @@ class RoomConsumer(HubConsumerMixin, AsyncWebsocketConsumer):
         await self._broadcast_presence()
 
     def _groups(self, user_id: int, room_id: int) -> tuple:
-        return (Room(pk=room_id).group_name, user_group(user_id), self.session_group)
+        return (room_group(room_id), user_group(user_id), self.session_group)
 
     async def _join_then_read(self, groups, read, *args):
         """Join `groups` with live events held, then run `read(user, *args)`

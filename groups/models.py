@@ -46,6 +46,12 @@ class RoomQuerySet(models.QuerySet):
         )
 
 
+def room_group(room_id: int) -> str:
+    """The channel-layer group of a room's sockets (Room.group_name, without
+    making a Room: a model instance costs its every field's default)."""
+    return f"room.{room_id}"
+
+
 class Room(models.Model):
     class Kind(models.TextChoices):
         TOPIC = "topic", "Topic room"
@@ -118,7 +124,7 @@ class Room(models.Model):
 
     @property
     def group_name(self) -> str:
-        return f"room.{self.pk}"
+        return room_group(self.pk)
 
 
 class Membership(models.Model):
