@@ -76,6 +76,17 @@ class _Compiled:
     populators: list
 
 
+def _places(stand_ins: list, params: list) -> list[list[int]]:
+    """Where each stand-in sits among the compiled statement's parameters."""
+    positions = []
+    for i, value in enumerate(stand_ins):
+        places = [at for at, param in enumerate(params) if param == value]
+        if not places:
+            raise ValueError(f"Prepared query: argument {i} must appear as given in {params!r}")
+        positions.append(places)
+    return positions
+
+
 class Prepared:
     def __init__(self, build, args: tuple[type, ...] | None = None):
         """`args`: the type of each argument, int (the default) or str."""
@@ -114,12 +125,15 @@ class Prepared:
         compiler = queryset.query.get_compiler(using=db)
         sql, params = compiler.as_sql()
         params = list(params)
-        positions = []
-        for i, value in enumerate(stand_ins):
-            places = [at for at, param in enumerate(params) if param == value]
-            if not places:
-                raise ValueError(f"Prepared query: argument {i} must appear as given in {params!r}")
-            positions.append(places)
+        positions = _places(stand_ins, params)
+        # Built again with other stand-ins, the arguments must sit in the same
+        # places: a fixed value that happens to equal a stand-in, or a
+        # builder whose statement depends on its arguments' values, fails
+        # here instead of being filled with the caller's argument later.
+        others = [value + 1_000 if isinstance(value, int) else f"{value}other" for value in stand_ins]
+        other_sql, other_params = self._build(*others).query.get_compiler(using=db).as_sql()
+        if other_sql != sql or _places(others, list(other_params)) != positions:
+            raise ValueError("Prepared query: the statement changes with its arguments' values")
         select, klass_info = compiler.select, compiler.klass_info
         if values:
             start = end = 0

@@ -468,6 +468,9 @@ MENTORSHIP_PARTNERS = PreparedFamily(  # among the ids: in a live mentorship roo
 
 
 def _unbanned_now():
+    # The database's clock, not timezone.now() as the other ban checks: a
+    # compiled statement takes no datetime parameter, and the two clocks are
+    # the same machine's or NTP-synchronised (SQLite: the same process).
     return Q(banned_permanently=False) & (Q(banned_until__isnull=True) | Q(banned_until__lte=Now()))
 
 

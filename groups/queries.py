@@ -240,8 +240,6 @@ def rooms_to_join(user, text: str = ""):
 
 
 def _directory(user, joined: bool | None = None):
-    if not permissions.may_chat(user):
-        return Room.objects.none().values_list(*(f.name for f in fields(DirectoryRoom)))
     mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
     # Direct conversations are listed on the Messages page, by the other's name.
     rooms = Room.objects.visible_to(user).exclude(kind=Room.Kind.DIRECT)
@@ -277,7 +275,8 @@ def _directory(user, joined: bool | None = None):
                 default=0,
             )
         )
-    return rooms.order_by("kind", "name", "pk").values_list(*(f.name for f in fields(DirectoryRoom)))
+    rooms = rooms.order_by("kind", "name", "pk").values_list(*(f.name for f in fields(DirectoryRoom)))
+    return rooms if permissions.may_chat(user) else rooms.none()
 
 
 # --- Two-person conversations -----------------------------------------------------------

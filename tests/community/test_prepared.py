@@ -63,6 +63,16 @@ def test_a_builder_that_does_not_use_its_argument_as_given_fails_loudly(db):
         shifted.first(1)
 
 
+def test_a_fixed_value_equal_to_a_stand_in_is_refused(db):
+    from community import prepared
+
+    # A constant that happens to equal the stand-in would be taken for the
+    # argument and overwritten: refused when the statement is compiled.
+    clash = Prepared(lambda pk: User.objects.filter(Q(pk=pk) | Q(pk=prepared._STAND_IN)))
+    with pytest.raises(ValueError, match="changes with its arguments"):
+        clash.first(1)
+
+
 def test_an_argument_used_twice_fills_both_places(alumnus, alumnus2, outsider):
     from groups.models import Block
 

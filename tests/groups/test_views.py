@@ -146,7 +146,7 @@ def test_directory_finds_rooms_to_join_by_name_or_topic(client, room, thirty_roo
     assert [r.slug for r in found.context["mine"]] == ["anxiety", "circle-01"]
     html = found.content.decode()
     assert "9 rooms to join match “CIRCLE 0”." in html
-    assert 'value="CIRCLE 0"' in html
+    assert 'value="  CIRCLE 0 "' in html  # what they typed, to change
 
     by_topic = client.get(reverse("groups:directory"), {"q": "sleep"})
     assert [r.slug for r in by_topic.context["others"]] == ["circle-03"]
@@ -167,8 +167,57 @@ def test_a_filter_too_long_is_refused_with_the_reason(client, room, thirty_rooms
     html = response.content.decode()
     assert 'aria-invalid="true"' in html
     assert "at most 100 characters" in html
+    assert f'value="{"x" * 101}"' in html  # kept, to shorten
     # Nothing is filtered: the first page of every room to join.
     assert len(response.context["others"]) == 24
+
+
+def test_the_filter_finds_only_rooms_the_member_may_see(
+    client, room, staff, cohort, other_cohort, alumnus, outsider, moderator
+):
+    from tests.conftest import make_member
+
+    relative = make_member("pat@example.org", "Pat", role="family")
+    # Every kind of room, all named "Haven": who finds which to join?
+    private = actions.create_room(creator=staff, name="Haven private", kind=Room.Kind.PRIVATE)
+    actions.create_room(creator=staff, name="Haven staff", kind=Room.Kind.STAFF)
+    actions.create_room(creator=staff, name="Haven spring", kind=Room.Kind.COHORT, cohort=cohort)
+    actions.create_room(creator=staff, name="Haven autumn", kind=Room.Kind.COHORT, cohort=other_cohort)
+    actions.create_room(creator=staff, name="Haven families", kind=Room.Kind.FAMILY)
+    actions.create_room(creator=staff, name="Haven topic", kind=Room.Kind.TOPIC)
+    actions.invite_to_private_room(moderator=staff, room=private, member=alumnus)
+    actions.leave_room(member=alumnus, room=private)  # left: no longer hers to see
+    direct, _, _ = actions.request_direct(sender=moderator, recipient=alumnus, body="Haven: checking in")
+
+    def found(member):
+        client.force_login(member)
+        response = client.get(reverse("groups:directory"), {"q": "haven"})
+        names = [r.name for r in response.context["others"]] + [r.name for r in response.context["mine"]]
+        assert response.status_code == 200
+        return sorted(n for n in names if n.startswith("Haven"))
+
+    visible = {
+        member: sorted(r.name for r in Room.objects.visible_to(member).exclude(kind=Room.Kind.DIRECT))
+        for member in (alumnus, outsider, moderator, relative)
+    }
+    for member, names in visible.items():
+        assert found(member) == [n for n in names if n.startswith("Haven")]
+    assert found(alumnus) == ["Haven spring", "Haven topic"]
+    assert found(outsider) == ["Haven autumn", "Haven topic"]  # the other cohort's member
+    assert found(relative) == ["Haven families"]
+    # Site moderators see every group room (Room.objects.visible_to).
+    assert found(moderator) == [
+        "Haven autumn",
+        "Haven families",
+        "Haven private",
+        "Haven spring",
+        "Haven staff",
+        "Haven topic",
+    ]
+    # A direct conversation is on the Messages page, never in the directory.
+    for member in (alumnus, moderator):
+        client.force_login(member)
+        assert direct.slug not in client.get(reverse("groups:directory")).content.decode()
 
 
 def test_directory_filter_escapes_what_it_repeats(client, room, outsider):
