@@ -239,39 +239,45 @@ def rooms_to_join(user, text: str = ""):
     return rooms
 
 
+def _unread_from_others(user):
+    """Subquery: the visible messages of the outer room (OuterRef "pk") after
+    the outer row's `my_last_read`, not by `user`."""
+    return (
+        Message.objects.filter(
+            room=OuterRef("pk"),
+            id__gt=OuterRef("my_last_read"),
+            status=Message.Status.VISIBLE,
+            deleted_at__isnull=True,
+        )
+        .exclude(author=user)
+        .order_by()
+        .values("room")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+
+
 def _directory(user, joined: bool | None = None):
     mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
+    active = mine.filter(left_at__isnull=True)
     # Direct conversations are listed on the Messages page, by the other's name.
     rooms = Room.objects.visible_to(user).exclude(kind=Room.Kind.DIRECT)
     if joined is False:
         # Not an active member: no membership to show and nothing unread.
-        rooms = rooms.exclude(Exists(mine.filter(left_at__isnull=True))).annotate(
+        rooms = rooms.exclude(Exists(active)).annotate(
             my_membership_id=Value(None, output_field=IntegerField()), unread=Value(0)
         )
     else:
         if joined:
-            rooms = rooms.filter(Exists(mine.filter(left_at__isnull=True)))
-        unread = (
-            Message.objects.filter(
-                room=OuterRef("pk"),
-                id__gt=OuterRef("my_last_read"),
-                status=Message.Status.VISIBLE,
-                deleted_at__isnull=True,
-            )
-            .exclude(author=user)
-            .order_by()
-            .values("room")
-            .annotate(n=Count("id"))
-            .values("n")[:1]
-        )
+            rooms = rooms.filter(Exists(active))
         rooms = rooms.annotate(
-            my_membership_id=Subquery(mine.filter(left_at__isnull=True).values("pk")[:1]),
+            my_membership_id=Subquery(active.values("pk")[:1]),
             my_last_read=Coalesce(Subquery(mine.values("last_read_message_id")[:1]), 0),
         ).annotate(
             # Only an active member's card shows the unread badge; counting a
             # room's history for everyone else was most of the query's work.
             unread=Case(
-                When(my_membership_id__isnull=False, then=Coalesce(Subquery(unread), 0)),
+                When(my_membership_id__isnull=False, then=Coalesce(Subquery(_unread_from_others(user)), 0)),
                 default=0,
             )
         )
@@ -320,24 +326,11 @@ def conversations(user) -> list[Conversation]:
         .order_by("joined_at", "pk")
         .values("user__display_name")[:1]
     )
-    unread = (
-        Message.objects.filter(
-            room=OuterRef("pk"),
-            id__gt=OuterRef("my_last_read"),
-            status=Message.Status.VISIBLE,
-            deleted_at__isnull=True,
-        )
-        .exclude(author=user)
-        .order_by()
-        .values("room")
-        .annotate(n=Count("id"))
-        .values("n")[:1]
-    )
     rows = (
         Room.objects.filter(kind__in=Room.MEMBERS_ONLY)
         .filter(Exists(mine))
         .annotate(my_last_read=Subquery(mine.values("last_read_message_id")[:1]))
-        .annotate(other_name=Subquery(other), unread=Coalesce(Subquery(unread), 0))
+        .annotate(other_name=Subquery(other), unread=Coalesce(Subquery(_unread_from_others(user)), 0))
         .order_by(F("last_message_at").desc(nulls_last=True), "-pk")
         .values_list(*(f.name for f in fields(Conversation)))
     )

@@ -62,7 +62,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     """The member's own rooms, all of them; then the rooms they may join, a
     page at a time, found by name or topic."""
     form = FindRoomForm(request.GET or None)
-    text = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    text = form.cleaned_data["q"] if form.is_valid() else ""  # stripped by the form
     mine = _directory_rows(queries.my_rooms(request.user))
     page = Paginator(queries.rooms_to_join(request.user, text), ROOMS_PER_PAGE).get_page(request.GET.get("page"))
     others = _directory_rows([queries.DirectoryRoom(*row) for row in page.object_list])
@@ -79,7 +79,7 @@ def directory(request: HttpRequest) -> HttpResponse:
             "extra": urlencode({"q": text}) if text else "",
             "can_create": permissions.can_create_room(request.user),
         },
-        status=200 if form.is_bound is False or form.is_valid() else 400,
+        status=400 if form.errors else 200,
     )
 
 
