@@ -383,8 +383,7 @@ def _store_run(run: list[PendingPost]) -> list[tuple[bool, object]]:
                 broadcast_on_commit(p.room.group_name, _message_event(message), robust=True)
                 results[i] = PostResult(message, created=True, private_frames=[])
             if markers:
-                with connection.cursor() as cursor:
-                    cursor.executemany(_marker_forward_sql("id"), [markers[key] for key in sorted(markers)])
+                _forward_markers([markers[key] for key in sorted(markers)])
     except Exception:
         if committed:
             logger.exception("after storing %d messages together", len(run))
@@ -394,19 +393,54 @@ def _store_run(run: list[PendingPost]) -> list[tuple[bool, object]]:
 
 
 def _take_run_seqs(run: list[PendingPost], order: list[int], now) -> dict[int, int]:
-    """The seq of each message of the run (by its index), from one statement
-    per room, rooms in id order; sets each room's is_locked as read under
-    its lock."""
+    """The seq of each message of the run (by its index), rooms locked in id
+    order (_take_seqs); sets each room's is_locked as read under its lock."""
     seqs = {}
     by_room: dict[int, list[int]] = {}
     for i in order:
         by_room.setdefault(run[i].room.pk, []).append(i)
-    for indices in by_room.values():
-        last, locked = _take_seq(run[indices[0]].room, now, count=len(indices))
+    taken = _take_seqs({room_id: len(indices) for room_id, indices in by_room.items()}, now)
+    for room_id, indices in by_room.items():
+        last, locked = taken[room_id]
         for offset, i in enumerate(indices):
             seqs[i] = last - len(indices) + 1 + offset
             run[i].room.is_locked = locked
     return seqs
+
+
+def _take_seqs(counts: dict[int, int], now) -> dict[int, tuple[int, bool]]:
+    """_take_seq for several rooms ({room id: how many seqs}): {room id: (its
+    new last seq, whether it is locked)}. The rooms' row locks are taken in
+    id order, so two runs never wait on each other in a cycle. On
+    PostgreSQL one statement does it all: the CTE locks the rooms in id
+    order (its LockRows sits above its sort), and the UPDATE changes a room
+    only after the CTE has locked it. Elsewhere (SQLite's write lock is the
+    database's), one _take_seq per room."""
+    if connection.vendor != "postgresql" or len(counts) == 1:
+        return {room_id: _take_seq(Room(pk=room_id), now, count) for room_id, count in sorted(counts.items())}
+    ids = sorted(counts)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_TAKE_SEQS_SQL, [ids, ids, [counts[i] for i in ids], stamp, stamp])
+        taken = {room_id: (seq, bool(locked)) for room_id, seq, locked in cursor.fetchall()}
+    if len(taken) != len(ids):
+        raise Room.DoesNotExist(f"rooms {sorted(set(ids) - set(taken))} are gone")
+    return taken
+
+
+# Only the model's own table and column names are formatted in; the values
+# travel as parameters. FOR NO KEY UPDATE is the lock an UPDATE of these
+# columns takes (a message's insert holds KEY SHARE on its room: no conflict).
+_TAKE_SEQS_SQL = (
+    "WITH locked AS MATERIALIZED ("  # noqa: S608
+    f'SELECT "id" FROM "{Room._meta.db_table}" WHERE "id" = ANY(%s::bigint[]) ORDER BY "id" FOR NO KEY UPDATE), '
+    'counts AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS c("id", "n")) '
+    f'UPDATE "{Room._meta.db_table}" AS r SET "last_seq" = r."last_seq" + counts."n", '
+    '"last_message_at" = CASE WHEN r."last_message_at" IS NULL OR r."last_message_at" < %s '
+    'THEN %s ELSE r."last_message_at" END '
+    'FROM locked JOIN counts ON counts."id" = locked."id" WHERE r."id" = locked."id" '
+    'RETURNING r."id", r."last_seq", r."is_locked"'
+)
 
 
 # The memberships of a run's authors, read again under the rooms' locks.
@@ -483,7 +517,10 @@ def _take_seq(room: Room, now, count: int = 1) -> tuple[int, bool]:
     stamp = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(sql, [count, stamp, stamp, room.pk])
-        seq, locked = cursor.fetchone()
+        row = cursor.fetchone()
+    if row is None:
+        raise Room.DoesNotExist(f"room {room.pk} is gone")
+    seq, locked = row
     return seq, bool(locked)
 
 
@@ -509,6 +546,34 @@ def _marker_forward_sql(*where_columns: str) -> str:
         f"UPDATE {quote(Membership._meta.db_table)} SET {marker} = "  # noqa: S608
         f"CASE WHEN {marker} < %s THEN %s ELSE {marker} END WHERE {where}"
     )
+
+
+def _forward_markers(markers: list[tuple[int, int, int]]) -> None:
+    """Move several read markers forward: (message id, message id, membership
+    id) each, sorted by (room, member), the order mark_read_many locks them
+    in. On PostgreSQL one statement, whose CTE locks the rows in that order
+    before the UPDATE changes any; elsewhere one UPDATE each, in the given
+    order (executemany)."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql" or len(markers) == 1:
+            cursor.executemany(_marker_forward_sql("id"), markers)
+            return
+        ids = [membership_id for _, _, membership_id in markers]
+        cursor.execute(_FORWARD_MARKERS_SQL, [ids, ids, [message_id for message_id, _, _ in markers]])
+
+
+# Only the model's own table and column names are formatted in; the values
+# travel as parameters. FOR NO KEY UPDATE is the lock the UPDATE takes anyway.
+_FORWARD_MARKERS_SQL = (
+    "WITH locked AS MATERIALIZED ("  # noqa: S608
+    f'SELECT "id" FROM "{Membership._meta.db_table}" WHERE "id" = ANY(%s::bigint[]) '
+    'ORDER BY "room_id", "user_id" FOR NO KEY UPDATE), '
+    'marks AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS m("id", "message_id")) '
+    f'UPDATE "{Membership._meta.db_table}" AS ms SET "last_read_message_id" = '
+    'CASE WHEN ms."last_read_message_id" < marks."message_id" THEN marks."message_id" '
+    'ELSE ms."last_read_message_id" END '
+    'FROM locked JOIN marks ON marks."id" = locked."id" WHERE ms."id" = locked."id"'
+)
 
 
 def _read_up_to(membership_id: int, message_id: int) -> None:

@@ -5,7 +5,7 @@ message still gets exactly the outcome it would have had alone, in order."""
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from groups import actions
@@ -89,12 +89,12 @@ def test_a_run_of_plain_messages_is_one_commit_and_keeps_each_rooms_order(settin
     assert Membership.objects.get(room=second, user=alumnus2).last_read_message_id == Message.objects.get(body="s2").pk
 
 
-def test_a_run_costs_a_statement_per_room_and_three_more(settings, rooms, alumnus, alumnus2):
-    """However many plain messages a run holds: per room one statement hands
-    out its seqs (and takes its lock), then one read of the authors'
-    memberships under the locks, one INSERT of every message, and the read
-    markers (one executemany: one round trip on PostgreSQL). The commit is
-    shared."""
+def test_a_run_costs_four_statements_on_postgresql_and_one_more_per_room_elsewhere(settings, rooms, alumnus, alumnus2):
+    """However many plain messages a run holds: the seqs are handed out (and
+    the rooms locked) by one statement on PostgreSQL, one per room on
+    SQLite; then one read of the authors' memberships under the locks, one
+    INSERT of every message, and the read markers (one statement on
+    PostgreSQL; one executemany on SQLite). The commit is shared."""
     settings.RATE_LIMIT_BURST = 100
     first, second = rooms
     for count in (2, 8):
@@ -108,7 +108,7 @@ def test_a_run_costs_a_statement_per_room_and_three_more(settings, rooms, alumnu
         statements = [
             q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("BEGIN", "SAVEPOINT", "RELEASE"))
         ]
-        assert len(statements) == 2 + 3, statements
+        assert len(statements) == (4 if connection.vendor == "postgresql" else 2 + 3), statements
     seqs = list(Message.objects.filter(room=first).order_by("id").values_list("seq", "body"))
     assert seqs == [(1, "q2-0"), (2, "q8-0"), (3, "q8-2"), (4, "q8-4"), (5, "q8-6")]
     top = Message.objects.filter(room=second).order_by("-id").first()
@@ -368,8 +368,9 @@ def _send_frame(body):
 
 def test_a_batch_of_sends_reads_the_same_however_many_it_holds(settings, rooms, alumnus, alumnus2):
     """The socket's batch (consumers._send_many) reads every sender's
-    membership, user and room in one query and stores the run in a statement
-    per room and three more: its statements do not grow with its size."""
+    membership, user and room in one query and stores the run in four
+    statements (PostgreSQL) or one per room and three more (SQLite): its
+    statements do not grow with its size."""
     from groups import consumers
 
     settings.RATE_LIMIT_BURST = 100
@@ -385,9 +386,10 @@ def test_a_batch_of_sends_reads_the_same_however_many_it_holds(settings, rooms, 
         assert [ok for ok, _ in outcomes] == [True] * size
         assert [value[2].message.body for _, value in outcomes] == [frame["body"] for *_, frame in items]
         counts.append(len([q for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]))
-    # The membership read, the seqs of two rooms, the re-read under the
-    # locks, the INSERT, the read markers.
-    assert counts[1:] == [6, 6], counts
+    # The membership read, the seqs of two rooms (one statement on
+    # PostgreSQL, one per room on SQLite), the re-read under the locks, the
+    # INSERT, the read markers.
+    assert counts[1:] == ([5, 5] if connection.vendor == "postgresql" else [6, 6]), counts
 
 
 def test_a_batch_refuses_what_sends_one_by_one_would_refuse(settings, rooms, alumnus, alumnus2, outsider, moderator):
@@ -445,3 +447,50 @@ def test_a_failed_batch_read_leaves_each_send_to_read_its_own(settings, monkeypa
     assert [ok for ok, _ in outcomes] == [True, True]
     assert _bodies(first) == ["a"]
     assert _bodies(second) == ["b"]
+
+
+def test_seqs_for_several_rooms_match_one_room_at_a_time(rooms, staff):
+    """messages._take_seqs (one statement on PostgreSQL) hands out what
+    _take_seq would room by room: each room's seq moves by its count, its
+    activity time only forward, and its lock is read as it is now; a room
+    that is gone fails the whole call."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from groups.actions import messages
+
+    first, second = rooms
+    Room.objects.filter(pk=second.pk).update(is_locked=True)
+    later = timezone.now() + timedelta(hours=1)
+    Room.objects.filter(pk=first.pk).update(last_seq=7, last_message_at=later)
+    Room.objects.filter(pk=second.pk).update(last_seq=0, last_message_at=None)
+    now = timezone.now()
+    with transaction.atomic():
+        taken = messages._take_seqs({second.pk: 3, first.pk: 2}, now)
+    assert taken == {first.pk: (9, False), second.pk: (3, True)}
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.last_seq, first.last_message_at) == (9, later)  # never moved back
+    assert (second.last_seq, second.last_message_at) == (3, now)
+    with pytest.raises(Room.DoesNotExist), transaction.atomic():
+        messages._take_seqs({first.pk: 1, 999_999: 1}, now)
+    first.refresh_from_db()
+    assert first.last_seq == 9  # rolled back with the failure
+
+
+def test_read_markers_of_a_run_move_forward_only(rooms, alumnus, alumnus2, staff):
+    """messages._forward_markers (one statement on PostgreSQL) moves each
+    marker to its message, never back."""
+    from groups.actions import messages
+
+    first, second = rooms
+    a = Membership.objects.get(room=first, user=alumnus)
+    b = Membership.objects.get(room=second, user=alumnus2)
+    Membership.objects.filter(pk=a.pk).update(last_read_message_id=50)
+    Membership.objects.filter(pk=b.pk).update(last_read_message_id=50)
+    with transaction.atomic():
+        messages._forward_markers(sorted([(40, 40, a.pk), (60, 60, b.pk)], key=lambda m: m[2]))
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.last_read_message_id, b.last_read_message_id) == (50, 60)
