@@ -33,14 +33,20 @@ group_add is one round trip (a pipeline of the same ZADD and EXPIRE).
 
 RedisChannelLayer.group_send_many sends a list of group messages in two
 round trips (the process's ordered sender hands it what queued while one
-broadcast was being sent)."""
+broadcast was being sent). With one Redis host (the usual deployment) each
+trip is one script: READ_GROUPS_LUA trims and reads every group of the list,
+QUEUE_MANY_LUA trims every member channel and queues every message, in
+order — the commands group_send would have sent, run inside Redis, so the
+process no longer builds and parses four Redis replies per message. With
+several hosts, one pipeline per host for each trip."""
 
+import hashlib
 import logging
 import time
 
 from channels.layers import InMemoryChannelLayer
 from channels_redis.core import RedisChannelLayer as CoreRedisChannelLayer
-from redis.exceptions import ResponseError
+from redis.exceptions import NoScriptError, ResponseError
 
 try:
     from redis._defaults import DEFAULT_SOCKET_TIMEOUT
@@ -93,6 +99,60 @@ GROUP_SEND_LUA = """
 """
 
 
+# group_send_many's first trip with one host: each group's expired members
+# trimmed (score up to ARGV[1]), then its members read, as group_send does.
+READ_GROUPS_LUA = """
+    local members = {}
+    for i=1,#KEYS do
+        redis.call('ZREMRANGEBYSCORE', KEYS[i], 0, ARGV[1])
+        members[i] = redis.call('ZRANGE', KEYS[i], 0, -1)
+    end
+    return members
+"""
+
+# Its second trip: for each message in order, each of its channel keys has
+# its expired messages trimmed (score up to ARGV[1]), then GROUP_SEND_LUA's
+# queueing. ARGV: the trim score, the expiry, then per message its score,
+# its number of keys n, n payloads and n capacities; KEYS: every message's
+# channel keys, in order. Returns how many channels of each message were
+# over capacity.
+QUEUE_MANY_LUA = """
+    local cutoff, expiry = ARGV[1], ARGV[2]
+    local over = {}
+    local k, a = 0, 3
+    while a <= #ARGV do
+        local score, n = ARGV[a], tonumber(ARGV[a + 1])
+        local skipped = 0
+        for j=1,n do
+            local key = KEYS[k + j]
+            redis.call('ZREMRANGEBYSCORE', key, 0, cutoff)
+            if redis.call('ZCOUNT', key, '-inf', '+inf') < tonumber(ARGV[a + 1 + n + j]) then
+                redis.call('ZADD', key, score, ARGV[a + 1 + j])
+                redis.call('EXPIRE', key, expiry)
+            else
+                skipped = skipped + 1
+            end
+        end
+        over[#over + 1] = skipped
+        k = k + n
+        a = a + 2 + 2 * n
+    end
+    return over
+"""
+
+
+# Redis names a loaded script by the SHA-1 of its text.
+_SHA = {script: hashlib.sha1(script.encode()).hexdigest() for script in (READ_GROUPS_LUA, QUEUE_MANY_LUA)}  # noqa: S324
+
+
+async def _run_script(connection, script: str, keys: list, args: list):
+    """EVALSHA, or EVAL (which also loads the script) if Redis does not have it."""
+    try:
+        return await connection.evalsha(_SHA[script], len(keys), *keys, *args)
+    except NoScriptError:
+        return await connection.eval(script, len(keys), *keys, *args)
+
+
 class GroupSendFailed(Exception):
     """Some of group_send_many's events may not have reached every member."""
 
@@ -115,6 +175,9 @@ class RedisChannelLayer(CoreRedisChannelLayer):
         GroupSendFailed naming the events that may not have reached every
         member (those whose group, or one of whose member channels, lives on
         a failed host), in order, for the caller to send again."""
+        if self.ring_size == 1:
+            await self._group_send_scripted(events)
+            return
         if len(events) == 1:
             await self.group_send(*events[0])
             return
@@ -152,6 +215,52 @@ class RedisChannelLayer(CoreRedisChannelLayer):
                     logger.info("%s of %s channels over capacity in group %s", replies[position], count, events[i][0])
         if failed:
             raise GroupSendFailed([events[i] for i in sorted(unsent)]) from failed[0]
+
+    async def _group_send_scripted(self, events: list[tuple[str, dict]]) -> None:
+        """group_send_many with one Redis host: two scripts, one round trip
+        each. Each message is queued with a score above the one before it,
+        so a channel reads them in the list's order even when the clock
+        gives two of them the same time."""
+        groups = list(dict.fromkeys(group for group, _ in events))
+        for group in groups:
+            assert self.require_valid_group_name(group), "Group name not valid"
+        connection = self.connection(0)
+        try:
+            replies = await _run_script(
+                connection,
+                READ_GROUPS_LUA,
+                [self._group_key(group) for group in groups],
+                [int(time.time()) - self.group_expiry],
+            )
+        except Exception as exc:
+            raise GroupSendFailed(list(events)) from exc
+        members = {group: [name.decode("utf8") for name in names] for group, names in zip(groups, replies, strict=True)}
+        keys: list[str] = []
+        args: list = [int(time.time()) - int(self.expiry), self.expiry]
+        queued: list[int] = []  # the index of each message the script queues
+        last = 0.0
+        for i, (group, message) in enumerate(events):
+            channel_names = members[group]
+            if not channel_names:
+                continue
+            to_connection, messages, capacities = self._map_channel_keys_to_connection(channel_names, message)
+            channel_keys = to_connection[0]
+            last = score = max(time.time(), last + 1e-6)
+            keys += channel_keys
+            args += [score, len(channel_keys), *(messages[k] for k in channel_keys)]
+            args += [capacities[k] for k in channel_keys]
+            queued.append(i)
+        if not queued:
+            return
+        try:
+            over = await _run_script(connection, QUEUE_MANY_LUA, keys, args)
+        except Exception as exc:
+            raise GroupSendFailed([events[i] for i in queued]) from exc
+        for i, count in zip(queued, over, strict=True):
+            if count > 0:
+                logger.info(
+                    "%s of %s channels over capacity in group %s", count, len(members[events[i][0]]), events[i][0]
+                )
 
     async def group_add(self, group, channel):
         """channels-redis's group_add — ZADD the channel with the time, then
