@@ -162,19 +162,26 @@ class GroupSendFailed(Exception):
 
 
 class RedisChannelLayer(CoreRedisChannelLayer):
+    _last_score = 0.0  # the score of the last message _group_send_scripted queued
+
     async def group_send_many(self, events: list[tuple[str, dict]]) -> None:
         """group_send each (group, message), in order, in two round trips for
-        the whole list: one pipeline per Redis host reads its groups once
-        (trimming their expired members first), one per host queues every
-        message, in the list's order, with the same trim and script as
-        group_send. A channel gets the messages in the order of the list, as
-        it would from group_send after group_send; each group's members are
-        read once, at the start, as if the messages had all been sent then.
+        the whole list: the first reads its groups once (trimming their
+        expired members first), the second queues every message, in the
+        list's order, trimming each member channel's expired messages first.
+        With one Redis host each trip is one script (_group_send_scripted);
+        with several, one pipeline per host, with the same trims and script
+        as group_send. A channel gets the messages in the order of the list,
+        as it would from group_send after group_send; each group's members
+        are read once, at the start, as if the messages had all been sent
+        then.
 
         A host that fails does not stop the others. If any did, this raises
         GroupSendFailed naming the events that may not have reached every
         member (those whose group, or one of whose member channels, lives on
         a failed host), in order, for the caller to send again."""
+        if not events:
+            return
         if self.ring_size == 1:
             await self._group_send_scripted(events)
             return
@@ -218,9 +225,11 @@ class RedisChannelLayer(CoreRedisChannelLayer):
 
     async def _group_send_scripted(self, events: list[tuple[str, dict]]) -> None:
         """group_send_many with one Redis host: two scripts, one round trip
-        each. Each message is queued with a score above the one before it,
-        so a channel reads them in the list's order even when the clock
-        gives two of them the same time."""
+        each. Each message is queued with a score above the one this layer
+        gave the message before it (in this list or an earlier one), so a
+        channel reads them in order even when the clock gives two of them
+        the same time or steps back. If a script fails, GroupSendFailed
+        names every event it was to carry."""
         groups = list(dict.fromkeys(group for group, _ in events))
         for group in groups:
             assert self.require_valid_group_name(group), "Group name not valid"
@@ -238,7 +247,7 @@ class RedisChannelLayer(CoreRedisChannelLayer):
         keys: list[str] = []
         args: list = [int(time.time()) - int(self.expiry), self.expiry]
         queued: list[int] = []  # the index of each message the script queues
-        last = 0.0
+        last = self._last_score
         for i, (group, message) in enumerate(events):
             channel_names = members[group]
             if not channel_names:
@@ -252,6 +261,7 @@ class RedisChannelLayer(CoreRedisChannelLayer):
             queued.append(i)
         if not queued:
             return
+        self._last_score = last
         try:
             over = await _run_script(connection, QUEUE_MANY_LUA, keys, args)
         except Exception as exc:

@@ -347,12 +347,13 @@ def _outcome(func, *args) -> tuple[bool, object]:
 
 
 def _store_run(run: list[PendingPost]) -> list[tuple[bool, object]]:
-    """A run of plain messages in one transaction, in as few statements as
-    its rooms allow: per room one statement hands out the run's seqs for it
-    (taking the room's lock, in room id order), one read checks every
-    author's membership again under the locks, one INSERT writes every
-    message, and the authors' read markers go together (executemany: one
-    round trip on PostgreSQL), in (room, member) order."""
+    """A run of plain messages in one transaction, in four statements on
+    PostgreSQL: one hands out the run's seqs and takes its rooms' locks, in
+    room id order (_take_seqs; on SQLite one statement per room), one read
+    checks every author's membership again under the locks, one INSERT
+    writes every message, and one moves the authors' read markers, locking
+    them in (room, member) order (_forward_markers; on SQLite an
+    executemany)."""
     if len(run) == 1:
         return [_outcome(_commit_post, run[0])]
     order = sorted(range(len(run)), key=lambda i: run[i].room.pk)  # stable: a room's keep their order

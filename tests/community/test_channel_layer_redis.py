@@ -364,3 +364,46 @@ async def test_group_send_many_keeps_the_order_when_the_clock_stands_still(monke
     monkeypatch.undo()
     assert [(await layer.receive("listener"))["n"] for _ in range(30)] == list(range(30))
     await layer.flush()
+
+
+async def test_group_send_many_keeps_the_order_across_lists_when_the_clock_steps_back(monkeypatch, redis_url):
+    import community.channel_layers as layers
+
+    layer = _layer(RedisChannelLayer, redis_url)
+    layer.capacity = 100
+    await layer.group_add("room.g", "listener")
+    now = [time.time()]
+    monkeypatch.setattr(layers.time, "time", lambda: now[0])
+    await layer.group_send_many([("room.g", {"type": "frame", "n": n}) for n in range(3)])
+    now[0] -= 5  # the clock is set back
+    await layer.group_send_many([("room.g", {"type": "frame", "n": n}) for n in range(3, 6)])
+    monkeypatch.undo()
+    assert [(await layer.receive("listener"))["n"] for _ in range(6)] == list(range(6))
+    await layer.flush()
+
+
+@pytest.mark.parametrize("failing", ["read", "queue"])
+async def test_group_send_many_on_one_host_names_what_a_failed_script_carried(monkeypatch, redis_url, failing):
+    """One host: if the read fails, every event may have been missed; if the
+    queueing fails, the events it was to carry (not those of empty groups)."""
+    import community.channel_layers as layers
+
+    layer = _layer(RedisChannelLayer, redis_url)
+    await layer.group_add("room.a", "listener")
+    real = layers._run_script
+    script = layers.READ_GROUPS_LUA if failing == "read" else layers.QUEUE_MANY_LUA
+
+    async def run_script(connection, text, keys, args):
+        if text == script:
+            raise ConnectionError("Redis went away")
+        return await real(connection, text, keys, args)
+
+    monkeypatch.setattr(layers, "_run_script", run_script)
+    events = [("room.a", {"type": "frame", "n": 1}), ("room.empty", {"type": "frame", "n": 2})]
+    events.append(("room.a", {"type": "frame", "n": 3}))
+    with pytest.raises(GroupSendFailed) as failure:
+        await layer.group_send_many(events)
+    unsent = [message["n"] for _, message in failure.value.unsent]
+    assert unsent == ([1, 2, 3] if failing == "read" else [1, 3])
+    assert await _queued(layer, "listener") == []
+    await layer.flush()

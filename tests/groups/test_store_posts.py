@@ -490,7 +490,7 @@ def test_read_markers_of_a_run_move_forward_only(rooms, alumnus, alumnus2, staff
     Membership.objects.filter(pk=a.pk).update(last_read_message_id=50)
     Membership.objects.filter(pk=b.pk).update(last_read_message_id=50)
     with transaction.atomic():
-        messages._forward_markers(sorted([(40, 40, a.pk), (60, 60, b.pk)], key=lambda m: m[2]))
+        messages._forward_markers([(40, 40, a.pk), (60, 60, b.pk)])  # (room, member) order: first, then second
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.last_read_message_id, b.last_read_message_id) == (50, 60)
