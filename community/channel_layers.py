@@ -142,7 +142,10 @@ QUEUE_MANY_LUA = """
 
 
 # Redis names a loaded script by the SHA-1 of its text.
-_SHA = {script: hashlib.sha1(script.encode()).hexdigest() for script in (READ_GROUPS_LUA, QUEUE_MANY_LUA)}  # noqa: S324
+_SHA = {
+    script: hashlib.sha1(script.encode(), usedforsecurity=False).hexdigest()
+    for script in (READ_GROUPS_LUA, QUEUE_MANY_LUA)
+}
 
 
 async def _run_script(connection, script: str, keys: list, args: list):
@@ -268,9 +271,8 @@ class RedisChannelLayer(CoreRedisChannelLayer):
             raise GroupSendFailed([events[i] for i in queued]) from exc
         for i, count in zip(queued, over, strict=True):
             if count > 0:
-                logger.info(
-                    "%s of %s channels over capacity in group %s", count, len(members[events[i][0]]), events[i][0]
-                )
+                group = events[i][0]
+                logger.info("%s of %s channels over capacity in group %s", count, len(members[group]), group)
 
     async def group_add(self, group, channel):
         """channels-redis's group_add — ZADD the channel with the time, then
